@@ -1,0 +1,112 @@
+# dmabuf — build, test, install.  `make help` lists the targets.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DESTDIR    ?=
+
+VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+CC         ?= cc
+O          ?= build
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
+LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lm
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+CMD_SRC    := $(sort $(wildcard cmd/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+MAN_SRC    := $(sort $(wildcard man/*.scd))
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
+CMD_OBJ    := $(CMD_SRC:%.c=$(O)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+MAN_OUT    := $(MAN_SRC:man/%.scd=$(O)/man/%)
+
+all: dmabuf man
+
+dmabuf: $(O)/dmabuf
+	@ln -sf $(O)/dmabuf dmabuf
+
+$(O)/dmabuf: $(CMD_OBJ) $(O)/libdmabuf.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/libdmabuf.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf.a $(LDLIBS) -lcmocka
+
+man: $(MAN_OUT)
+$(O)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@
+
+# Sanitizer build: its own object dir, binary build-asan/dmabuf.
+asan:
+	$(MAKE) O=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/dmabuf unit-bins O=build-asan
+
+unit-bins: $(UNIT_BIN)
+
+# --- tests -----------------------------------------------------------------
+# check = deps + all three tiers (DESIGN.md section 6) + the sanitizer build
+# running the unit and cli tiers.
+check: deps
+	$(MAKE) all unit-bins
+	$(MAKE) check-unit check-cli
+	$(MAKE) check-asan
+	$(MAKE) check-vm
+
+check-unit: unit-bins
+	tests/run-unit $(UNIT_BIN)
+
+check-cli: dmabuf
+	DMABUF=$(CURDIR)/$(O)/dmabuf bats --tap tests/cli
+
+check-asan: asan
+	tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli
+
+check-vm: dmabuf
+	tests/vm/run
+
+demo: deps
+	$(MAKE) all
+	tests/vm/run -- tests/vm/demo
+
+deps:
+	@tests/install-deps
+
+# --- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(O)/dmabuf $(DESTDIR)$(BINDIR)/dmabuf
+	install -m 644 $(MAN_OUT) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 completions/dmabuf.bash $(DESTDIR)$(BASHCOMPDIR)/dmabuf
+	install -m 644 completions/_dmabuf $(DESTDIR)$(ZSHCOMPDIR)/_dmabuf
+	install -m 644 completions/dmabuf.fish $(DESTDIR)$(FISHCOMPDIR)/dmabuf.fish
+
+clean:
+	rm -rf build build-asan dmabuf
+
+help:
+	@echo "make            build ./dmabuf and the man pages"
+	@echo "make check      install test deps, run unit, cli, asan and vm tiers"
+	@echo "make demo       boot the VM and run dmabuf verify on every source x engine"
+	@echo "make asan       sanitizer build in build-asan/"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
+
+.PHONY: all dmabuf man asan unit-bins check check-unit check-cli check-asan check-vm demo deps install clean help
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_ENGINE_H
+#define DMABUF_ENGINE_H
+
+/*
+ * Engines move a range of logical blocks between a target and a registered
+ * buffer, keeping up to qd requests in flight.  One loop (engine.c) for
+ * submission, completion, reissue and statistics; an engine only says how to
+ * encode a request into an SQE and how to read its CQE:
+ *   rw        IORING_OP_READ_FIXED / WRITE_FIXED on an O_DIRECT fd
+ *   passthru  IORING_OP_URING_CMD, NVME_URING_CMD_IO on /dev/ngXnY
+ *             (SQE128/CQE32 ring, IORING_URING_CMD_FIXED)
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <liburing.h>
+
+#include "dmabuf/err.h"
+#include "dmabuf/ring.h"
+#include "dmabuf/target.h"
+
+enum db_engine_kind { DB_ENGINE_RW, DB_ENGINE_PASSTHRU };
+
+const char *db_engine_name(enum db_engine_kind k);
+/* "rw" / "passthru" → kind; -EINVAL otherwise. */
+int db_engine_parse(const char *s, enum db_engine_kind *k);
+
+/* Where the registered buffer lives as the kernel sees it. */
+struct db_iobuf {
+	unsigned slot;		/* fixed-buffer index */
+	uint64_t base;		/* address of byte 0: user address for a UADDR buffer, 0 for a token */
+	uint64_t len;		/* bytes */
+};
+
+/* Per-run statistics.  Latencies in ns. */
+struct db_io_stats {
+	uint64_t ios;		/* requests completed successfully */
+	uint64_t bytes;
+	uint64_t retries;	/* reissues after -EAGAIN (or a retried errno) */
+	uint64_t errors;	/* requests that failed for good */
+	uint64_t ns;		/* wall time of the run */
+	uint64_t *lat;		/* one latency per completed request (owned, free with db_io_stats_free) */
+	uint64_t nr_lat, cap_lat;
+};
+
+void db_io_stats_free(struct db_io_stats *s);
+/* Merge @src into @dst (sums; latencies appended). */
+int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src);
+/* Latency percentile @p (0..100) in ns; sorts s->lat.  0 if no samples. */
+uint64_t db_io_stats_pct(struct db_io_stats *s, double p);
+
+/* The first request that failed for good. */
+struct db_io_failure {
+	bool failed;
+	uint64_t lba;		/* first LBA of the request */
+	uint32_t nblocks;
+	int res;		/* negative errno, or 0 with nvme_status set */
+	uint16_t nvme_status;	/* NVMe status (SCT << 8 | SC), passthru only */
+};
+
+struct db_xfer {
+	/* what */
+	const struct db_target *t;
+	struct db_ring *r;
+	enum db_engine_kind engine;
+	bool write;
+	uint64_t lba;		/* first logical block */
+	uint64_t nblocks;	/* logical blocks */
+	/* where: block @lba lands at byte @buf_off of @buf */
+	struct db_iobuf buf;
+	uint64_t buf_off;
+	/* how */
+	uint32_t req_bytes;	/* bytes per request (--bs); clamped to max_xfer; 0 = max_xfer or 128 KiB */
+	unsigned qd;		/* requests in flight, <= ring depth */
+	/* errnos besides -EAGAIN that are reissued (mask of DB_RETRY_*) */
+	unsigned retry;
+	unsigned max_retries;	/* per request, 0 = 10000 */
+	/*
+	 * Called after each batch of completions while requests are in flight;
+	 * used to unregister/re-register or invalidate under load.  A negative
+	 * return aborts the run with that error.
+	 */
+	int (*between)(void *arg, struct db_err *e);
+	void *between_arg;
+	/* results */
+	struct db_io_stats stats;
+	struct db_io_failure fail;
+};
+
+#define DB_RETRY_EFAULT	(1u << 0)	/* slot emptied by a concurrent unregister */
+#define DB_RETRY_ECANCELED (1u << 1)
+
+/*
+ * Run @x to completion.  Returns 0 when every request completed; otherwise
+ * stops issuing, drains what is in flight, fills x->fail and returns the
+ * first error (-EIO for an NVMe status, DB_E_IO).  -EINVAL (DB_E_USAGE) for a
+ * misaligned buffer, a request size that is not a multiple of the LBA size,
+ * or a range outside the buffer.
+ */
+int db_xfer_run(struct db_xfer *x, struct db_err *e);
+
+/* Encode an NVMe read/write passthrough command (exported for unit tests). */
+struct nvme_uring_cmd;
+void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
+		    uint32_t nblocks, uint64_t addr, uint32_t len, uint64_t meta, uint32_t meta_len);
+
+/* "Invalid Field in Command" etc. for an NVMe status (SCT << 8 | SC). */
+const char *db_nvme_status_str(uint16_t status);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_REPORT_H
+#define DMABUF_REPORT_H
+
+/*
+ * Results.  Every command builds one json-c document; report.c prints it as
+ * JSON (--json) or as human text.  The text back end renders the same
+ * document, so both always say the same thing.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "dmabuf/engine.h"
+#include "dmabuf/pattern.h"
+
+/* {"command": @cmd, "version": …}: the caller owns the reference (json_object_put). */
+struct json_object *db_report_new(const char *cmd);
+
+/* Print @doc to @out: pretty JSON when @json, else text.  Does not consume @doc. */
+void db_report_print(struct json_object *doc, bool json, FILE *out);
+
+/*
+ * I/O statistics as an object: ios, bytes, seconds, iops, mb_per_s (10^6
+ * bytes/s), retries, errors, latency_us {min, p50, p90, p99, p999, max}.
+ */
+struct json_object *db_report_stats(struct db_io_stats *s);
+
+/* Verification result: blocks checked/bad, first mismatches with kind. */
+struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t lba_size);
+
+/* Failure of a request: lba, blocks, errno text, NVMe status. */
+struct json_object *db_report_failure(const struct db_io_failure *f);
+
+/* Add "key": value shorthands. */
+void db_jadd_str(struct json_object *o, const char *key, const char *val);
+void db_jadd_u64(struct json_object *o, const char *key, uint64_t val);
+void db_jadd_int(struct json_object *o, const char *key, int64_t val);
+void db_jadd_bool(struct json_object *o, const char *key, bool val);
+void db_jadd_double(struct json_object *o, const char *key, double val);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_TARGET_H
+#define DMABUF_TARGET_H
+
+/*
+ * Targets: what I/O goes to.  An NVMe namespace block device (/dev/nvmeXnY),
+ * its generic char device (/dev/ngXnY), any other block device, or a regular
+ * file.  NVMe facts come from libnvme's identify calls.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmabuf/err.h"
+
+enum db_target_kind {
+	DB_TGT_NVME_BLK,	/* /dev/nvmeXnY */
+	DB_TGT_NVME_CHAR,	/* /dev/ngXnY: uring_cmd passthrough */
+	DB_TGT_BLK,		/* other block device (loop, …) */
+	DB_TGT_FILE,		/* regular file */
+};
+
+struct db_target {
+	char path[256];
+	int fd;			/* O_DIRECT (block/file) or O_RDWR char; owned */
+	enum db_target_kind kind;
+	bool writable;		/* opened for writing */
+	uint32_t lba_size;	/* bytes per logical block (files: 512) */
+	uint32_t ms;		/* metadata bytes per block (NVMe), 0 if none */
+	bool ext_lba;		/* metadata interleaved with data (FLBAS bit 4) */
+	uint64_t nlba;		/* capacity in logical blocks */
+	uint32_t max_xfer;	/* bytes per command: MDTS / max_hw_sectors_kb, 0 = no limit known */
+	uint32_t dma_align;	/* required buffer address alignment in bytes */
+	/* NVMe only */
+	uint32_t nsid;
+	char ctrl[32];		/* "nvme0" */
+	char model[41];
+	char serial[21];
+	char firmware[9];
+	char blkdev[64];	/* matching block device of an ng char device, "" if none */
+};
+
+/*
+ * Open @path and identify it.  @write opens read-write.  Block devices and
+ * files are opened O_DIRECT.  Errors: -ENOENT (no such target, DB_E_USAGE),
+ * -EISDIR (directory, DB_E_USAGE), -EACCES, -ENOTSUP (a kind of file that is
+ * no target, e.g. a char device that is not an NVMe generic device).
+ * On success @t owns the fd: release with db_target_close().
+ */
+int db_target_open(const char *path, bool write, struct db_target *t, struct db_err *e);
+void db_target_close(struct db_target *t);
+
+/* "nvme-blk", "nvme-char", "block", "file" */
+const char *db_target_kind_name(enum db_target_kind kind);
+
+/*
+ * Check that [lba, lba + nblocks) lies inside the target.  Files are
+ * allowed to grow when @write.  -ERANGE (DB_E_USAGE) naming the capacity.
+ */
+int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
+			  bool write, struct db_err *e);
+
+/*
+ * Safety rules for destructive writes (DESIGN.md section 3): refuse when the
+ * device or one of its partitions is mounted (/proc/self/mountinfo), has
+ * holders (/sys/dev/block/M:m/holders), or carries a partition table or
+ * filesystem signature (libblkid).  Regular files are always allowed.
+ * For an ng char device the matching block device is checked.
+ * Returns 0 when safe, -EBUSY (DB_E_SAFETY, detail names the reason).
+ */
+int db_target_check_safe(const struct db_target *t, struct db_err *e);
+
+/* An NVMe namespace found on this machine, for `check`. */
+struct db_nvme_ns_info {
+	char blkdev[64];	/* /dev/nvme0n1 */
+	char chardev[64];	/* /dev/ng0n1, "" if absent */
+	char ctrl[32];
+	char model[41];
+	uint32_t nsid, lba_size, ms;
+	uint64_t nlba;
+	uint32_t max_xfer;
+};
+
+/*
+ * Enumerate NVMe namespaces (libnvme topology scan).  Calls @cb for each;
+ * returns the count or a negative errno.
+ */
+int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
+		 struct db_err *e);
+
+#endif

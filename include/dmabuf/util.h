@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_UTIL_H
+#define DMABUF_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define DB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define DB_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define DB_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define DB_ALIGNED(x, a) (((x) & ((a) - 1)) == 0)
+#define DB_ROUND_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+
+/*
+ * Parse a size in bytes: a decimal or 0x number with an optional binary
+ * suffix k/K, m/M, g/G, t/T (optionally followed by "iB" or "B"), e.g.
+ * "4k" = 4096, "1MiB" = 1048576.  Returns 0, or -EINVAL for malformed text,
+ * -ERANGE on overflow.  Zero is accepted: callers decide if it is valid.
+ */
+int db_parse_size(const char *s, uint64_t *out);
+
+/* Parse an unsigned decimal or 0x number (no suffix); 0 / -EINVAL / -ERANGE. */
+int db_parse_u64(const char *s, uint64_t *out);
+
+/* "4 KiB", "1.5 MiB": human size of @bytes into @buf; returns @buf. */
+const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len);
+
+/* Monotonic clock in ns. */
+static inline uint64_t db_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/* Error context: see include/dmabuf/err.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dmabuf/err.h"
+
+int db_err_set(struct db_err *e, enum db_err_kind kind, int err, const char *op,
+	       const char *objfmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return err;
+	e->err = err;
+	e->kind = kind;
+	snprintf(e->op, sizeof(e->op), "%s", op ? op : "");
+	va_start(ap, objfmt);
+	vsnprintf(e->obj, sizeof(e->obj), objfmt, ap);
+	va_end(ap);
+	e->detail[0] = '\0';
+	return err;
+}
+
+void db_err_detail(struct db_err *e, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	if (!e)
+		return;
+	used = strlen(e->detail);
+	if (used && used + 2 < sizeof(e->detail)) {
+		strcpy(e->detail + used, "; ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(e->detail + used, sizeof(e->detail) - used, fmt, ap);
+	va_end(ap);
+}
+
+const char *db_err_str(const struct db_err *e, char *buf, unsigned len)
+{
+	int n = snprintf(buf, len, "%s", e->obj);
+
+	if (e->op[0] && n >= 0 && (unsigned)n < len)
+		n += snprintf(buf + n, len - n, "%s%s", n ? ": " : "", e->op);
+	if (e->err && n >= 0 && (unsigned)n < len)
+		n += snprintf(buf + n, len - n, ": %s", strerror(-e->err));
+	if (e->detail[0] && n >= 0 && (unsigned)n < len)
+		snprintf(buf + n, len - n, ": %s", e->detail);
+	return buf;
+}
+
+enum db_err_kind db_err_kind_of(int err)
+{
+	switch (-err) {
+	case EOPNOTSUPP:
+	case ENODEV:
+	case ENOSYS:
+	case ENXIO:
+		return DB_E_UNSUPPORTED;
+	case EINVAL:
+	case ERANGE:
+		return DB_E_USAGE;
+	default:
+		return DB_E_IO;
+	}
+}
