@@ -112,7 +112,7 @@ int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e);
  * for the `pages` path: memfd/hugetlb: their mapping; udmabuf: a mapping of
  * its backing memfd (the same pages).  For heap/drm/fd/pid: their dma-buf
  * mmap, which the kernel may refuse to pin (VM_PFNMAP) at registration.
- * Maps on demand.  *@addr/*@len in bytes.
+ * Maps on demand.  @addr and @len: the range, in bytes.
  */
 int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e);
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_CMD_BUILTIN_H
+#define DMABUF_CMD_BUILTIN_H
+
+/*
+ * The commands.  Each cmd_NAME() gets argv with argv[0] = "NAME", parses it
+ * with its own struct argp, and returns the process exit status.
+ */
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmabuf/ctx.h"
+#include "dmabuf/err.h"
+#include "dmabuf/pattern.h"
+#include "dmabuf/report.h"
+
+/* Exit status (dmabuf(1), DESIGN.md section 3). */
+enum {
+	EXIT_OK = 0,
+	EXIT_MISMATCH = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNSUPPORTED = 3,
+	EXIT_IO = 4,
+	EXIT_SAFETY = 5,
+};
+
+struct global_opts {
+	bool json;
+	int verbose;
+};
+extern struct global_opts g;
+
+int cmd_check(int argc, char **argv);
+int cmd_alloc(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_invalidate(int argc, char **argv);
+
+/* Print "dmabuf: <error>" to stderr and return the exit status for its kind. */
+int fail(const struct db_err *e);
+/* Print a usage error (one line) and return EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Exit status for an error kind. */
+int exit_status(enum db_err_kind kind);
+/* Verbose diagnostics to stderr (-v). */
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Options shared by the commands that move data (doc/cli.md), parsed by the
+ * argp child io_argp into struct io_opts (pass it as the parent's input;
+ * the child finds it through state->input of the parent, see common.c).
+ */
+struct io_opts {
+	const char *target;
+	const char *mem;
+	uint64_t size;
+	const char *path;
+	const char *engine;
+	uint64_t lba, blocks, offset, length;
+	bool lba_set, blocks_set, offset_set, length_set, size_set;
+	uint64_t bs;
+	unsigned qd;
+	const char *name;
+	const char *pattern;
+	bool force;
+	bool write;		/* the command writes to the target */
+	bool no_range;		/* register: memory only, no LBA range */
+	uint64_t default_size;	/* memory when neither size nor range is given */
+};
+
+extern struct argp io_argp;		/* TARGET, --mem … --name */
+extern struct argp pattern_argp;	/* --pattern, --force */
+
+/* The resolved range of an I/O command, in logical blocks. */
+struct io_range {
+	uint64_t lba, nblocks;
+	uint64_t win_blocks;	/* blocks per window (memory size / LBA size) */
+};
+
+/*
+ * Parse the options into context options, open the context and resolve the
+ * range against the target.  Enforces the safety rules when o->write and
+ * not o->force.  Returns an exit status (EXIT_OK on success).
+ */
+int io_open(struct io_opts *o, struct db_ctx *c, struct io_range *rg);
+/* io_open() registering the memory in @slots buffer slots. */
+int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io_range *rg);
+
+/* Add the "target", "memory", "path" and "phases" objects for @c to @doc. */
+void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg);
+
+/* Parse --pattern (default "lba") into @p; exit status. */
+int io_pattern(const struct io_opts *o, struct db_pattern *p);
+
+/*
+ * Transfer @rg window by window.  For each window: @before(arg, lba, n,
+ * mem_off) runs first (fill the memory), then the I/O, then @after(…)
+ * (check the memory).  Either hook may be NULL.  Returns an exit status.
+ */
+typedef int (*io_hook)(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks);
+int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
+	       io_hook after, void *arg, struct json_object *doc);
+
+/* Pattern fill / check of the whole memory window, bracketed for the CPU. */
+int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks);
+int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks,
+	     uint64_t range_off, struct db_verify_result *v);
+int io_clear(struct db_ctx *c, uint64_t nblocks);
+
+#endif

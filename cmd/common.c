@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the data-moving commands share: the I/O options (one argp child),
+ * opening the context, the range, the window loop, pattern fill/check and
+ * the report of target, memory and path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "dmabuf/util.h"
+
+#define DEFAULT_BLOCK_BYTES (1u << 20)	/* range when nothing says otherwise */
+#define MAX_AUTO_MEM (64ull << 20)	/* memory sized from the range, at most */
+
+enum {
+	OPT_LBA = 'l', OPT_BLOCKS = 'n', OPT_OFFSET = 'o', OPT_LENGTH = 'L',
+};
+
+static const struct argp_option io_options[] = {
+	{ NULL, 0, NULL, 0, "Target and memory:", 1 },
+	{ "mem", 'm', "SRC", 0, "memory source: memfd, hugetlb, udmabuf[:huge], heap[:NAME], "
+	  "drm[:PATH], fd:N, pid:PID:FD", 1 },
+	{ "size", 's', "SIZE", 0, "bytes of memory (default: the transfer, at most 64M)", 1 },
+	{ "path", 'p', "PATH", 0, "token, pages, bounce or auto (default)", 1 },
+	{ "engine", 'e', "ENGINE", 0, "rw or passthru (default: by target)", 1 },
+	{ "name", 'N', "NAME", 0, "name set on the dma-buf", 1 },
+	{ NULL, 0, NULL, 0, "Range and queueing:", 2 },
+	{ "lba", OPT_LBA, "LBA", 0, "first logical block (default 0)", 2 },
+	{ "blocks", OPT_BLOCKS, "N", 0, "logical blocks (default: --size worth or 1 MiB)", 2 },
+	{ "offset", OPT_OFFSET, "BYTES", 0, "first byte instead of --lba", 2 },
+	{ "length", OPT_LENGTH, "BYTES", 0, "bytes instead of --blocks", 2 },
+	{ "bs", 'b', "SIZE", 0, "bytes per request (default 128k, capped by MDTS)", 2 },
+	{ "qd", 'q', "N", 0, "requests in flight (default 16)", 2 },
+	{ 0 }
+};
+
+static int parse_size_arg(struct argp_state *state, const char *opt, const char *arg,
+			  uint64_t *out)
+{
+	if (db_parse_size(arg, out))
+		argp_error(state, "%s: '%s' is not a size (e.g. 4096, 4k, 1M, 2G)", opt, arg);
+	return 0;
+}
+
+static int parse_num_arg(struct argp_state *state, const char *opt, const char *arg,
+			 uint64_t *out)
+{
+	if (db_parse_u64(arg, out))
+		argp_error(state, "%s: '%s' is not a number", opt, arg);
+	return 0;
+}
+
+static error_t io_parse(int key, char *arg, struct argp_state *state)
+{
+	struct io_opts *o = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case 'm':
+		o->mem = arg;
+		break;
+	case 's':
+		parse_size_arg(state, "--size", arg, &o->size);
+		if (!o->size)
+			argp_error(state, "--size must be greater than 0");
+		o->size_set = true;
+		break;
+	case 'p':
+		o->path = arg;
+		break;
+	case 'e':
+		o->engine = arg;
+		break;
+	case 'N':
+		o->name = arg;
+		break;
+	case OPT_LBA:
+		parse_num_arg(state, "--lba", arg, &o->lba);
+		o->lba_set = true;
+		break;
+	case OPT_BLOCKS:
+		parse_num_arg(state, "--blocks", arg, &o->blocks);
+		if (!o->blocks)
+			argp_error(state, "--blocks must be greater than 0");
+		o->blocks_set = true;
+		break;
+	case OPT_OFFSET:
+		parse_size_arg(state, "--offset", arg, &o->offset);
+		o->offset_set = true;
+		break;
+	case OPT_LENGTH:
+		parse_size_arg(state, "--length", arg, &o->length);
+		if (!o->length)
+			argp_error(state, "--length must be greater than 0");
+		o->length_set = true;
+		break;
+	case 'b':
+		parse_size_arg(state, "--bs", arg, &o->bs);
+		if (!o->bs || o->bs > UINT32_MAX)
+			argp_error(state, "--bs: '%s' is out of range", arg);
+		break;
+	case 'q':
+		parse_num_arg(state, "--qd", arg, &v);
+		if (!v || v > 1024)
+			argp_error(state, "--qd must be between 1 and 1024");
+		o->qd = (unsigned)v;
+		break;
+	case ARGP_KEY_ARG:
+		if (o->target)
+			argp_error(state, "unexpected argument '%s'", arg);
+		o->target = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->target)
+			argp_error(state, "no TARGET given");
+		if (!o->mem)
+			argp_error(state, "--mem is required");
+		if (o->lba_set && o->offset_set)
+			argp_error(state, "--lba and --offset exclude each other");
+		if (o->blocks_set && o->length_set)
+			argp_error(state, "--blocks and --length exclude each other");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct argp io_argp = { io_options, io_parse, NULL, NULL, NULL, NULL, NULL };
+
+static const struct argp_option pattern_options[] = {
+	{ NULL, 0, NULL, 0, "Data:", 3 },
+	{ "pattern", 'P', "P", 0, "zero, ones, lba[:SEED], random:SEED, byte:0xNN, file:PATH "
+	  "(default lba)", 3 },
+	{ "force", 'f', NULL, 0, "write even to a mounted, held or signed device", 3 },
+	{ 0 }
+};
+
+static error_t pattern_parse(int key, char *arg, struct argp_state *state)
+{
+	struct io_opts *o = state->input;
+
+	switch (key) {
+	case 'P':
+		o->pattern = arg;
+		break;
+	case 'f':
+		o->force = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+struct argp pattern_argp = { pattern_options, pattern_parse, NULL, NULL, NULL, NULL, NULL };
+
+/* --- opening ------------------------------------------------------------------ */
+
+static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct db_err *e)
+{
+	memset(co, 0, sizeof(*co));
+	co->target = o->target;
+	co->write = o->write;
+	co->name = o->name;
+	co->qd = o->qd;
+	co->req_bytes = (uint32_t)o->bs;
+	if (db_mem_parse(o->mem, &co->mem, e))
+		return -EINVAL;
+	if (o->path && db_path_parse(o->path, &co->path)) {
+		db_err_set(e, DB_E_USAGE, 0, NULL, "--path '%s'", o->path);
+		db_err_detail(e, "use token, pages, bounce or auto");
+		return -EINVAL;
+	}
+	if (o->engine && db_engine_parse(o->engine, &co->engine)) {
+		db_err_set(e, DB_E_USAGE, 0, NULL, "--engine '%s'", o->engine);
+		db_err_detail(e, "use rw or passthru");
+		return -EINVAL;
+	}
+	co->engine_set = o->engine != NULL;
+	return 0;
+}
+
+static int in_blocks(const struct db_target *t, const char *opt, uint64_t bytes, uint64_t *out,
+		     struct db_err *e)
+{
+	if (bytes % t->lba_size) {
+		db_err_set(e, DB_E_USAGE, 0, NULL, "%s %llu", opt, (unsigned long long)bytes);
+		db_err_detail(e, "not a multiple of %s's LBA size (%u bytes)", t->path, t->lba_size);
+		return -EINVAL;
+	}
+	*out = bytes / t->lba_size;
+	return 0;
+}
+
+static int resolve_range(struct io_opts *o, const struct db_target *t, struct io_range *rg,
+			 uint64_t *mem_size, struct db_err *e)
+{
+	uint64_t lbs = t->lba_size;
+
+	rg->lba = o->lba;
+	if (o->offset_set && in_blocks(t, "--offset", o->offset, &rg->lba, e))
+		return -EINVAL;
+	if (o->blocks_set)
+		rg->nblocks = o->blocks;
+	else if (o->length_set) {
+		if (in_blocks(t, "--length", o->length, &rg->nblocks, e))
+			return -EINVAL;
+	} else {
+		/* --size: whole blocks that fit; a default (file length): blocks that hold it */
+		rg->nblocks = o->size_set ? o->size / lbs : (o->default_size + lbs - 1) / lbs;
+		rg->nblocks = DB_MAX(rg->nblocks, 1);
+	}
+	if (db_target_check_range(t, rg->lba, rg->nblocks, o->write, e))
+		return -ERANGE;
+	if (o->bs && o->bs % lbs) {
+		db_err_set(e, DB_E_USAGE, 0, NULL, "--bs %llu", (unsigned long long)o->bs);
+		db_err_detail(e, "not a multiple of %s's LBA size (%u bytes)", t->path, t->lba_size);
+		return -EINVAL;
+	}
+	*mem_size = o->size_set ? o->size : DB_MIN(rg->nblocks * lbs, MAX_AUTO_MEM);
+	if (*mem_size < lbs) {
+		db_err_set(e, DB_E_USAGE, 0, NULL, "--size %llu", (unsigned long long)*mem_size);
+		db_err_detail(e, "smaller than one logical block (%u bytes)", t->lba_size);
+		return -EINVAL;
+	}
+	rg->win_blocks = DB_MIN(*mem_size / lbs, rg->nblocks);
+	return 0;
+}
+
+int io_open(struct io_opts *o, struct db_ctx *c, struct io_range *rg)
+{
+	return io_open_slots(o, 1, c, rg);
+}
+
+int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io_range *rg)
+{
+	struct db_ctx_opts co;
+	struct db_err e = { 0 };
+
+	if (!o->default_size)
+		o->default_size = DEFAULT_BLOCK_BYTES;
+	if (ctx_opts(o, &co, &e))
+		return fail(&e);
+	co.slots = slots;
+	if (db_ctx_open_target(c, &co, &e))
+		return fail(&e);
+	if (o->no_range) {
+		co.mem_size = o->size_set ? o->size : o->default_size;
+		memset(rg, 0, sizeof(*rg));
+	} else if (resolve_range(o, &c->t, rg, &co.mem_size, &e)) {
+		goto out;
+	}
+	if (o->write && !o->force && db_target_check_safe(&c->t, &e))
+		goto out;
+	note("%s: %s, %u-byte LBAs, %llu blocks; range %llu+%llu", c->t.path,
+	     db_target_kind_name(c->t.kind), c->t.lba_size, (unsigned long long)c->t.nlba,
+	     (unsigned long long)rg->lba, (unsigned long long)rg->nblocks);
+	/* db_ctx_setup() closes the context on failure */
+	if (db_ctx_setup(c, &co, &e))
+		return fail(&e);
+	note("memory %s: %llu bytes; path %s%s%s", o->mem, (unsigned long long)c->m->size,
+	     db_path_name(c->path), c->why[0] ? " — " : "", c->why);
+	return EXIT_OK;
+out:
+	db_ctx_close(c);
+	return fail(&e);
+}
+
+int io_pattern(const struct io_opts *o, struct db_pattern *p)
+{
+	struct db_err e = { 0 };
+
+	if (db_pattern_parse(o->pattern ? o->pattern : "lba", p, &e))
+		return fail(&e);
+	return EXIT_OK;
+}
+
+/* --- report ------------------------------------------------------------------ */
+
+static struct json_object *target_obj(const struct db_ctx *c)
+{
+	const struct db_target *t = &c->t;
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_str(o, "path", t->path);
+	db_jadd_str(o, "kind", db_target_kind_name(t->kind));
+	db_jadd_str(o, "engine", db_engine_name(c->engine));
+	db_jadd_u64(o, "lba_size", t->lba_size);
+	db_jadd_u64(o, "capacity_blocks", t->nlba);
+	if (t->kind == DB_TGT_NVME_BLK || t->kind == DB_TGT_NVME_CHAR) {
+		db_jadd_u64(o, "nsid", t->nsid);
+		db_jadd_u64(o, "metadata_size", t->ms);
+		db_jadd_str(o, "controller", t->ctrl);
+		db_jadd_str(o, "model", t->model);
+	}
+	if (t->max_xfer)
+		db_jadd_u64(o, "max_transfer", t->max_xfer);
+	return o;
+}
+
+static struct json_object *memory_obj(const struct db_ctx *c)
+{
+	struct json_object *o = json_object_new_object();
+	struct db_mem_info info = { 0 };
+
+	db_jadd_str(o, "source", c->m->spec.text);
+	db_jadd_u64(o, "size", c->m->size);
+	if (!db_mem_describe(c->m, &info, NULL) && info.is_dmabuf) {
+		db_jadd_str(o, "exporter", info.exp_name);
+		db_jadd_u64(o, "inode", info.inode);
+		if (info.name[0])
+			db_jadd_str(o, "name", info.name);
+	}
+	db_jadd_bool(o, "dmabuf", c->m->dmabuf_fd >= 0);
+	return o;
+}
+
+void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg)
+{
+	struct json_object *ph = json_object_new_object();
+
+	json_object_object_add(doc, "target", target_obj(c));
+	json_object_object_add(doc, "memory", memory_obj(c));
+	db_jadd_str(doc, "path", db_path_name(c->path));
+	if (c->why[0])
+		db_jadd_str(doc, "path_why", c->why);
+	if (rg) {
+		struct json_object *r = json_object_new_object();
+
+		db_jadd_u64(r, "lba", rg->lba);
+		db_jadd_u64(r, "blocks", rg->nblocks);
+		db_jadd_u64(r, "bytes", rg->nblocks * c->t.lba_size);
+		json_object_object_add(doc, "range", r);
+	}
+	db_jadd_double(ph, "open", c->open_ns / 1e6);
+	db_jadd_double(ph, "alloc", c->alloc_ns / 1e6);
+	db_jadd_double(ph, "register", c->register_ns / 1e6);
+	if (c->stats.ns)
+		db_jadd_double(ph, "io", c->stats.ns / 1e6);
+	json_object_object_add(doc, "phases_ms", ph);
+	if (c->stats.ios || c->stats.errors)
+		json_object_object_add(doc, "io", db_report_stats(&c->stats));
+}
+
+/* --- windows, fill, check ------------------------------------------------------ */
+
+int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
+	       io_hook after, void *arg, struct json_object *doc)
+{
+	uint64_t done = 0;
+
+	while (done < rg->nblocks) {
+		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
+		struct db_io_failure f = { 0 };
+		struct db_err e = { 0 };
+		int ret;
+
+		if (before && (ret = before(arg, c, lba, n)))
+			return ret;
+		if (db_ctx_io(c, write, lba, n, 0, &f, &e)) {
+			if (f.failed && doc)
+				json_object_object_add(doc, "failure", db_report_failure(&f));
+			return fail(&e);
+		}
+		if (after && (ret = after(arg, c, lba, n)))
+			return ret;
+		done += n;
+	}
+	return EXIT_OK;
+}
+
+int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks)
+{
+	struct db_err e = { 0 };
+	int ret;
+
+	if (db_ctx_cpu_begin(c, true, &e))
+		return fail(&e);
+	ret = db_pattern_fill(p, c->m->map, lba, nblocks, c->t.lba_size, &e);
+	if (db_ctx_cpu_end(c, true, ret ? NULL : &e) && !ret)
+		ret = -1;
+	return ret ? fail(&e) : EXIT_OK;
+}
+
+int io_clear(struct db_ctx *c, uint64_t nblocks)
+{
+	struct db_err e = { 0 };
+
+	if (db_ctx_cpu_begin(c, true, &e))
+		return fail(&e);
+	/* A poison byte, not zero: a read that moved nothing cannot pass. */
+	memset(c->m->map, 0xa5, nblocks * c->t.lba_size);
+	if (db_ctx_cpu_end(c, true, &e))
+		return fail(&e);
+	return EXIT_OK;
+}
+
+int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks,
+	     uint64_t range_off, struct db_verify_result *v)
+{
+	struct db_err e = { 0 };
+	int64_t bad;
+
+	if (db_ctx_cpu_begin(c, false, &e))
+		return fail(&e);
+	bad = db_pattern_check(p, c->m->map, lba, nblocks, c->t.lba_size, range_off, v, &e);
+	if (db_ctx_cpu_end(c, false, bad < 0 ? NULL : &e) && bad >= 0)
+		bad = -1;
+	return bad < 0 ? fail(&e) : EXIT_OK;
+}

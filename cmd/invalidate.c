@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmabuf invalidate: take the registered buffer away and give it back, idle
+ * or while reads and writes are in flight, and prove that no data is lost.
+ *
+ * pages/bounce: a cycle empties the buffer slot (IORING_REGISTER_BUFFERS_UPDATE
+ * with a NULL iovec) and registers the memory again.  With --during-io the
+ * two halves fire at different points of the I/O stream: requests already
+ * issued finish on the old registration, requests issued into the gap fail
+ * with -EFAULT and are reissued once the slot is back.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "builtin.h"
+#include "dmabuf/util.h"
+
+struct inval_args {
+	struct io_opts io;
+	unsigned cycles;
+	bool during_io;
+	struct db_pattern pat;
+	struct db_verify_result v;
+	uint64_t range_lba;
+	/* progress of --during-io */
+	unsigned fired;		/* cycles completed */
+	bool slot_empty;	/* first half of a cycle done */
+	unsigned calls;
+	uint64_t reg_ns, unreg_ns;
+	struct db_err err;
+};
+
+enum { OPT_CYCLES = 0x300, OPT_DURING_IO };
+
+static const struct argp_option inval_options[] = {
+	{ "cycles", OPT_CYCLES, "N", 0, "invalidation cycles (default 8)", 4 },
+	{ "during-io", OPT_DURING_IO, NULL, 0, "fire them while I/O is in flight", 4 },
+	{ 0 }
+};
+
+static error_t inval_parse(int key, char *arg, struct argp_state *state)
+{
+	struct inval_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_CYCLES:
+		if (db_parse_u64(arg, &v) || !v || v > 1000000)
+			argp_error(state, "--cycles: '%s' is not a count from 1", arg);
+		a->cycles = (unsigned)v;
+		break;
+	case OPT_DURING_IO:
+		a->during_io = true;
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->io;
+		state->child_inputs[1] = &a->io;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child inval_children[] = {
+	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
+};
+
+static const struct argp inval_argp = {
+	inval_options, inval_parse, "TARGET",
+	"Invalidate the buffer registered for TARGET (idle or while I/O runs) and verify "
+	"that every request completed with correct data or failed cleanly and was retried."
+	"\vWrites a pattern to the range: refused without --force on a mounted, held or "
+	"signed device.",
+	inval_children, NULL, NULL
+};
+
+/* Half a cycle: empty the slot, or fill it again. */
+static int half_cycle(struct inval_args *a, struct db_ctx *c, struct db_err *e)
+{
+	uint64_t t0 = db_now_ns();
+	int ret;
+
+	if (!a->slot_empty) {
+		ret = db_ctx_unregister(c, e);
+		a->unreg_ns += db_now_ns() - t0;
+	} else {
+		ret = db_ctx_register(c, e);
+		a->reg_ns += db_now_ns() - t0;
+		a->fired += !ret;
+	}
+	if (!ret)
+		a->slot_empty = !a->slot_empty;
+	return ret;
+}
+
+struct between_arg {
+	struct inval_args *a;
+	struct db_ctx *c;
+};
+
+/* Called by the engine between completions while requests are in flight. */
+static int between(void *arg, struct db_err *e)
+{
+	struct between_arg *b = arg;
+
+	if (b->a->fired >= b->a->cycles && !b->a->slot_empty)
+		return 0;
+	/* every other batch, so requests land on both sides of each half */
+	if (b->a->calls++ % 2)
+		return 0;
+	return half_cycle(b->a, b->c, e);
+}
+
+static int fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	return io_fill(c, &((struct inval_args *)arg)->pat, lba, nblocks);
+}
+
+static int poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	(void)arg;
+	(void)lba;
+	return io_clear(c, nblocks);
+}
+
+static int check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct inval_args *a = arg;
+
+	return io_check(c, &a->pat, lba, nblocks, (lba - a->range_lba) * c->t.lba_size, &a->v);
+}
+
+/* One pass: write the pattern, poison the memory, read back, compare. */
+static int pass(struct inval_args *a, struct db_ctx *c, const struct io_range *rg,
+		unsigned n, struct json_object *doc)
+{
+	int ret;
+
+	a->pat.pass = n;
+	ret = io_windows(c, rg, true, fill, NULL, a, doc);
+	if (!ret)
+		ret = io_windows(c, rg, false, poison, check, a, doc);
+	if (!ret && a->v.blocks_bad)
+		ret = EXIT_MISMATCH;
+	return ret;
+}
+
+static int run_idle(struct inval_args *a, struct db_ctx *c, const struct io_range *rg,
+		    struct json_object *doc)
+{
+	int ret = EXIT_OK;
+
+	for (unsigned i = 1; i <= a->cycles && !ret; i++) {
+		struct db_err e = { 0 };
+
+		if (half_cycle(a, c, &e) || half_cycle(a, c, &e))
+			return fail(&e);
+		ret = pass(a, c, rg, i, doc);
+	}
+	return ret;
+}
+
+#define MAX_PASSES 10000
+
+static int run_during_io(struct inval_args *a, struct db_ctx *c, const struct io_range *rg,
+			 struct json_object *doc)
+{
+	struct between_arg b = { a, c };
+	unsigned n;
+	int ret = EXIT_OK;
+
+	c->between = between;
+	c->between_arg = &b;
+	c->retry = DB_RETRY_EFAULT;
+	for (n = 1; !ret && (a->fired < a->cycles || a->slot_empty); n++) {
+		if (n > MAX_PASSES) {
+			fprintf(stderr, "dmabuf: %s: only %u of %u cycles fired during %u passes; "
+				"use a longer range or a smaller --bs\n", c->t.path, a->fired,
+				a->cycles, MAX_PASSES);
+			return EXIT_IO;
+		}
+		ret = pass(a, c, rg, n, doc);
+	}
+	c->between = NULL;
+	db_jadd_u64(doc, "passes", n - 1);
+	return ret;
+}
+
+static void report_cycles(struct json_object *doc, const struct inval_args *a,
+			  const struct db_ctx *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_u64(o, "requested", a->cycles);
+	db_jadd_u64(o, "completed", a->fired);
+	db_jadd_bool(o, "during_io", a->during_io);
+	db_jadd_str(o, "mechanism", c->path == DB_PATH_TOKEN ? "move_notify" : "unregister+register");
+	if (a->fired) {
+		db_jadd_double(o, "unregister_us_avg", a->unreg_ns / 1e3 / a->fired);
+		db_jadd_double(o, "register_us_avg", a->reg_ns / 1e3 / a->fired);
+	}
+	db_jadd_u64(o, "requests_retried", c->stats.retries);
+	json_object_object_add(doc, "cycles", o);
+}
+
+int cmd_invalidate(int argc, char **argv)
+{
+	struct inval_args a = { .cycles = 8, .pat.fd = -1 };
+	struct json_object *doc;
+	struct io_range rg;
+	struct db_ctx c;
+	int ret;
+
+	argp_parse(&inval_argp, argc, argv, 0, NULL, &a);
+	a.io.write = true;
+	ret = io_pattern(&a.io, &a.pat);
+	if (ret)
+		return ret;
+	ret = io_open(&a.io, &c, &rg);
+	if (ret)
+		goto out;
+	if (c.path == DB_PATH_TOKEN) {
+		struct db_err e = { 0 };
+
+		db_err_set(&e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "invalidate", "%s", c.t.path);
+		db_err_detail(&e, "token invalidation needs the kernel's test trigger");
+		ret = fail(&e);
+		db_ctx_close(&c);
+		goto out;
+	}
+	a.range_lba = rg.lba;
+	doc = db_report_new("invalidate");
+	ret = a.during_io ? run_during_io(&a, &c, &rg, doc) : run_idle(&a, &c, &rg, doc);
+	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
+	report_cycles(doc, &a, &c);
+	io_report(doc, &c, &rg);
+	json_object_object_add(doc, "verify", db_report_verify(&a.v, c.t.lba_size));
+	db_report_print(doc, g.json, stdout);
+	json_object_put(doc);
+	db_ctx_close(&c);
+out:
+	db_pattern_close(&a.pat);
+	return ret;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmabuf: move data between NVMe drives and dma-buf memory through io_uring.
+ * The command table and global options; each command lives in cmd/NAME.c.
+ */
+#include <argp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+
+#ifndef DMABUF_VERSION
+#define DMABUF_VERSION "0.1"
+#endif
+
+struct global_opts g;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct cmd commands[] = {
+	{ "check", cmd_check, "what this machine supports (kernel, io_uring, tokens, memory, NVMe)" },
+	{ "alloc", cmd_alloc, "allocate memory from a source, describe it, optionally hold it" },
+	{ "register", cmd_register, "register memory as fixed buffers for a target and report the path" },
+	{ "read", cmd_read, "read logical blocks into memory" },
+	{ "write", cmd_write, "write logical blocks from memory (a pattern or a file)" },
+	{ "verify", cmd_verify, "write a pattern, read it back, compare" },
+	{ "invalidate", cmd_invalidate, "invalidate the registered buffer while I/O runs, verify the data" },
+};
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* --- exit status and messages shared by all commands ---------------------- */
+
+int exit_status(enum db_err_kind kind)
+{
+	switch (kind) {
+	case DB_E_NONE:
+		return EXIT_OK;
+	case DB_E_MISMATCH:
+		return EXIT_MISMATCH;
+	case DB_E_USAGE:
+		return EXIT_USAGE;
+	case DB_E_UNSUPPORTED:
+		return EXIT_UNSUPPORTED;
+	case DB_E_SAFETY:
+		return EXIT_SAFETY;
+	case DB_E_IO:
+	default:
+		return EXIT_IO;
+	}
+}
+
+int fail(const struct db_err *e)
+{
+	char buf[1200];
+
+	fprintf(stderr, "dmabuf: %s\n", db_err_str(e, buf, sizeof(buf)));
+	return exit_status(e->kind);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dmabuf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!g.verbose)
+		return;
+	fputs("dmabuf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* --- global options --------------------------------------------------------- */
+
+const char *argp_program_version = "dmabuf " DMABUF_VERSION;
+const char *argp_program_bug_address = "the dmabuf issue tracker";
+
+enum { OPT_JSON = 0x100 };
+
+static const struct argp_option global_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON document on stdout", 0 },
+	{ "verbose", 'v', NULL, 0, "Print diagnostics on stderr", 0 },
+	{ 0 }
+};
+
+struct main_args {
+	int cmd_index;		/* argv index of the command, 0 if none */
+};
+
+static error_t global_parse(int key, char *arg, struct argp_state *state)
+{
+	struct main_args *a = state->input;
+
+	(void)arg;
+	switch (key) {
+	case OPT_JSON:
+		g.json = true;
+		break;
+	case 'v':
+		g.verbose++;
+		break;
+	case ARGP_KEY_ARG:
+		/* The command: stop here, the rest belongs to it. */
+		a->cmd_index = state->next - 1;
+		state->next = state->argc;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *global_help(int key, const char *text, void *input)
+{
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return (char *)text;
+	fputs("Commands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fputs("\n'dmabuf help COMMAND' or 'dmabuf COMMAND --help' shows a command's options.\n"
+	      "Exit status: 0 ok, 1 mismatches, 2 usage, 3 unsupported here, 4 I/O error, "
+	      "5 refused for safety.", f);
+	fclose(f);
+	return buf;
+}
+
+static const struct argp global_argp = {
+	global_options, global_parse, "COMMAND [ARGS...]",
+	"Move data between NVMe drives and dma-buf memory through io_uring."
+	"\vsee dmabuf(1)", NULL, global_help, NULL
+};
+
+static int run_cmd(const struct cmd *c, int argc, char **argv)
+{
+	int ret = c->fn(argc, argv);
+
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("dmabuf: stdout");
+		return ret ? ret : EXIT_IO;
+	}
+	return ret;
+}
+
+static int help_cmd(int argc, char **argv)
+{
+	const struct cmd *c;
+	char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		argp_help(&global_argp, stdout, ARGP_HELP_STD_HELP, "dmabuf");
+		return EXIT_OK;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return usage_error("help: unknown command '%s' (see 'dmabuf --help')", argv[1]);
+	args[0] = (char *)c->name;
+	return run_cmd(c, 2, args);
+}
+
+int main(int argc, char **argv)
+{
+	struct main_args a = { 0 };
+	const struct cmd *c;
+
+	argp_err_exit_status = EXIT_USAGE;
+	if (getenv("DMABUF_DEBUG"))
+		g.verbose = 1;
+	argp_parse(&global_argp, argc, argv, ARGP_IN_ORDER, NULL, &a);
+	if (!a.cmd_index)
+		return usage_error("no command given (see 'dmabuf --help')");
+	argc -= a.cmd_index;
+	argv += a.cmd_index;
+	if (!strcmp(argv[0], "help"))
+		return help_cmd(argc, argv);
+	c = find_cmd(argv[0]);
+	if (!c)
+		return usage_error("'%s' is not a dmabuf command (see 'dmabuf --help')", argv[0]);
+	return run_cmd(c, argc, argv);
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/* dmabuf read: read logical blocks into memory, optionally out to a file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+
+struct read_args {
+	struct io_opts io;
+	const char *out;
+	int out_fd;
+};
+
+static const struct argp_option read_options[] = {
+	{ "out", 'O', "FILE", 0, "write the data read to FILE ('-' for stdout)", 4 },
+	{ 0 }
+};
+
+static error_t read_parse(int key, char *arg, struct argp_state *state)
+{
+	struct read_args *a = state->input;
+
+	switch (key) {
+	case 'O':
+		a->out = arg;
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->io;
+		break;
+	case ARGP_KEY_END:
+		if (a->out && !strcmp(a->out, "-") && g.json)
+			argp_error(state, "--out - and --json both want stdout");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child read_children[] = { { &io_argp, 0, NULL, 0 }, { 0 } };
+
+static const struct argp read_argp = {
+	read_options, read_parse, "TARGET",
+	"Read logical blocks from TARGET into memory from SRC through io_uring."
+	"\vExample: dmabuf read /dev/nvme0n1 --mem udmabuf --lba 0 --blocks 256 --out data.bin",
+	read_children, NULL, NULL
+};
+
+static int write_all(int fd, const char *buf, size_t len, const char *what)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "dmabuf: %s: write: %s\n", what, strerror(errno));
+			return EXIT_IO;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return EXIT_OK;
+}
+
+/* After each window: hand the data to --out. */
+static int out_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct read_args *a = arg;
+	struct db_err e = { 0 };
+	int ret;
+
+	(void)lba;
+	if (a->out_fd < 0)
+		return EXIT_OK;
+	if (db_ctx_cpu_begin(c, false, &e))
+		return fail(&e);
+	ret = write_all(a->out_fd, c->m->map, nblocks * c->t.lba_size, a->out);
+	if (db_ctx_cpu_end(c, false, &e) && !ret)
+		ret = fail(&e);
+	return ret;
+}
+
+static int open_out(struct read_args *a)
+{
+	a->out_fd = -1;
+	if (!a->out)
+		return EXIT_OK;
+	if (!strcmp(a->out, "-")) {
+		a->out_fd = STDOUT_FILENO;
+		return EXIT_OK;
+	}
+	a->out_fd = open(a->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (a->out_fd < 0) {
+		fprintf(stderr, "dmabuf: %s: open: %s\n", a->out, strerror(errno));
+		return errno == ENOENT || errno == EISDIR ? EXIT_USAGE : EXIT_IO;
+	}
+	return EXIT_OK;
+}
+
+int cmd_read(int argc, char **argv)
+{
+	struct read_args a = { 0 };
+	struct json_object *doc;
+	struct io_range rg;
+	struct db_ctx c;
+	int ret;
+
+	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
+	ret = io_open(&a.io, &c, &rg);
+	if (ret)
+		return ret;
+	ret = open_out(&a);
+	if (ret) {
+		db_ctx_close(&c);
+		return ret;
+	}
+	doc = db_report_new("read");
+	ret = io_windows(&c, &rg, false, NULL, out_window, &a, doc);
+	io_report(doc, &c, &rg);
+	/* Data went to stdout: the report goes to stderr. */
+	db_report_print(doc, g.json, a.out_fd == STDOUT_FILENO ? stderr : stdout);
+	if (a.out_fd > STDOUT_FILENO && close(a.out_fd) && !ret) {
+		fprintf(stderr, "dmabuf: %s: close: %s\n", a.out, strerror(errno));
+		ret = EXIT_IO;
+	}
+	json_object_put(doc);
+	db_ctx_close(&c);
+	return ret;
+}

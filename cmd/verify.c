@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmabuf verify: per pass, fill the memory with a pattern, write it, poison
+ * the memory, read the range back and compare block by block.
+ */
+#include <stdio.h>
+
+#include "builtin.h"
+#include "dmabuf/util.h"
+
+struct verify_args {
+	struct io_opts io;
+	unsigned passes;
+	bool read_only;
+	struct db_pattern pat;
+	struct db_verify_result v;
+	uint64_t range_lba;
+};
+
+enum { OPT_PASSES = 0x200, OPT_READ_ONLY };
+
+static const struct argp_option verify_options[] = {
+	{ "passes", OPT_PASSES, "N", 0, "write/read/compare passes (default 1)", 4 },
+	{ "read-only", OPT_READ_ONLY, NULL, 0, "only read and compare data written before", 4 },
+	{ 0 }
+};
+
+static error_t verify_parse(int key, char *arg, struct argp_state *state)
+{
+	struct verify_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_PASSES:
+		if (db_parse_u64(arg, &v) || !v || v > 1000000)
+			argp_error(state, "--passes: '%s' is not a count from 1", arg);
+		a->passes = (unsigned)v;
+		break;
+	case OPT_READ_ONLY:
+		a->read_only = true;
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->io;
+		state->child_inputs[1] = &a->io;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child verify_children[] = {
+	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
+};
+
+static const struct argp verify_argp = {
+	verify_options, verify_parse, "TARGET",
+	"Write a pattern to TARGET through memory from SRC, read it back, compare."
+	"\vExit status 1 when blocks differ; the first mismatches are listed with "
+	"their LBA, byte offset, expected and found bytes and what kind of damage it is.",
+	verify_children, NULL, NULL
+};
+
+static int fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct verify_args *a = arg;
+
+	return io_fill(c, &a->pat, lba, nblocks);
+}
+
+static int poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	(void)arg;
+	(void)lba;
+	return io_clear(c, nblocks);
+}
+
+static int check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct verify_args *a = arg;
+
+	return io_check(c, &a->pat, lba, nblocks, (lba - a->range_lba) * c->t.lba_size, &a->v);
+}
+
+static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
+		      struct json_object *doc)
+{
+	int ret = EXIT_OK;
+
+	a->range_lba = rg->lba;
+	for (unsigned p = 1; p <= a->passes && !ret; p++) {
+		a->pat.pass = a->read_only ? a->pat.pass : p;
+		if (!a->read_only)
+			ret = io_windows(c, rg, true, fill, NULL, a, doc);
+		if (!ret)
+			ret = io_windows(c, rg, false, poison, check, a, doc);
+		if (!ret && a->v.blocks_bad)
+			ret = EXIT_MISMATCH;
+	}
+	return ret;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct verify_args a = { .passes = 1, .pat.fd = -1 };
+	struct json_object *doc;
+	struct io_range rg;
+	struct db_ctx c;
+	int ret;
+
+	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
+	a.io.write = !a.read_only;
+	ret = io_pattern(&a.io, &a.pat);
+	if (ret)
+		return ret;
+	ret = io_open(&a.io, &c, &rg);
+	if (ret)
+		goto out;
+	doc = db_report_new("verify");
+	ret = run_passes(&a, &c, &rg, doc);
+	db_jadd_str(doc, "pattern", a.pat.text);
+	db_jadd_u64(doc, "passes", a.passes);
+	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
+	io_report(doc, &c, &rg);
+	json_object_object_add(doc, "verify", db_report_verify(&a.v, c.t.lba_size));
+	db_report_print(doc, g.json, stdout);
+	if (ret == EXIT_MISMATCH)
+		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s\n",
+			c.t.path, (unsigned long long)a.v.blocks_bad,
+			(unsigned long long)a.v.blocks_checked, a.pat.text);
+	json_object_put(doc);
+	db_ctx_close(&c);
+out:
+	db_pattern_close(&a.pat);
+	return ret;
+}

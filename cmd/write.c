@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/* dmabuf write: write logical blocks from a pattern or a file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "dmabuf/util.h"
+
+struct write_args {
+	struct io_opts io;
+	const char *in;
+	int in_fd;
+	uint64_t in_off;
+	struct db_pattern pat;
+};
+
+static const struct argp_option write_options[] = {
+	{ "in", 'i', "FILE", 0, "write the contents of FILE (the last block is zero-padded)", 4 },
+	{ 0 }
+};
+
+static error_t write_parse(int key, char *arg, struct argp_state *state)
+{
+	struct write_args *a = state->input;
+
+	switch (key) {
+	case 'i':
+		a->in = arg;
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->io;
+		state->child_inputs[1] = &a->io;
+		break;
+	case ARGP_KEY_END:
+		if (a->in && a->io.pattern)
+			argp_error(state, "--in and --pattern exclude each other");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child write_children[] = {
+	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
+};
+
+static const struct argp write_argp = {
+	write_options, write_parse, "TARGET",
+	"Write logical blocks to TARGET from memory from SRC, filled with a pattern or a file."
+	"\vRefused (exit 5) without --force when TARGET is mounted, held or carries a "
+	"partition table or filesystem signature.",
+	write_children, NULL, NULL
+};
+
+static int fill_pattern(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct write_args *a = arg;
+
+	return io_fill(c, &a->pat, lba, nblocks);
+}
+
+static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct write_args *a = arg;
+	uint64_t want = nblocks * c->t.lba_size, got = 0;
+	struct db_err e = { 0 };
+	char *p = c->m->map;
+
+	(void)lba;
+	if (db_ctx_cpu_begin(c, true, &e))
+		return fail(&e);
+	while (got < want) {
+		ssize_t n = read(a->in_fd, p + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "dmabuf: %s: read: %s\n", a->in, strerror(errno));
+			db_ctx_cpu_end(c, true, NULL);
+			return EXIT_IO;
+		}
+		if (n == 0)
+			break;
+		got += (uint64_t)n;
+	}
+	memset(p + got, 0, want - got);
+	if (db_ctx_cpu_end(c, true, &e))
+		return fail(&e);
+	return EXIT_OK;
+}
+
+/* --in without a range: the file's length, rounded up to whole blocks later. */
+static int open_in(struct write_args *a)
+{
+	struct stat st;
+
+	a->in_fd = open(a->in, O_RDONLY | O_CLOEXEC);
+	if (a->in_fd < 0 || fstat(a->in_fd, &st)) {
+		fprintf(stderr, "dmabuf: %s: open: %s\n", a->in, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!a->io.blocks_set && !a->io.length_set) {
+		if (!st.st_size) {
+			fprintf(stderr, "dmabuf: %s: file is empty\n", a->in);
+			return EXIT_USAGE;
+		}
+		a->io.default_size = (uint64_t)st.st_size;
+	}
+	return EXIT_OK;
+}
+
+int cmd_write(int argc, char **argv)
+{
+	struct write_args a = { .in_fd = -1, .pat.fd = -1 };
+	struct json_object *doc;
+	struct io_range rg;
+	struct db_ctx c;
+	int ret;
+
+	argp_parse(&write_argp, argc, argv, 0, NULL, &a);
+	a.io.write = true;
+	ret = a.in ? open_in(&a) : io_pattern(&a.io, &a.pat);
+	if (ret)
+		goto out;
+	/* --in sized the range in bytes: whole blocks hold it. */
+	ret = io_open(&a.io, &c, &rg);
+	if (ret)
+		goto out;
+	doc = db_report_new("write");
+	ret = io_windows(&c, &rg, true, a.in ? fill_file : fill_pattern, NULL, &a, doc);
+	if (a.in)
+		db_jadd_str(doc, "source", a.in);
+	else
+		db_jadd_str(doc, "pattern", a.pat.text);
+	io_report(doc, &c, &rg);
+	db_report_print(doc, g.json, stdout);
+	json_object_put(doc);
+	db_ctx_close(&c);
+out:
+	if (a.in_fd >= 0)
+		close(a.in_fd);
+	db_pattern_close(&a.pat);
+	return ret;
+}

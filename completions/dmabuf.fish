@@ -1,0 +1,123 @@
+# fish completion for dmabuf(1).
+# Installed as share/fish/vendor_completions.d/dmabuf.fish.
+
+set -l dmabuf_commands check alloc register read write verify invalidate help
+set -l dmabuf_data read write verify invalidate
+set -l dmabuf_shared register read write verify invalidate
+
+function __dmabuf_mem_sources
+    printf '%s\tbaseline, not a dma-buf\n' memfd hugetlb
+    printf '%s\n' udmabuf\tmemfd-backed\ dma-buf udmabuf:huge\tudmabuf\ on\ huge\ pages
+    printf '%s\n' heap\tdma-heap\ system heap:\tdma-heap\ by\ name drm\tfirst\ DRM\ render\ node drm:\tDRM\ render\ node\ by\ path
+    printf '%s\n' fd:\tinherited\ dma-buf\ fd:N pid:\tfrom\ a\ holder\ pid:PID:FD
+    for f in /dev/dma_heap/*
+        test -e $f; and printf 'heap:%s\tdma-heap %s\n' (basename $f) $f
+    end
+    for f in /dev/dri/renderD*
+        test -e $f; and printf 'drm:%s\tDRM render node\n' $f
+    end
+end
+
+function __dmabuf_patterns
+    set -l tok (commandline -ct)
+    string match -q -- '--pattern=*' $tok; and set tok (string replace -- '--pattern=' '' $tok)
+    if string match -q -- 'file:*' $tok
+        __fish_complete_path (string replace -- 'file:' '' $tok) | string replace -r '^' 'file:'
+        return
+    end
+    printf '%s\n' zero\tevery\ byte\ 0x00 ones\tevery\ byte\ 0xff lba\tLBA-stamped\ blocks \
+        lba:\tLBA\ stamps\ with\ a\ seed random:\tpseudo-random\ from\ a\ seed \
+        byte:0x\tone\ byte\ value file:\tdata\ from\ a\ file
+end
+
+function __dmabuf_targets
+    for f in /dev/nvme*n* /dev/ng*n*
+        test -e $f; and printf '%s\tNVMe namespace\n' $f
+    end
+    __fish_complete_path (commandline -ct)
+end
+
+# True when the command line has no positional word after the subcommand yet.
+function __dmabuf_needs_target
+    set -l words (commandline -opc)
+    set -l seen_cmd 0
+    set -l skip 0
+    for w in $words[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case '--*=*'
+            case -m --mem -s --size -p --path -e --engine -l --lba -n --blocks -o --offset -L --length \
+                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --hold-timeout
+                test $seen_cmd = 1; and set skip 1
+            case '-*'
+            case '*'
+                if test $seen_cmd = 0
+                    set seen_cmd 1
+                else
+                    return 1
+                end
+        end
+    end
+    return 0
+end
+
+complete -c dmabuf -f
+
+# Global options and commands.
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l json -d 'Print one JSON document'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s v -l verbose -d 'Extra diagnostics'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l version -d 'Print the version'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s '?' -l help -d 'Print help'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l usage -d 'Print a usage line'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a check -d 'Report what this machine supports'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a alloc -d 'Allocate memory, optionally hold it'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a register -d 'Register memory as fixed buffers'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a read -d 'Read logical blocks into memory'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a write -d 'Write logical blocks from memory'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a verify -d 'Write, read back and compare'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a invalidate -d 'Invalidate buffers, check data'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a help -d 'Help for a command'
+complete -c dmabuf -n "__fish_seen_subcommand_from help" -a "$dmabuf_commands"
+
+# Per-command help.
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_commands; and not __fish_seen_subcommand_from help" -l help -d 'Options of this command'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_commands; and not __fish_seen_subcommand_from help" -l usage -d 'Usage line of this command'
+
+# Targets.
+complete -c dmabuf -n "__fish_seen_subcommand_from check" -a "(__dmabuf_targets)"
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_shared; and __dmabuf_needs_target" -a "(__dmabuf_targets)"
+
+# --mem, --size, --name: every command that allocates memory.
+complete -c dmabuf -n "__fish_seen_subcommand_from alloc $dmabuf_shared" -s m -l mem -x -a "(__dmabuf_mem_sources)" -d 'Memory source'
+complete -c dmabuf -n "__fish_seen_subcommand_from alloc $dmabuf_shared" -s s -l size -x -d 'Bytes of memory (k/M/G/T)'
+complete -c dmabuf -n "__fish_seen_subcommand_from alloc $dmabuf_shared" -s N -l name -x -d 'Name set on the dma-buf'
+complete -c dmabuf -n "__fish_seen_subcommand_from alloc" -l hold -d 'Keep it in a background holder'
+complete -c dmabuf -n "__fish_seen_subcommand_from alloc" -l hold-timeout -x -d 'Holder exits after SECS'
+
+# --path, --engine: register and the data commands.
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_shared" -s p -l path -x \
+    -a "token\t'register the dma-buf itself' pages\t'register its pages' bounce\t'copy through a buffer' auto\t'best that works'" -d 'Buffer path'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_shared" -s e -l engine -x \
+    -a "rw\t'READ_FIXED/WRITE_FIXED' passthru\t'NVMe uring_cmd'" -d 'I/O engine'
+complete -c dmabuf -n "__fish_seen_subcommand_from register" -l slots -x -d 'Buffer slots'
+
+# Range and queue options.
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s l -l lba -x -d 'First logical block'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s n -l blocks -x -d 'Logical blocks'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s o -l offset -x -d 'First byte'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s L -l length -x -d 'Bytes'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s b -l bs -x -d 'Bytes per request'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s q -l qd -x -d 'Requests in flight'
+
+# Command-specific options.
+complete -c dmabuf -n "__fish_seen_subcommand_from read" -l out -r -F -a - -d 'Write the data to FILE or -'
+complete -c dmabuf -n "__fish_seen_subcommand_from write" -l in -r -F -d 'Take the data from FILE'
+complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s P -l pattern -x -a "(__dmabuf_patterns)" -d 'Data pattern'
+complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s f -l force -d 'Write even to a device in use'
+complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Number of passes'
+complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l read-only -d 'Only read back and compare'
+complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l cycles -x -d 'Invalidation cycles'
+complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l during-io -d 'Cycles while I/O is in flight'

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DMABUF_CTX_H
+#define DMABUF_CTX_H
+
+/*
+ * An I/O context ties the parts together: a target, a memory source, a ring
+ * and the buffer path that brings the memory to the device.  Every command
+ * that moves data opens one; the path choice (token > pages > bounce for
+ * `auto`) and the reasons for it live here and nowhere else.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmabuf/engine.h"
+#include "dmabuf/err.h"
+#include "dmabuf/mem.h"
+#include "dmabuf/ring.h"
+#include "dmabuf/target.h"
+
+enum db_path {
+	DB_PATH_AUTO,
+	DB_PATH_TOKEN,		/* the dma-buf registered as a dmabuf token */
+	DB_PATH_PAGES,		/* the pages behind it as an ordinary fixed buffer */
+	DB_PATH_BOUNCE,		/* I/O into a fixed bounce buffer + CPU copy */
+};
+
+const char *db_path_name(enum db_path p);
+/* "token" … "auto" → path; -EINVAL otherwise. */
+int db_path_parse(const char *s, enum db_path *p);
+
+struct db_ctx_opts {
+	const char *target;
+	bool write;			/* open the target read-write */
+	struct db_mem_spec mem;
+	uint64_t mem_size;		/* bytes */
+	const char *name;		/* dma-buf name, may be NULL */
+	enum db_path path;
+	bool engine_set;		/* else chosen from the target kind */
+	enum db_engine_kind engine;
+	unsigned qd;
+	uint32_t req_bytes;		/* bytes per request, 0 = default */
+	unsigned slots;			/* registered copies of the buffer (register --slots), >= 1 */
+};
+
+struct db_ctx {
+	struct db_target t;
+	struct db_mem *m;
+	struct db_ring r;
+	enum db_engine_kind engine;
+	enum db_path path;		/* the path in use */
+	char why[768];			/* why better paths were not used ("" if none) */
+	struct db_iobuf buf;		/* slot 0 */
+	unsigned slots;
+	void *bounce;			/* bounce path: registered anonymous memory */
+	uint64_t bounce_len;
+	unsigned qd;
+	uint32_t req_bytes;
+	bool registered;
+	/* phase timings, ns */
+	uint64_t open_ns, alloc_ns, register_ns;
+	struct db_io_stats stats;	/* all I/O through db_ctx_io() */
+	/* invalidate support: hook run between completions, errnos retried */
+	int (*between)(void *arg, struct db_err *e);
+	void *between_arg;
+	unsigned retry;
+};
+
+/*
+ * Open the target, create the memory, set up the ring and register the
+ * memory by o->path (auto: the best that works; ctx->why says why better
+ * paths were not used).  On failure everything opened is closed.
+ */
+int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
+void db_ctx_close(struct db_ctx *c);
+
+/*
+ * db_ctx_open() in two steps, for callers that must know the target (LBA
+ * size, capacity) before sizing the memory: open and identify the target,
+ * then create the memory, the ring and register.  Both close everything on
+ * failure.
+ */
+int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
+int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
+
+/* (Re-)register / unregister the buffer for the path in use (all slots). */
+int db_ctx_register(struct db_ctx *c, struct db_err *e);
+int db_ctx_unregister(struct db_ctx *c, struct db_err *e);
+
+/*
+ * Move @nblocks blocks starting at @lba between the target and the memory
+ * at byte @mem_off.  The bounce path copies through DMA_BUF_IOCTL_SYNC
+ * brackets.  Statistics accumulate in c->stats; a failed request is copied
+ * to *@fail when not NULL.
+ */
+int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
+	      struct db_io_failure *fail, struct db_err *e);
+
+/* CPU access to the memory (c->m->map), bracketed for dma-bufs. */
+int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct db_err *e);
+int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct db_err *e);
+
+#endif

@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The common I/O loop: keep up to qd requests in flight, reissue what the
+ * kernel asks to be reissued, continue short transfers, stop at the first
+ * hard failure and drain.  Engines (engine-rw.c, engine-passthru.c) only
+ * encode SQEs and decode CQEs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmabuf/engine.h"
+#include "dmabuf/util.h"
+#include "engine-internal.h"
+
+#define DEFAULT_REQ_BYTES	(128u * 1024)
+#define DEFAULT_MAX_RETRIES	10000u
+#define META_ALIGN		4096u
+#define LAT_PREALLOC		(1ull << 20)
+
+enum { IO_FREE, IO_PENDING, IO_INFLIGHT };
+
+struct run {
+	struct db_xfer *x;
+	const struct db_engine_ops *ops;
+	struct db_io *io;		/* qd request slots */
+	uint8_t *meta;			/* qd metadata buffers of meta_each bytes, or NULL */
+	uint32_t meta_each;
+	uint32_t req_blocks;		/* blocks per new request */
+	uint64_t next_lba;		/* first block not yet handed to a request */
+	uint64_t end_lba;
+	unsigned max_retries;
+	unsigned inflight;
+	bool stop;			/* no more issuing: failure or abort */
+	int err;			/* first error, 0 if none */
+};
+
+const char *db_engine_name(enum db_engine_kind k)
+{
+	switch (k) {
+	case DB_ENGINE_RW:
+		return "rw";
+	case DB_ENGINE_PASSTHRU:
+		return "passthru";
+	}
+	return "unknown";
+}
+
+int db_engine_parse(const char *s, enum db_engine_kind *k)
+{
+	if (!strcmp(s, "rw"))
+		*k = DB_ENGINE_RW;
+	else if (!strcmp(s, "passthru"))
+		*k = DB_ENGINE_PASSTHRU;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static const struct db_engine_ops *engine_ops(enum db_engine_kind k)
+{
+	return k == DB_ENGINE_PASSTHRU ? &db_engine_passthru_ops : &db_engine_rw_ops;
+}
+
+/* --- validation ---------------------------------------------------------- */
+
+static int usage(struct db_err *e, const char *obj, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage(struct db_err *e, const char *obj, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	db_err_set(e, DB_E_USAGE, -EINVAL, "transfer", "%s", obj);
+	db_err_detail(e, "%s", why);
+	return -EINVAL;
+}
+
+/* Bytes per request: the default, or the caller's, clamped to the limits. */
+static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *ops,
+			  uint32_t *out, struct db_err *e)
+{
+	const struct db_target *t = x->t;
+	uint32_t lbs = t->lba_size;
+	uint64_t req = x->req_bytes;
+
+	if (!req)
+		req = t->max_xfer ? DB_MIN(t->max_xfer, DEFAULT_REQ_BYTES) : DEFAULT_REQ_BYTES;
+	else if (req % lbs)
+		return usage(e, t->path, "request size %u is not a multiple of the %u-byte "
+			     "logical block", x->req_bytes, lbs);
+	if (t->max_xfer && req > t->max_xfer)
+		req = t->max_xfer;
+	if (ops->max_blocks && req / lbs > ops->max_blocks)
+		req = (uint64_t)ops->max_blocks * lbs;
+	req -= req % lbs;
+	/* A device limit below one block cannot be honoured: move one block. */
+	*out = req ? (uint32_t)req : lbs;
+	return 0;
+}
+
+static int check_buffer(const struct db_xfer *x, struct db_err *e)
+{
+	const struct db_target *t = x->t;
+	uint64_t bytes = x->nblocks * t->lba_size;
+	uint64_t start = x->buf.base + x->buf_off;
+	uint32_t align = t->dma_align ? t->dma_align : 1;
+	char obj[48];
+
+	snprintf(obj, sizeof(obj), "fixed buffer slot %u", x->buf.slot);
+	if (x->buf_off > x->buf.len || bytes > x->buf.len - x->buf_off)
+		return usage(e, obj, "%llu bytes at offset %llu do not fit the "
+			     "%llu-byte registered buffer", (unsigned long long)bytes,
+			     (unsigned long long)x->buf_off, (unsigned long long)x->buf.len);
+	/*
+	 * The device DMAs to base + offset: a token's base is 0, so its
+	 * offset must be aligned just like a user address.
+	 */
+	if (start % align)
+		return usage(e, obj, "address 0x%llx is not aligned to the target's "
+			     "%u-byte DMA alignment", (unsigned long long)start, align);
+	return 0;
+}
+
+static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32_t *req,
+		      struct db_err *e)
+{
+	const struct db_target *t = x->t;
+	int ret;
+
+	if (!t || !x->r || !x->r->live || !t->lba_size)
+		return usage(e, t ? t->path : "target", "%s",
+			     t && t->lba_size ? "the ring is not set up" :
+			     "no target or no logical block size");
+	if (x->nblocks > UINT64_MAX / t->lba_size || x->lba > UINT64_MAX - x->nblocks)
+		return usage(e, t->path, "%llu blocks at LBA %llu overflow",
+			     (unsigned long long)x->nblocks, (unsigned long long)x->lba);
+	if (!x->qd || x->qd > x->r->depth)
+		return usage(e, "io_uring", "queue depth %u is outside 1..%u (the ring's size)",
+			     x->qd, x->r->depth);
+	if (x->write && !t->writable) {
+		db_err_set(e, DB_E_USAGE, -EBADF, "transfer", "%s", t->path);
+		db_err_detail(e, "the target was opened read-only");
+		return -EBADF;
+	}
+	ret = ops->check(x, e);
+	if (ret)
+		return ret;
+	ret = check_buffer(x, e);
+	if (ret)
+		return ret;
+	return pick_req_bytes(x, ops, req, e);
+}
+
+/* --- set-up -------------------------------------------------------------- */
+
+/* Each slot gets its own metadata buffer: requests in flight overlap. */
+static int meta_init(struct run *run, uint32_t ms, struct db_err *e)
+{
+	unsigned qd = run->x->qd, i;
+	size_t total;
+
+	run->meta_each = DB_ROUND_UP(run->req_blocks * ms, META_ALIGN);
+	total = (size_t)run->meta_each * qd;
+	if (posix_memalign((void **)&run->meta, META_ALIGN, total))
+		return db_err_set(e, DB_E_IO, -ENOMEM, "posix_memalign",
+				  "%u metadata buffers of %u bytes", qd, run->meta_each);
+	memset(run->meta, 0, total);
+	for (i = 0; i < qd; i++)
+		run->io[i].meta = (uintptr_t)(run->meta + (size_t)i * run->meta_each);
+	return 0;
+}
+
+static int run_init(struct run *run, struct db_xfer *x, const struct db_engine_ops *ops,
+		    uint32_t req_bytes, struct db_err *e)
+{
+	uint32_t ms = ops->meta_bytes(x->t);
+	uint64_t nreq;
+	int ret;
+
+	memset(run, 0, sizeof(*run));
+	run->x = x;
+	run->ops = ops;
+	run->req_blocks = req_bytes / x->t->lba_size;
+	run->next_lba = x->lba;
+	run->end_lba = x->lba + x->nblocks;
+	run->max_retries = x->max_retries ? x->max_retries : DEFAULT_MAX_RETRIES;
+	run->io = calloc(x->qd, sizeof(*run->io));
+	if (!run->io)
+		return db_err_set(e, DB_E_IO, -ENOMEM, "calloc", "%u request slots", x->qd);
+	if (ms) {
+		ret = meta_init(run, ms, e);
+		if (ret)
+			return ret;
+	}
+	/*
+	 * One latency per request: reserve them all up front, up to a bound
+	 * (a whole-drive run grows the array as it goes).
+	 */
+	nreq = (x->nblocks + run->req_blocks - 1) / run->req_blocks;
+	nreq = DB_MAX(DB_MIN(nreq, LAT_PREALLOC), 1);
+	x->stats.lat = malloc(nreq * sizeof(*x->stats.lat));
+	if (!x->stats.lat)
+		return db_err_set(e, DB_E_IO, -ENOMEM, "malloc", "%llu latency samples",
+				  (unsigned long long)nreq);
+	x->stats.cap_lat = nreq;
+	return 0;
+}
+
+static void run_free(struct run *run)
+{
+	free(run->io);
+	free(run->meta);
+}
+
+/* Fresh results: the run's stats replace the previous ones. */
+static void reset_results(struct db_xfer *x)
+{
+	db_io_stats_free(&x->stats);
+	memset(&x->fail, 0, sizeof(x->fail));
+}
+
+/* --- statistics ---------------------------------------------------------- */
+
+static void stat_latency(struct db_io_stats *s, uint64_t ns)
+{
+	uint64_t *lat;
+
+	if (s->nr_lat == s->cap_lat) {
+		lat = realloc(s->lat, 2 * s->cap_lat * sizeof(*lat));
+		/* Out of memory for a sample: the I/O itself succeeded. */
+		if (!lat)
+			return;
+		s->lat = lat;
+		s->cap_lat *= 2;
+	}
+	s->lat[s->nr_lat++] = ns;
+}
+
+/* --- issue --------------------------------------------------------------- */
+
+static void io_set_range(struct run *run, struct db_io *io, uint64_t lba, uint32_t nblocks)
+{
+	const struct db_xfer *x = run->x;
+
+	io->lba = lba;
+	io->nblocks = nblocks;
+	io->len = nblocks * x->t->lba_size;
+	io->addr = x->buf.base + x->buf_off + (lba - x->lba) * x->t->lba_size;
+	io->meta_len = run->meta ? nblocks * run->ops->meta_bytes(x->t) : 0;
+}
+
+/* Hand the next blocks of the range to free slot @io. */
+static void io_new(struct run *run, struct db_io *io)
+{
+	uint64_t left = run->end_lba - run->next_lba;
+	uint32_t n = left < run->req_blocks ? (uint32_t)left : run->req_blocks;
+
+	io_set_range(run, io, run->next_lba, n);
+	run->next_lba += n;
+	io->retries = 0;
+	io->t_submit = db_now_ns();
+	io->state = IO_PENDING;
+}
+
+static bool io_issue(struct run *run, unsigned idx)
+{
+	struct db_ring *r = run->x->r;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (!sqe)
+		return false;
+	/* A 128-byte SQE carries the NVMe command in its second half. */
+	memset(sqe, 0, r->big ? 128 : sizeof(*sqe));
+	run->ops->prep(sqe, run->x, &run->io[idx]);
+	io_uring_sqe_set_data64(sqe, idx);
+	run->io[idx].state = IO_INFLIGHT;
+	run->inflight++;
+	return true;
+}
+
+/* Issue pending requests (reissues, continuations) and start new ones, up to qd. */
+static void fill(struct run *run)
+{
+	unsigned i;
+
+	for (i = 0; i < run->x->qd && !run->stop; i++) {
+		struct db_io *io = &run->io[i];
+
+		if (io->state == IO_FREE && run->next_lba < run->end_lba)
+			io_new(run, io);
+		if (io->state == IO_PENDING && !io_issue(run, i))
+			break;
+	}
+}
+
+static bool work_left(const struct run *run)
+{
+	unsigned i;
+
+	if (run->inflight)
+		return true;
+	if (run->stop)
+		return false;
+	if (run->next_lba < run->end_lba)
+		return true;
+	for (i = 0; i < run->x->qd; i++)
+		if (run->io[i].state == IO_PENDING)
+			return true;
+	return false;
+}
+
+/* --- completion ---------------------------------------------------------- */
+
+static bool retryable(const struct run *run, int res)
+{
+	if (res == -EAGAIN)
+		return true;
+	if (res == -EFAULT)
+		return run->x->retry & DB_RETRY_EFAULT;
+	if (res == -ECANCELED)
+		return run->x->retry & DB_RETRY_ECANCELED;
+	return false;
+}
+
+/* The first hard failure: record it, name it, stop issuing. */
+static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_status,
+		    const char *why, struct db_err *e)
+{
+	struct db_xfer *x = run->x;
+	const char *op = x->write ? run->ops->write_op : run->ops->read_op;
+	char opbuf[64];
+
+	x->stats.errors++;
+	run->stop = true;
+	if (x->fail.failed)
+		return;
+	x->fail = (struct db_io_failure){
+		.failed = true,
+		.lba = io->lba,
+		.nblocks = io->nblocks,
+		.res = nvme_status ? 0 : res,
+		.nvme_status = nvme_status,
+	};
+	if (run->err)
+		return;		/* an abort from the between hook came first */
+	run->err = res;
+	snprintf(opbuf, sizeof(opbuf), "%s at LBA %llu", op, (unsigned long long)io->lba);
+	db_err_set(e, DB_E_IO, res, opbuf, "%s", x->t->path);
+	if (nvme_status)
+		db_err_detail(e, "NVMe status 0x%03x: %s", nvme_status,
+			      db_nvme_status_str(nvme_status));
+	else if (why)
+		db_err_detail(e, "%s", why);
+	else if (res == -EFAULT)
+		db_err_detail(e, "fixed buffer slot %u is empty or does not cover the request",
+			      x->buf.slot);
+}
+
+static void io_done(struct run *run, struct db_io *io)
+{
+	struct db_io_stats *s = &run->x->stats;
+
+	s->ios++;
+	s->bytes += io->len;
+	stat_latency(s, db_now_ns() - io->t_submit);
+	io->state = IO_FREE;
+}
+
+static const char *short_why(const struct db_xfer *x)
+{
+	if (x->write)
+		return "write made no progress";
+	return x->t->kind == DB_TGT_FILE ? "read past end of file" : "read past end of device";
+}
+
+/*
+ * O_DIRECT moves whole blocks except at the end of a file; continue after
+ * the last whole block moved.  Nothing moved means the end of the file or
+ * device was reached.
+ */
+static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct db_err *e)
+{
+	uint32_t blocks = moved / run->x->t->lba_size;
+
+	if (!blocks) {
+		io_fail(run, io, -EIO, 0, short_why(run->x), e);
+		io->state = IO_FREE;
+		return;
+	}
+	run->x->stats.bytes += (uint64_t)blocks * run->x->t->lba_size;
+	io_set_range(run, io, io->lba + blocks, io->nblocks - blocks);
+	io->state = IO_PENDING;
+}
+
+static void complete(struct run *run, const struct io_uring_cqe *cqe, struct db_err *e)
+{
+	struct db_io *io = &run->io[cqe->user_data];
+	uint16_t nvme_status = 0;
+	int res;
+
+	run->inflight--;
+	res = run->ops->result(cqe, io, &nvme_status);
+	if (res >= 0 && (uint32_t)res >= io->len) {
+		io_done(run, io);
+	} else if (res >= 0) {
+		io_short(run, io, (uint32_t)res, e);
+	} else if (retryable(run, res) && io->retries < run->max_retries) {
+		io->retries++;
+		run->x->stats.retries++;
+		io->state = IO_PENDING;
+	} else {
+		io_fail(run, io, res, nvme_status, NULL, e);
+		io->state = IO_FREE;
+	}
+	/* A request that cannot be issued any more is dropped. */
+	if (run->stop && io->state == IO_PENDING)
+		io->state = IO_FREE;
+}
+
+static unsigned reap(struct run *run, struct db_err *e)
+{
+	struct io_uring *ring = &run->x->r->ring;
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(ring, head, cqe) {
+		complete(run, cqe, e);
+		n++;
+	}
+	io_uring_cq_advance(ring, n);
+	return n;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+/* The caller's hook, between completion batches while the run goes on. */
+static void between(struct run *run, struct db_err *e)
+{
+	struct db_xfer *x = run->x;
+	int ret;
+
+	if (!x->between || run->stop || !work_left(run))
+		return;
+	ret = x->between(x->between_arg, e);
+	if (ret < 0) {
+		run->stop = true;
+		run->err = ret;
+	}
+}
+
+static int submit_wait(struct run *run, struct db_err *e)
+{
+	int ret = io_uring_submit_and_wait(&run->x->r->ring, 1);
+
+	/*
+	 * Interrupted, or the kernel is short of resources / the CQ is full:
+	 * what was prepared stays queued; reap and try again.
+	 */
+	if (ret >= 0 || ret == -EINTR || ret == -EAGAIN || ret == -EBUSY)
+		return 0;
+	return db_err_set(e, DB_E_IO, ret, "io_uring_enter", "%s", run->x->t->path);
+}
+
+static int run_loop(struct run *run, struct db_err *e)
+{
+	int ret;
+
+	while (work_left(run)) {
+		fill(run);
+		if (!run->inflight)
+			continue;	/* everything left was dropped by a stop */
+		ret = submit_wait(run, e);
+		/* The ring is unusable: nothing more can be drained. */
+		if (ret)
+			return ret;
+		reap(run, e);
+		between(run, e);
+	}
+	return run->err;
+}
+
+int db_xfer_run(struct db_xfer *x, struct db_err *e)
+{
+	const struct db_engine_ops *ops = engine_ops(x->engine);
+	uint32_t req_bytes = 0;
+	struct run run;
+	uint64_t t0;
+	int ret;
+
+	reset_results(x);
+	ret = check_xfer(x, ops, &req_bytes, e);
+	if (ret)
+		return ret;
+	if (!x->nblocks)
+		return 0;
+	ret = run_init(&run, x, ops, req_bytes, e);
+	if (!ret) {
+		t0 = db_now_ns();
+		ret = run_loop(&run, e);
+		x->stats.ns = db_now_ns() - t0;
+	}
+	run_free(&run);
+	return ret;
+}

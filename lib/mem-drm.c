@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DRM source: a dumb buffer (DRM_IOCTL_MODE_CREATE_DUMB) exported as a
+ * dma-buf with PRIME.  The GEM handle and the DRM fd are closed right after
+ * the export: the dma-buf holds its own reference on the object.
+ *
+ * Dumb buffers are a primary-node ioctl (no DRM_RENDER_ALLOW), so a render
+ * node answers -EACCES; we then retry on the same device's card node.  That
+ * is the normal path for vgem.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "dmabuf/mem.h"
+#include "mem-internal.h"
+
+#define DRI_DIR		"/dev/dri"
+#define DRM_NEEDS	"a DRM driver (e.g. modprobe vgem, CONFIG_DRM_VGEM)"
+
+/* 1024 pixels of 32 bits: a 4 KiB pitch, so height = size / 4096. */
+#define DUMB_WIDTH	1024u
+#define DUMB_BPP	32u
+#define DUMB_PITCH	(DUMB_WIDTH * DUMB_BPP / 8)
+/* the kernel computes height * pitch in 32 bits */
+#define DUMB_MAX	(UINT32_MAX & ~(uint64_t)(DUMB_PITCH - 1))
+
+/* --- finding a node ------------------------------------------------------ */
+
+/* The first render node libdrm knows of. */
+static int drm_render_from_libdrm(char *path, size_t len)
+{
+	drmDevicePtr devs[64];
+	int i, n = drmGetDevices2(0, devs, 64), ret = -ENODEV;
+
+	for (i = 0; i < n; i++) {
+		if (ret && (devs[i]->available_nodes & (1 << DRM_NODE_RENDER))) {
+			snprintf(path, len, "%s", devs[i]->nodes[DRM_NODE_RENDER]);
+			ret = 0;
+		}
+	}
+	if (n > 0)
+		drmFreeDevices(devs, n);
+	return ret;
+}
+
+/*
+ * libdrm skips devices on buses it cannot parse (a platform vgem with no
+ * OF node, the faux bus of newer kernels): fall back to /dev/dri itself.
+ */
+static int drm_render_from_dir(char *path, size_t len)
+{
+	DIR *d = opendir(DRI_DIR);
+	struct dirent *de;
+	long best = -1;
+
+	if (!d)
+		return -ENODEV;
+	while ((de = readdir(d))) {
+		long minor;
+
+		if (strncmp(de->d_name, "renderD", 7))
+			continue;
+		minor = strtol(de->d_name + 7, NULL, 10);
+		if (best < 0 || minor < best)
+			best = minor;
+	}
+	closedir(d);
+	if (best < 0)
+		return -ENODEV;
+	snprintf(path, len, DRI_DIR "/renderD%ld", best);
+	return 0;
+}
+
+static int drm_first_render(char *path, size_t len, struct db_err *e)
+{
+	if (!drm_render_from_libdrm(path, len) || !drm_render_from_dir(path, len))
+		return 0;
+	db_err_set(e, DB_E_UNSUPPORTED, -ENODEV, "find render node", DRI_DIR);
+	db_err_detail(e, "no DRM render node in " DRI_DIR ": it needs " DRM_NEEDS);
+	return -ENODEV;
+}
+
+/* The card node of the device behind render node @fd, from sysfs. */
+static int drm_primary_from_sysfs(int fd, char *path, size_t len)
+{
+	char dir[96];
+	struct dirent *de;
+	struct stat st;
+	int ret = -ENOENT;
+	DIR *d;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(dir, sizeof(dir), "/sys/dev/char/%u:%u/device/drm",
+		 major(st.st_rdev), minor(st.st_rdev));
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, "card", 4) && !strchr(de->d_name, '-')) {
+			snprintf(path, len, DRI_DIR "/%s", de->d_name);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+static int drm_primary_of(int fd, char *path, size_t len)
+{
+	drmDevicePtr dev;
+	int ret = -ENOENT;
+
+	if (!drmGetDevice2(fd, 0, &dev)) {
+		if (dev->available_nodes & (1 << DRM_NODE_PRIMARY)) {
+			snprintf(path, len, "%s", dev->nodes[DRM_NODE_PRIMARY]);
+			ret = 0;
+		}
+		drmFreeDevice(&dev);
+	}
+	return ret ? drm_primary_from_sysfs(fd, path, len) : 0;
+}
+
+/* --- dumb buffer + PRIME ---------------------------------------------------- */
+
+static int dumb_err(const char *path, int err, struct db_err *e)
+{
+	switch (-err) {
+	case ENOSYS:
+	case EOPNOTSUPP:
+	case ENOTTY:
+		db_err_set(e, DB_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_detail(e, "the driver behind %s has no dumb buffers", path);
+		return err;
+	case EACCES:
+	case EPERM:
+		db_err_set(e, DB_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_detail(e, "dumb buffers need the device's primary node (" DRI_DIR
+			      "/cardN) and permission to open it");
+		return err;
+	default:
+		return db_err_set(e, db_err_kind_of(err), err, "DRM_IOCTL_MODE_CREATE_DUMB",
+				  "%s", path);
+	}
+}
+
+/* Create a dumb buffer of >= @size bytes on @fd and export it: the dma-buf fd. */
+static int dumb_export(int fd, const char *path, uint64_t size, struct db_err *e)
+{
+	uint32_t handle, pitch;
+	uint64_t got;
+	int ret, prime = -1, err;
+
+	ret = drmModeCreateDumbBuffer(fd, DUMB_WIDTH, (uint32_t)(size / DUMB_PITCH), DUMB_BPP,
+				      0, &handle, &pitch, &got);
+	if (ret)
+		return dumb_err(path, ret < 0 ? ret : -EIO, e);
+	ret = drmPrimeHandleToFD(fd, handle, DRM_CLOEXEC | DRM_RDWR, &prime);
+	err = ret ? -errno : 0;
+	/* the dma-buf keeps the object alive; the handle only pins it to this fd */
+	drmCloseBufferHandle(fd, handle);
+	if (err)
+		return db_err_set(e, db_err_kind_of(err), err, "drmPrimeHandleToFD", "%s", path);
+	if (got < size) {
+		close(prime);
+		db_err_set(e, DB_E_IO, -EIO, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_detail(e, "driver made %llu bytes for %llu asked",
+			      (unsigned long long)got, (unsigned long long)size);
+		return -EIO;
+	}
+	return prime;
+}
+
+static int drm_node_open(const char *path, struct db_err *e)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return db_mem_dev_err(e, -errno, path, DRM_NEEDS);
+	return fd;
+}
+
+/* Export from @path; a render node that refuses dumb buffers defers to its card node. */
+static int drm_export_from(const char *path, uint64_t size, struct db_err *e)
+{
+	char primary[300];
+	int fd, ret;
+
+	fd = drm_node_open(path, e);
+	if (fd < 0)
+		return fd;
+	ret = dumb_export(fd, path, size, e);
+	if (ret == -EACCES && drmGetNodeTypeFromFd(fd) == DRM_NODE_RENDER &&
+	    !drm_primary_of(fd, primary, sizeof(primary))) {
+		close(fd);
+		fd = drm_node_open(primary, e);
+		if (fd < 0)
+			return fd;
+		ret = dumb_export(fd, primary, size, e);
+	}
+	close(fd);
+	return ret;
+}
+
+static int drm_open(struct db_mem *m, uint64_t size, struct db_err *e)
+{
+	char node[256];
+	int ret;
+
+	ret = db_mem_round(m, size, db_mem_page_size(), &size, e);
+	if (ret)
+		return ret;
+	if (size > DUMB_MAX) {
+		db_err_set(e, DB_E_USAGE, -EINVAL, "DRM_IOCTL_MODE_CREATE_DUMB", "%s",
+			   m->spec.text);
+		db_err_detail(e, "a DRM dumb buffer holds less than 4 GiB");
+		return -EINVAL;
+	}
+	if (m->spec.path[0])
+		snprintf(node, sizeof(node), "%s", m->spec.path);
+	else if ((ret = drm_first_render(node, sizeof(node), e)))
+		return ret;
+	ret = drm_export_from(node, size, e);
+	if (ret < 0)
+		return ret;
+	m->dmabuf_fd = ret;
+	m->size = size;
+	return 0;
+}
+
+int db_mem_drm_probe(const char *path, struct db_err *e)
+{
+	char node[256];
+	int fd, ret;
+
+	if (path && path[0])
+		snprintf(node, sizeof(node), "%s", path);
+	else if ((ret = drm_first_render(node, sizeof(node), e)))
+		return ret;
+	fd = drm_node_open(node, e);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	db_err_set(e, DB_E_NONE, 0, "probe", "%s", node);
+	db_err_detail(e, "DRM device %s", node);
+	return 0;
+}
+
+const struct db_mem_ops db_mem_drm_ops = {
+	.name = "drm",
+	.is_dmabuf = true,
+	.open = drm_open,
+};

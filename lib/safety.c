@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Safety rules for destructive writes (DESIGN.md section 3).  A write to a
+ * block device is refused, unless the user says --force, when the device or
+ * one of its partitions
+ *   - is mounted (/proc/self/mountinfo),
+ *   - has holders (/sys/dev/block/M:m/holders: dm, md, bcache, …),
+ *   - is an active swap device (/proc/swaps),
+ *   - cannot be opened exclusively (the kernel's own "in use" verdict),
+ *   - or carries a partition table or a filesystem/RAID/LVM signature
+ *     (libblkid).
+ * Each refusal names its reason, so the user knows what --force would
+ * destroy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <blkid/blkid.h>
+
+#include "dmabuf/target.h"
+
+#define FORCE_HINT "use --force to write anyway"
+
+/* A block device checked: the target itself or one of its partitions. */
+struct member {
+	dev_t devt;
+	char name[64];		/* "/dev/nvme0n1p1" (the target: its path as given) */
+	char sysdir[PATH_MAX];	/* its sysfs directory */
+};
+
+struct members {
+	struct member *v;
+	unsigned nr, cap;
+};
+
+/* snprintf that says when it truncated: -ENAMETOOLONG. */
+__attribute__((format(printf, 3, 4)))
+static int xsnprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record a refusal: DB_E_SAFETY, -EBUSY, the reason and the way out. */
+static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
+{
+	char reason[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	db_err_set(e, DB_E_SAFETY, -EBUSY, "safety check", "%s", dev);
+	db_err_detail(e, "%s; " FORCE_HINT, reason);
+	return -EBUSY;
+}
+
+/* ---- the device and its partitions ---------------------------------------- */
+
+static int members_add(struct members *m, dev_t devt, const char *name, const char *sysdir)
+{
+	struct member *grown;
+
+	if (m->nr == m->cap) {
+		unsigned cap = m->cap ? m->cap * 2 : 8;
+
+		grown = realloc(m->v, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		m->v = grown;
+		m->cap = cap;
+	}
+	m->v[m->nr].devt = devt;
+	xsnprintf(m->v[m->nr].name, sizeof(m->v[m->nr].name), "%s", name);
+	xsnprintf(m->v[m->nr].sysdir, sizeof(m->v[m->nr].sysdir), "%s", sysdir);
+	m->nr++;
+	return 0;
+}
+
+/* Read "M:m" from @dir/@ent/dev if @ent is a partition of the disk at @dir. */
+static bool partition_devt(const char *dir, const char *ent, dev_t *devt)
+{
+	char path[PATH_MAX], buf[32];
+	unsigned ma, mi;
+	FILE *f;
+	bool ok;
+
+	if (ent[0] == '.' ||
+	    xsnprintf(path, sizeof(path), "%s/%s/partition", dir, ent) ||
+	    access(path, F_OK) < 0 ||
+	    xsnprintf(path, sizeof(path), "%s/%s/dev", dir, ent))
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &ma, &mi) == 2;
+	fclose(f);
+	if (ok)
+		*devt = makedev(ma, mi);
+	return ok;
+}
+
+/* Partitions are subdirectories of the disk's sysfs directory. */
+static int members_add_partitions(struct members *m, const char *diskdir)
+{
+	char name[80], sysdir[PATH_MAX];
+	struct dirent *d;
+	dev_t devt;
+	DIR *dir;
+	int ret = 0;
+
+	dir = opendir(diskdir);
+	if (!dir)
+		return 0;	/* no sysfs: the other checks still run */
+	while (!ret && (d = readdir(dir))) {
+		if (!partition_devt(diskdir, d->d_name, &devt))
+			continue;
+		if (xsnprintf(name, sizeof(name), "/dev/%s", d->d_name) ||
+		    xsnprintf(sysdir, sizeof(sysdir), "%s/%s", diskdir, d->d_name))
+			continue;
+		ret = members_add(m, devt, name, sysdir);
+	}
+	closedir(dir);
+	return ret;
+}
+
+static int members_collect(struct members *m, const char *dev, dev_t devt)
+{
+	char link[64], sysdir[PATH_MAX];
+	int ret;
+
+	xsnprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(devt), minor(devt));
+	if (!realpath(link, sysdir))
+		sysdir[0] = '\0';
+	ret = members_add(m, devt, dev, sysdir);
+	if (ret || !sysdir[0])
+		return ret;
+	return members_add_partitions(m, sysdir);
+}
+
+static const struct member *members_find(const struct members *m, dev_t devt,
+					 const char *source)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nr; i++) {
+		if (m->v[i].devt == devt)
+			return &m->v[i];
+		/* btrfs and friends show an anonymous dev_t: match the source */
+		if (source && !strcmp(source, m->v[i].name))
+			return &m->v[i];
+	}
+	return NULL;
+}
+
+/* ---- mounted ------------------------------------------------------------------ */
+
+/* Undo mountinfo's octal escapes ("\040" for a space) in place. */
+static void unescape(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * One mountinfo line: "36 35 98:0 /root /mnt/point opts [tags] - fstype source
+ * superopts".  Returns the member it mounts, NULL if none; @mnt gets the
+ * mount point (the line's storage).
+ */
+static const struct member *mount_line_match(const struct members *m, char *line, char **mnt)
+{
+	char *sep, *tok, *save = NULL, *source = NULL;
+	unsigned ma, mi;
+	int field = 0;
+
+	sep = strstr(line, " - ");
+	if (sep) {
+		*sep = '\0';
+		strtok_r(sep + 3, " \n", &save);	/* fstype */
+		source = strtok_r(NULL, " \n", &save);
+	}
+	*mnt = NULL;
+	save = NULL;
+	ma = mi = 0;
+	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (++field == 3 && sscanf(tok, "%u:%u", &ma, &mi) != 2)
+			return NULL;
+		if (field == 5) {
+			*mnt = tok;
+			break;
+		}
+	}
+	if (!*mnt)
+		return NULL;
+	unescape(*mnt);
+	return members_find(m, makedev(ma, mi), source);
+}
+
+static int check_mounted(const struct members *m, const char *dev, struct db_err *e)
+{
+	const struct member *hit = NULL;
+	char *line = NULL, *mnt = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return db_err_set(e, DB_E_IO, -errno, "open", "/proc/self/mountinfo");
+	while (!hit && getline(&line, &cap, f) > 0)
+		hit = mount_line_match(m, line, &mnt);
+	if (hit)
+		ret = refuse(e, dev, "%s is mounted on %s", hit->name, mnt);
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ---- holders ------------------------------------------------------------------- */
+
+/* First holder of @mb (a dm/md/bcache device stacked on it), "" if none. */
+static void first_holder(const struct member *mb, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+
+	out[0] = '\0';
+	if (!mb->sysdir[0] || xsnprintf(path, sizeof(path), "%s/holders", mb->sysdir))
+		return;
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] != '.') {
+			xsnprintf(out, len, "%s", d->d_name);
+			break;
+		}
+	}
+	closedir(dir);
+}
+
+static int check_holders(const struct members *m, const char *dev, struct db_err *e)
+{
+	char holder[256];
+	unsigned i;
+
+	for (i = 0; i < m->nr; i++) {
+		first_holder(&m->v[i], holder, sizeof(holder));
+		if (holder[0])
+			return refuse(e, dev, "%s is in use by %s", m->v[i].name, holder);
+	}
+	return 0;
+}
+
+/* ---- swap ------------------------------------------------------------------------ */
+
+static int check_swap(const struct members *m, const char *dev, struct db_err *e)
+{
+	const struct member *hit = NULL;
+	char *line = NULL, *path, *save;
+	size_t cap = 0;
+	struct stat st;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen("/proc/swaps", "re");
+	if (!f)
+		return 0;	/* no swap support: nothing can be swapped on */
+	while (!hit && getline(&line, &cap, f) > 0) {
+		path = strtok_r(line, " \t\n", &save);
+		if (!path || path[0] != '/')
+			continue;	/* the header line */
+		unescape(path);
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+			hit = members_find(m, st.st_rdev, NULL);
+	}
+	if (hit)
+		ret = refuse(e, dev, "%s is in use as swap", hit->name);
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ---- exclusive open ----------------------------------------------------------------- */
+
+/*
+ * The kernel refuses O_EXCL on a block device that a filesystem, swap, a
+ * stacked driver or another exclusive opener has claimed, including a
+ * whole disk one of whose partitions is claimed.  This catches users the
+ * other checks cannot see (another mount namespace, a user-space tool).
+ */
+static int check_exclusive(const char *dev, struct db_err *e)
+{
+	int fd;
+
+	fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EBUSY)
+		return refuse(e, dev, "%s is in use: the kernel refuses an exclusive open "
+			      "(mounted, swap, or claimed by a driver or program)", dev);
+	return 0;	/* other errors say nothing about users */
+}
+
+/* ---- signatures ------------------------------------------------------------------------ */
+
+/* What the probe found, as words for the user. */
+static int signature_refusal(blkid_probe pr, const char *dev, struct db_err *e)
+{
+	const char *type = NULL, *usage = NULL;
+
+	if (!blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) && type)
+		return refuse(e, dev, "%s carries a %s partition table", dev, type);
+	if (!blkid_probe_lookup_value(pr, "TYPE", &type, NULL) && type) {
+		if (blkid_probe_lookup_value(pr, "USAGE", &usage, NULL) || !usage)
+			usage = "filesystem";
+		return refuse(e, dev, "%s carries a %s %s signature", dev, type, usage);
+	}
+	return refuse(e, dev, "%s carries a signature libblkid recognises", dev);
+}
+
+static int check_signatures(const char *dev, struct db_err *e)
+{
+	blkid_probe pr;
+	int rc, ret = 0;
+
+	errno = 0;
+	pr = blkid_new_probe_from_filename(dev);
+	if (!pr)
+		return db_err_set(e, DB_E_IO, errno ? -errno : -EIO,
+				  "blkid_new_probe_from_filename", "%s", dev);
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
+	blkid_probe_enable_partitions(pr, 1);
+	rc = blkid_do_safeprobe(pr);
+	if (rc == 0)
+		ret = signature_refusal(pr, dev, e);
+	else if (rc == -2)
+		ret = refuse(e, dev, "%s carries more than one conflicting signature", dev);
+	else if (rc < 0)
+		/* cannot tell what is there: do not guess "blank" */
+		ret = db_err_set(e, DB_E_IO, -EIO, "blkid_do_safeprobe", "%s", dev);
+	blkid_free_probe(pr);
+	return ret;
+}
+
+/* ---- public ------------------------------------------------------------------------------ */
+
+static int check_block(const char *dev, struct db_err *e)
+{
+	struct members m = { NULL, 0, 0 };
+	struct stat st;
+	int ret;
+
+	if (stat(dev, &st) < 0)
+		return db_err_set(e, DB_E_IO, -errno, "stat", "%s", dev);
+	if (!S_ISBLK(st.st_mode))
+		return 0;
+	ret = members_collect(&m, dev, st.st_rdev);
+	if (ret) {
+		free(m.v);
+		return db_err_set(e, DB_E_IO, ret, "safety check", "%s", dev);
+	}
+	ret = check_mounted(&m, dev, e);
+	if (!ret)
+		ret = check_holders(&m, dev, e);
+	if (!ret)
+		ret = check_swap(&m, dev, e);
+	free(m.v);
+	if (!ret)
+		ret = check_exclusive(dev, e);
+	if (!ret)
+		ret = check_signatures(dev, e);
+	return ret;
+}
+
+int db_target_check_safe(const struct db_target *t, struct db_err *e)
+{
+	switch (t->kind) {
+	case DB_TGT_FILE:
+		return 0;
+	case DB_TGT_NVME_CHAR:
+		/*
+		 * Without a block device nothing can mount, hold or swap on
+		 * the namespace, and libblkid cannot read it.
+		 */
+		if (!t->blkdev[0])
+			return 0;
+		return check_block(t->blkdev, e);
+	case DB_TGT_NVME_BLK:
+	case DB_TGT_BLK:
+		return check_block(t->path, e);
+	}
+	return 0;
+}

@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Targets: open a path and find out what it is and what its limits are.
+ *
+ * NVMe facts (LBA format, metadata, capacity, MDTS, model) come from
+ * libnvme's identify calls; the block layer's own limits (max_hw_sectors_kb,
+ * dma_alignment) come from sysfs, because for the block device path they
+ * are what the kernel enforces.  See include/dmabuf/target.h.
+ */
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
+
+#include <libnvme.h>
+
+#include "dmabuf/target.h"
+
+#define SYSFS_PATH_MAX	PATH_MAX
+
+/* The controller page size Linux assumes when CAP.MPSMIN is not visible. */
+#define NVME_MIN_PAGE	4096u
+
+/* ---- small sysfs helpers ---------------------------------------------- */
+
+/* snprintf that says when it truncated: -ENAMETOOLONG. */
+__attribute__((format(printf, 3, 4)))
+static int xsnprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Read a one-line sysfs attribute into @buf without its newline. */
+static int read_attr(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int read_attr_u64(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = read_attr(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+/* Canonical sysfs directory of device @rdev ("/sys/devices/…/nvme0n1"). */
+static int sysfs_dev_dir(bool block, dev_t rdev, char *out)
+{
+	char link[64];
+
+	xsnprintf(link, sizeof(link), "/sys/dev/%s/%u:%u", block ? "block" : "char",
+		 major(rdev), minor(rdev));
+	if (!realpath(link, out))
+		return -errno;
+	return 0;
+}
+
+/* Basename of the target of @dir/@name, a sysfs symlink ("subsystem"). */
+static int sysfs_link_name(const char *dir, const char *name, char *out, size_t len)
+{
+	char path[SYSFS_PATH_MAX], real[PATH_MAX];
+
+	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name))
+		return -ENAMETOOLONG;
+	if (!realpath(path, real))
+		return -errno;
+	xsnprintf(out, len, "%s", basename(real));
+	return 0;
+}
+
+static bool sysfs_has(const char *dir, const char *name)
+{
+	char path[SYSFS_PATH_MAX];
+
+	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name))
+		return false;
+	return access(path, F_OK) == 0;
+}
+
+/* Is @name a controller ("nvme0"), not a namespace or a subsystem? */
+static bool is_ctrl_name(const char *name)
+{
+	unsigned inst;
+	int end = 0;
+
+	return sscanf(name, "nvme%u%n", &inst, &end) == 1 && name[end] == '\0';
+}
+
+/*
+ * Name of the controller a namespace device hangs off.  Its sysfs parent
+ * ("device") is the controller itself, or with native multipath the
+ * subsystem, which links to its controllers: take the first by name.
+ */
+static void ctrl_of(const char *sysdir, char *out, size_t len)
+{
+	char path[SYSFS_PATH_MAX], parent[64];
+	struct dirent **ents;
+	int i, n;
+
+	out[0] = '\0';
+	if (sysfs_link_name(sysdir, "device", parent, sizeof(parent)))
+		return;
+	if (is_ctrl_name(parent)) {
+		xsnprintf(out, len, "%s", parent);
+		return;
+	}
+	if (xsnprintf(path, sizeof(path), "%s/device", sysdir))
+		return;
+	n = scandir(path, &ents, NULL, versionsort);
+	if (n < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!out[0] && is_ctrl_name(ents[i]->d_name))
+			xsnprintf(out, len, "%s", ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* Copy a space-padded identify string, dropping the padding. */
+static void id_str(char *dst, size_t dstlen, const char *src, size_t srclen)
+{
+	size_t n = srclen < dstlen - 1 ? srclen : dstlen - 1;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
+		dst[--n] = '\0';
+}
+
+/* Smaller of two limits where 0 means "no limit known". */
+static uint32_t min_limit(uint64_t a, uint64_t b)
+{
+	uint64_t m;
+
+	if (!a)
+		m = b;
+	else if (!b)
+		m = a;
+	else
+		m = a < b ? a : b;
+	return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+static int open_error(struct db_target *t, int err, struct db_err *e)
+{
+	switch (err) {
+	case ENOENT:
+		db_err_set(e, DB_E_USAGE, -err, "open", "%s", t->path);
+		db_err_detail(e, "no such target");
+		break;
+	case EACCES:
+	case EPERM:
+		db_err_set(e, DB_E_IO, -err, "open", "%s", t->path);
+		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
+		break;
+	case EBUSY:
+		/*
+		 * A kernel built without BLK_DEV_WRITE_MOUNTED refuses to open a
+		 * mounted or claimed block device for writing: a safety refusal,
+		 * but one that --force cannot lift.
+		 */
+		db_err_set(e, t->writable ? DB_E_SAFETY : DB_E_IO, -err, "open", "%s", t->path);
+		db_err_detail(e, "the device is in use (mounted or claimed by a driver) and the "
+			      "kernel refuses to open it%s", t->writable ? " for writing" : "");
+		break;
+	case EROFS:
+		db_err_set(e, DB_E_IO, -err, "open", "%s", t->path);
+		db_err_detail(e, "the target is read-only; it can only be read");
+		break;
+	default:
+		db_err_set(e, db_err_kind_of(-err), -err, "open", "%s", t->path);
+		break;
+	}
+	return -err;
+}
+
+static int open_target_fd(struct db_target *t, int flags, struct db_err *e)
+{
+	flags |= (t->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+	t->fd = open(t->path, flags);
+	if (t->fd < 0)
+		return open_error(t, errno, e);
+	return 0;
+}
+
+/* ---- NVMe identify ------------------------------------------------------ */
+
+/* An identify call returns -1 with errno, or a positive NVMe status. */
+static int identify_error(struct db_target *t, const char *op, int ret, struct db_err *e)
+{
+	int err = ret < 0 ? errno : EIO;
+
+	if (err == EACCES || err == EPERM) {
+		db_err_set(e, DB_E_IO, -err, op, "%s", t->path);
+		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
+		return -err;
+	}
+	db_err_set(e, DB_E_IO, -err, op, "%s", t->path);
+	if (ret > 0)
+		db_err_detail(e, "the controller answered NVMe status 0x%x", ret);
+	return -err;
+}
+
+/* LBA format in use: data size, metadata size and placement, capacity. */
+static int identify_ns(struct db_target *t, struct db_err *e)
+{
+	struct nvme_id_ns id;
+	struct nvme_lbaf *f;
+	__u8 idx;
+	int ret;
+
+	memset(&id, 0, sizeof(id));
+	ret = nvme_identify_ns(t->fd, t->nsid, &id);
+	if (ret)
+		return identify_error(t, "nvme_identify_ns", ret, e);
+	nvme_id_ns_flbas_to_lbaf_inuse(id.flbas, &idx);
+	if (idx >= sizeof(id.lbaf) / sizeof(id.lbaf[0]))
+		idx = 0;
+	f = &id.lbaf[idx];
+	/* ds is a power of two; below 9 (512 B) the format is not usable */
+	if (f->ds < 9 || f->ds > 31) {
+		db_err_set(e, DB_E_UNSUPPORTED, -ENOTSUP, "nvme_identify_ns", "%s", t->path);
+		db_err_detail(e, "LBA format %u has data size 2^%u, which is not supported",
+			      idx, f->ds);
+		return -ENOTSUP;
+	}
+	t->lba_size = 1u << f->ds;
+	t->ms = le16toh(f->ms);
+	t->ext_lba = t->ms && (id.flbas & NVME_NS_FLBAS_META_EXT);
+	t->nlba = le64toh(id.nsze);
+	return 0;
+}
+
+/*
+ * Controller strings and MDTS.  MDTS is in units of CAP.MPSMIN, which
+ * only the controller's registers show; Linux runs NVMe with 4 KiB pages,
+ * and the block layer's max_hw_sectors_kb (computed by the driver from
+ * the real MPSMIN) caps the result anyway.  Returns the MDTS in bytes,
+ * 0 for "no limit".
+ */
+static int identify_ctrl(struct db_target *t, uint64_t *mdts_bytes, struct db_err *e)
+{
+	struct nvme_id_ctrl id;
+	int ret;
+
+	memset(&id, 0, sizeof(id));
+	ret = nvme_identify_ctrl(t->fd, &id);
+	if (ret)
+		return identify_error(t, "nvme_identify_ctrl", ret, e);
+	id_str(t->model, sizeof(t->model), id.mn, sizeof(id.mn));
+	id_str(t->serial, sizeof(t->serial), id.sn, sizeof(id.sn));
+	id_str(t->firmware, sizeof(t->firmware), id.fr, sizeof(id.fr));
+	/* 2^20 pages is 4 GiB: past what a 32-bit max_xfer can say */
+	if (!id.mdts || id.mdts >= 20)
+		*mdts_bytes = 0;
+	else
+		*mdts_bytes = (uint64_t)NVME_MIN_PAGE << id.mdts;
+	return 0;
+}
+
+static int nvme_identify_target(struct db_target *t, uint64_t *mdts_bytes, struct db_err *e)
+{
+	int ret;
+
+	if (nvme_get_nsid(t->fd, &t->nsid) < 0)
+		return db_err_set(e, DB_E_IO, -errno, "NVME_IOCTL_ID", "%s", t->path);
+	ret = identify_ns(t, e);
+	if (ret)
+		return ret;
+	return identify_ctrl(t, mdts_bytes, e);
+}
+
+/* ---- block layer limits --------------------------------------------------- */
+
+struct queue_limits {
+	uint64_t max_hw_bytes;	/* 0 if unknown */
+	uint32_t dma_align;	/* 0 if unknown */
+};
+
+static void read_queue_limits(const char *diskdir, struct queue_limits *q)
+{
+	char path[SYSFS_PATH_MAX];
+	uint64_t v;
+
+	q->max_hw_bytes = 0;
+	q->dma_align = 0;
+	if (!xsnprintf(path, sizeof(path), "%s/queue/max_hw_sectors_kb", diskdir) &&
+	    !read_attr_u64(path, &v))
+		q->max_hw_bytes = v * 1024;
+	/* the attribute is a mask: 511 means 512-byte alignment */
+	if (!xsnprintf(path, sizeof(path), "%s/queue/dma_alignment", diskdir) &&
+	    !read_attr_u64(path, &v) && v < UINT32_MAX)
+		q->dma_align = (uint32_t)v + 1;
+}
+
+/* ---- regular files ------------------------------------------------------ */
+
+static int open_file(struct db_target *t, const struct stat *st, struct db_err *e)
+{
+	t->fd = open(t->path, (t->writable ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	if (t->fd < 0 && errno == EINVAL) {
+		/* honest failure: buffered I/O would measure the page cache */
+		db_err_set(e, DB_E_UNSUPPORTED, -EINVAL, "open(O_DIRECT)", "%s", t->path);
+		db_err_detail(e, "this filesystem refuses O_DIRECT, which dmabuf requires; "
+			      "put the file on a filesystem with direct I/O (ext4, xfs, btrfs)");
+		return -EINVAL;
+	}
+	if (t->fd < 0)
+		return open_error(t, errno, e);
+	t->kind = DB_TGT_FILE;
+	t->lba_size = 512;
+	t->nlba = (uint64_t)st->st_size / 512;
+	t->max_xfer = 0;
+	t->dma_align = 512;
+	return 0;
+}
+
+/* ---- block devices ------------------------------------------------------ */
+
+/*
+ * sysfs directory of the whole disk behind @rdev: the device's own for a
+ * disk, its parent for a partition (whose queue limits are the disk's).
+ * "" when sysfs is not there.
+ */
+static void blk_disk_dir(dev_t rdev, char *disk)
+{
+	char dir[PATH_MAX];
+
+	disk[0] = '\0';
+	if (sysfs_dev_dir(true, rdev, dir))
+		return;
+	if (sysfs_has(dir, "partition"))
+		xsnprintf(disk, PATH_MAX, "%s", dirname(dir));
+	else
+		xsnprintf(disk, PATH_MAX, "%s", dir);
+}
+
+/*
+ * NVMe namespace?  sysfs knows without sending the device anything: the
+ * disk's parent is an NVMe controller or (native multipath) subsystem.
+ * Only when sysfs cannot say, ask the driver with NVME_IOCTL_ID.
+ */
+static bool blk_is_nvme(const struct db_target *t, const char *diskdir)
+{
+	char cls[64];
+	__u32 nsid;
+
+	if (diskdir[0] && !sysfs_link_name(diskdir, "device/subsystem", cls, sizeof(cls)))
+		return !strcmp(cls, "nvme") || !strcmp(cls, "nvme-subsystem");
+	if (diskdir[0] && sysfs_has(diskdir, "dev"))
+		return false;	/* a disk with no parent device: loop, zram, … */
+	return nvme_get_nsid(t->fd, &nsid) == 0;
+}
+
+static int blk_geometry(struct db_target *t, struct db_err *e)
+{
+	uint64_t bytes;
+	int ssz;
+
+	if (ioctl(t->fd, BLKSSZGET, &ssz) < 0)
+		return db_err_set(e, DB_E_IO, -errno, "BLKSSZGET", "%s", t->path);
+	if (ioctl(t->fd, BLKGETSIZE64, &bytes) < 0)
+		return db_err_set(e, DB_E_IO, -errno, "BLKGETSIZE64", "%s", t->path);
+	if (ssz <= 0) {
+		db_err_set(e, DB_E_IO, -EINVAL, "BLKSSZGET", "%s", t->path);
+		db_err_detail(e, "the device reports a logical block size of %d", ssz);
+		return -EINVAL;
+	}
+	t->lba_size = (uint32_t)ssz;
+	t->nlba = bytes / (uint32_t)ssz;
+	return 0;
+}
+
+static int open_blk(struct db_target *t, const struct stat *st, struct db_err *e)
+{
+	char diskdir[PATH_MAX];
+	struct queue_limits q;
+	uint64_t mdts = 0;
+	int ret;
+
+	ret = open_target_fd(t, O_DIRECT, e);
+	if (ret)
+		return ret;
+	blk_disk_dir(st->st_rdev, diskdir);
+	read_queue_limits(diskdir, &q);
+	t->kind = DB_TGT_BLK;
+	if (blk_is_nvme(t, diskdir)) {
+		t->kind = DB_TGT_NVME_BLK;
+		ret = nvme_identify_target(t, &mdts, e);
+		if (ret)
+			return ret;
+		if (diskdir[0])
+			ctrl_of(diskdir, t->ctrl, sizeof(t->ctrl));
+	}
+	/*
+	 * The block layer's size and block size win over identify's: they are
+	 * what I/O through this node is checked against (a partition is
+	 * smaller than its namespace; a format the driver cannot use has
+	 * capacity 0).
+	 */
+	ret = blk_geometry(t, e);
+	if (ret)
+		return ret;
+	t->max_xfer = min_limit(mdts, q.max_hw_bytes);
+	t->dma_align = q.dma_align ? q.dma_align : t->lba_size;
+	return 0;
+}
+
+/* ---- NVMe generic char devices --------------------------------------------- */
+
+/*
+ * The namespace's block device has the same instance numbers as its
+ * generic device (ngXnY ↔ nvmeXnY, with or without native multipath);
+ * trust the name only when that disk also reports the same NSID.
+ */
+static void chr_find_blkdev(struct db_target *t, const char *ngname, char *diskdir)
+{
+	char path[SYSFS_PATH_MAX], name[32];
+	unsigned a, b;
+	uint64_t nsid;
+
+	diskdir[0] = '\0';
+	if (sscanf(ngname, "ng%un%u", &a, &b) != 2)
+		return;
+	xsnprintf(name, sizeof(name), "nvme%un%u", a, b);
+	xsnprintf(path, sizeof(path), "/sys/class/block/%s/nsid", name);
+	if (read_attr_u64(path, &nsid) || nsid != t->nsid)
+		return;
+	xsnprintf(path, sizeof(path), "/sys/class/block/%s", name);
+	if (!realpath(path, diskdir)) {
+		diskdir[0] = '\0';
+		return;
+	}
+	xsnprintf(t->blkdev, sizeof(t->blkdev), "/dev/%s", name);
+}
+
+/* Is char device @rdev an NVMe generic device?  Also names it. */
+static int chr_check_generic(struct db_target *t, dev_t rdev, char *sysdir, char *ngname,
+			     struct db_err *e)
+{
+	char cls[64] = "";
+	char *copy;
+
+	if (sysfs_dev_dir(false, rdev, sysdir) == 0) {
+		sysfs_link_name(sysdir, "subsystem", cls, sizeof(cls));
+		xsnprintf(ngname, 64, "%s", basename(sysdir));
+	} else {
+		/* no sysfs (a container?): go by the node's name */
+		sysdir[0] = '\0';
+		copy = strdupa(t->path);
+		xsnprintf(ngname, 64, "%s", basename(copy));
+		if (!strncmp(ngname, "ng", 2))
+			xsnprintf(cls, sizeof(cls), "nvme-generic");
+	}
+	if (!strcmp(cls, "nvme-generic"))
+		return 0;
+	db_err_set(e, DB_E_USAGE, -ENOTSUP, "open", "%s", t->path);
+	if (!strcmp(cls, "nvme"))
+		db_err_detail(e, "this is an NVMe controller, not a namespace: "
+			      "use /dev/nvmeXnY or /dev/ngXnY");
+	else
+		db_err_detail(e, "not an NVMe generic char device (/dev/ngXnY)");
+	return -ENOTSUP;
+}
+
+static int open_chr(struct db_target *t, const struct stat *st, struct db_err *e)
+{
+	char sysdir[PATH_MAX], diskdir[PATH_MAX], ngname[64];
+	struct queue_limits q = { 0, 0 };
+	uint64_t mdts = 0;
+	int ret;
+
+	ret = chr_check_generic(t, st->st_rdev, sysdir, ngname, e);
+	if (ret)
+		return ret;
+	ret = open_target_fd(t, 0, e);
+	if (ret)
+		return ret;
+	t->kind = DB_TGT_NVME_CHAR;
+	ret = nvme_identify_target(t, &mdts, e);
+	if (ret)
+		return ret;
+	if (sysdir[0])
+		ctrl_of(sysdir, t->ctrl, sizeof(t->ctrl));
+	chr_find_blkdev(t, ngname, diskdir);
+	if (diskdir[0])
+		read_queue_limits(diskdir, &q);
+	/* passthrough requests go through the namespace's queue and its limits */
+	t->max_xfer = min_limit(mdts, q.max_hw_bytes);
+	/* NVMe itself asks only for dword-aligned data pointers */
+	t->dma_align = q.dma_align ? q.dma_align : 4;
+	return 0;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+static void target_reset(struct db_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+}
+
+static int target_open_kind(struct db_target *t, struct db_err *e)
+{
+	struct stat st;
+
+	if (stat(t->path, &st) < 0)
+		return open_error(t, errno, e);
+	if (S_ISDIR(st.st_mode)) {
+		db_err_set(e, DB_E_USAGE, -EISDIR, "open", "%s", t->path);
+		db_err_detail(e, "a directory is no target: give a device or a file");
+		return -EISDIR;
+	}
+	if (S_ISREG(st.st_mode))
+		return open_file(t, &st, e);
+	if (S_ISBLK(st.st_mode))
+		return open_blk(t, &st, e);
+	if (S_ISCHR(st.st_mode))
+		return open_chr(t, &st, e);
+	db_err_set(e, DB_E_USAGE, -ENOTSUP, "open", "%s", t->path);
+	db_err_detail(e, "not a block device, NVMe generic char device or regular file");
+	return -ENOTSUP;
+}
+
+int db_target_open(const char *path, bool write, struct db_target *t, struct db_err *e)
+{
+	int ret;
+
+	target_reset(t);
+	if (strlen(path) >= sizeof(t->path))
+		return db_err_set(e, DB_E_USAGE, -ENAMETOOLONG, "open", "%.64s…", path);
+	xsnprintf(t->path, sizeof(t->path), "%s", path);
+	t->writable = write;
+	ret = target_open_kind(t, e);
+	if (ret) {
+		db_target_close(t);
+		target_reset(t);
+	}
+	return ret;
+}
+
+void db_target_close(struct db_target *t)
+{
+	if (t && t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+	}
+}
+
+const char *db_target_kind_name(enum db_target_kind kind)
+{
+	switch (kind) {
+	case DB_TGT_NVME_BLK:
+		return "nvme-blk";
+	case DB_TGT_NVME_CHAR:
+		return "nvme-char";
+	case DB_TGT_BLK:
+		return "block";
+	case DB_TGT_FILE:
+		return "file";
+	}
+	return "unknown";
+}
+
+int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
+			  bool write, struct db_err *e)
+{
+	uint64_t end;
+
+	if (!nblocks) {
+		db_err_set(e, DB_E_USAGE, -EINVAL, "check LBA range", "%s", t->path);
+		db_err_detail(e, "the range is empty: give at least one block");
+		return -EINVAL;
+	}
+	/* the byte offset of the end must fit in off_t as well */
+	if (lba > UINT64_MAX - nblocks ||
+	    (t->lba_size && lba + nblocks > (uint64_t)INT64_MAX / t->lba_size)) {
+		db_err_set(e, DB_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
+		db_err_detail(e, "LBA %llu + %llu blocks overflows the byte offset",
+			      (unsigned long long)lba, (unsigned long long)nblocks);
+		return -ERANGE;
+	}
+	end = lba + nblocks;
+	if (t->kind == DB_TGT_FILE && write)
+		return 0;	/* writes may grow a file */
+	if (end <= t->nlba)
+		return 0;
+	db_err_set(e, DB_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
+	db_err_detail(e, "LBA range %llu..%llu is past the end of %s (%llu blocks of %u bytes)",
+		      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,
+		      (unsigned long long)t->nlba, t->lba_size);
+	return -ERANGE;
+}
+
+/* ---- NVMe enumeration ------------------------------------------------------ */
+
+struct scan_ctx {
+	void (*cb)(const struct db_nvme_ns_info *ns, void *arg);
+	void *arg;
+	char (*seen)[64];
+	int nr_seen, cap_seen;
+};
+
+/* Has namespace @name been reported already?  If not, remember it. */
+static int scan_seen(struct scan_ctx *sc, const char *name, bool *seen)
+{
+	char (*grown)[64];
+	int i;
+
+	for (i = 0; i < sc->nr_seen; i++) {
+		if (!strcmp(sc->seen[i], name)) {
+			*seen = true;
+			return 0;
+		}
+	}
+	*seen = false;
+	if (sc->nr_seen == sc->cap_seen) {
+		int cap = sc->cap_seen ? sc->cap_seen * 2 : 16;
+
+		grown = realloc(sc->seen, (size_t)cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		sc->seen = grown;
+		sc->cap_seen = cap;
+	}
+	xsnprintf(sc->seen[sc->nr_seen++], 64, "%s", name);
+	return 0;
+}
+
+static void scan_fill_generic(struct db_nvme_ns_info *info, nvme_ns_t n, const char *name)
+{
+	const char *gen = nvme_ns_get_generic_name(n);
+	char derived[32];
+	unsigned a, b;
+
+	if (!gen && sscanf(name, "nvme%un%u", &a, &b) == 2) {
+		xsnprintf(derived, sizeof(derived), "ng%un%u", a, b);
+		gen = derived;
+	}
+	if (!gen)
+		return;
+	/* the node exists only on kernels with generic devices (5.13+) */
+	xsnprintf(info->chardev, sizeof(info->chardev), "/dev/%s", gen);
+	if (access(info->chardev, F_OK) < 0)
+		info->chardev[0] = '\0';
+}
+
+static void scan_fill(struct db_nvme_ns_info *info, nvme_subsystem_t s, nvme_ctrl_t c,
+		      nvme_ns_t n, const char *name)
+{
+	char path[SYSFS_PATH_MAX];
+	const char *model = nvme_ns_get_model(n);
+	uint64_t kb;
+
+	memset(info, 0, sizeof(*info));
+	xsnprintf(info->blkdev, sizeof(info->blkdev), "/dev/%s", name);
+	scan_fill_generic(info, n, name);
+	/* a multipath namespace belongs to the subsystem: name its first controller */
+	if (!c)
+		c = nvme_subsystem_first_ctrl(s);
+	if (c && nvme_ctrl_get_name(c))
+		xsnprintf(info->ctrl, sizeof(info->ctrl), "%s", nvme_ctrl_get_name(c));
+	if (!model && c)
+		model = nvme_ctrl_get_model(c);
+	if (model)
+		id_str(info->model, sizeof(info->model), model, strlen(model));
+	info->nsid = (uint32_t)nvme_ns_get_nsid(n);
+	info->lba_size = (uint32_t)nvme_ns_get_lba_size(n);
+	info->ms = (uint32_t)nvme_ns_get_meta_size(n);
+	info->nlba = nvme_ns_get_lba_count(n);
+	xsnprintf(path, sizeof(path), "/sys/class/block/%s/queue/max_hw_sectors_kb", name);
+	if (!read_attr_u64(path, &kb))
+		info->max_xfer = min_limit(kb * 1024, 0);
+}
+
+static int scan_one(struct scan_ctx *sc, nvme_subsystem_t s, nvme_ctrl_t c, nvme_ns_t n)
+{
+	struct db_nvme_ns_info info;
+	const char *name = nvme_ns_get_name(n);
+	unsigned a, b, d;
+	bool seen;
+	int ret;
+
+	/* nvmeXcYnZ is a hidden multipath path, not a device node */
+	if (!name || sscanf(name, "nvme%uc%un%u", &a, &b, &d) == 3)
+		return 0;
+	ret = scan_seen(sc, name, &seen);
+	if (ret || seen)
+		return ret;
+	scan_fill(&info, s, c, n, name);
+	if (sc->cb)
+		sc->cb(&info, sc->arg);
+	return 0;
+}
+
+static int scan_subsystem(struct scan_ctx *sc, nvme_subsystem_t s)
+{
+	nvme_ctrl_t c;
+	nvme_ns_t n;
+	int ret;
+
+	/* multipath heads hang off the subsystem, private namespaces off a controller */
+	nvme_subsystem_for_each_ns(s, n) {
+		ret = scan_one(sc, s, NULL, n);
+		if (ret)
+			return ret;
+	}
+	nvme_subsystem_for_each_ctrl(s, c) {
+		nvme_ctrl_for_each_ns(c, n) {
+			ret = scan_one(sc, s, c, n);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int scan_tree(struct scan_ctx *sc, nvme_root_t r)
+{
+	nvme_subsystem_t s;
+	nvme_host_t h;
+	int ret;
+
+	nvme_for_each_host(r, h) {
+		nvme_for_each_subsystem(h, s) {
+			ret = scan_subsystem(sc, s);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
+		 struct db_err *e)
+{
+	struct scan_ctx sc = { cb, arg, NULL, 0, 0 };
+	nvme_root_t r;
+	FILE *quiet;
+	int ret;
+
+	/* no nvme driver loaded: no namespaces, not an error */
+	if (access("/sys/class/nvme", F_OK) < 0)
+		return errno == ENOENT ? 0 :
+			db_err_set(e, DB_E_IO, -errno, "access", "/sys/class/nvme");
+	/* lib/ never prints: give libnvme's log a sink and the lowest level */
+	quiet = fopen("/dev/null", "we");
+	r = nvme_create_root(quiet, LOG_EMERG);
+	if (!r) {
+		ret = db_err_set(e, DB_E_IO, -ENOMEM, "nvme_create_root", "libnvme");
+		goto out;
+	}
+	errno = 0;
+	if (nvme_scan_topology(r, NULL, NULL) < 0 && errno != ENOENT) {
+		ret = db_err_set(e, DB_E_IO, errno ? -errno : -EIO, "nvme_scan_topology",
+				 "/sys/class/nvme");
+		goto out_tree;
+	}
+	ret = scan_tree(&sc, r);
+	if (ret)
+		db_err_set(e, DB_E_IO, ret, "nvme_scan_topology", "/sys/class/nvme");
+	else
+		ret = sc.nr_seen;
+out_tree:
+	nvme_free_tree(r);
+out:
+	free(sc.seen);
+	if (quiet)
+		fclose(quiet);
+	return ret;
+}

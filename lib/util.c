@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/* Number and size parsing, human sizes: see include/dmabuf/util.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dmabuf/util.h"
+
+static int digit_value(char c, unsigned base)
+{
+	int v;
+
+	if (c >= '0' && c <= '9')
+		v = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		v = c - 'a' + 10;
+	else if (c >= 'A' && c <= 'F')
+		v = c - 'A' + 10;
+	else
+		return -1;
+	return (unsigned)v < base ? v : -1;
+}
+
+/*
+ * Parse the number at the start of @s, stopping at the first character that
+ * is not a digit of its base; *end points there.  strtoull() is not used
+ * because it accepts leading blanks and a minus sign, which a size must not.
+ */
+static int parse_number(const char *s, uint64_t *out, const char **end)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	const char *p = s;
+	int d;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (digit_value(*p, base) < 0)
+		return -EINVAL;
+	for (; (d = digit_value(*p, base)) >= 0; p++) {
+		if (v > (UINT64_MAX - (unsigned)d) / base)
+			return -ERANGE;
+		v = v * base + (unsigned)d;
+	}
+	*out = v;
+	*end = p;
+	return 0;
+}
+
+int db_parse_u64(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	ret = parse_number(s, &v, &end);
+	if (ret)
+		return ret;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Shift for a binary unit letter, or -1 when @c is not one. */
+static int unit_shift(char c)
+{
+	switch (c) {
+	case 'k': case 'K': return 10;
+	case 'm': case 'M': return 20;
+	case 'g': case 'G': return 30;
+	case 't': case 'T': return 40;
+	default: return -1;
+	}
+}
+
+int db_parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+	int shift = 0;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	ret = parse_number(s, &v, &end);
+	if (ret)
+		return ret;
+	if (*end && unit_shift(*end) >= 0) {
+		shift = unit_shift(*end++);
+		if (!strcmp(end, "iB"))
+			end += 2;
+	}
+	/* "512B", "4kB": a trailing B only says "bytes". */
+	if (!strcmp(end, "B"))
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
+const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	double v;
+
+	while (u + 1 < DB_ARRAY_SIZE(units) && bytes >> (10 * (u + 1)))
+		u++;
+	if (!u || !(bytes & ((1ull << (10 * u)) - 1))) {
+		snprintf(buf, len, "%llu %s", (unsigned long long)(bytes >> (10 * u)), units[u]);
+		return buf;
+	}
+	v = (double)bytes / (double)(1ull << (10 * u));
+	/* 1023.96 KiB would print as "1024.0 KiB": say "1.0 MiB" instead. */
+	if (v >= 1023.95 && u + 1 < DB_ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+	return buf;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# alloc: describe memory; --hold shares one buffer across invocations.
+
+load helpers
+
+setup() { scratch_file 4M; }
+teardown() {
+	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
+	cleanup_scratch
+}
+
+@test "alloc memfd describes the memory as not a dma-buf" {
+	run -0 dmabuf --json alloc --mem memfd --size 1M
+	assert_equal "$(jq -r .memory.size <<<"$output")" "1048576"
+	assert_equal "$(jq -r .memory.dmabuf <<<"$output")" "false"
+}
+
+@test "alloc rounds the size up to whole pages" {
+	run -0 dmabuf --json alloc --mem memfd --size 5000
+	assert_equal "$(jq -r .memory.size <<<"$output")" "8192"
+}
+
+@test "alloc without --size exits 2" {
+	run -2 --separate-stderr dmabuf alloc --mem memfd
+	assert_line --index 0 --partial "--size is required"
+}
+
+@test "alloc --hold prints PID:FD, the holder keeps the buffer for later commands" {
+	run -0 --separate-stderr dmabuf alloc --mem memfd --size 1M --hold --hold-timeout 60
+	assert_output --regexp '^[0-9]+:[0-9]+$'
+	HOLDER=${output%%:*}
+	kill -0 "$HOLDER"
+	# one invocation writes into the held memory via the file, another reads it back
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 2048 --pattern random:42
+	run -0 dmabuf read "$TARGET" --mem "pid:$output" --blocks 2048
+	kill "$HOLDER"
+	sleep 0.2
+	run kill -0 "$HOLDER"
+	[ "$status" -ne 0 ]
+}
+
+@test "alloc --hold returns at once inside \$(...)" {
+	hold=$(timeout 10 "$DMABUF" alloc --mem memfd --size 64k --hold --hold-timeout 30)
+	HOLDER=${hold%%:*}
+	[[ $hold =~ ^[0-9]+:[0-9]+$ ]]
+}
+
+@test "the holder exits by itself after --hold-timeout" {
+	hold=$(dmabuf alloc --mem memfd --size 64k --hold --hold-timeout 1)
+	HOLDER=${hold%%:*}
+	sleep 2.5
+	run kill -0 "$HOLDER"
+	[ "$status" -ne 0 ]
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# check: what this host supports, as text and as JSON.
+
+load helpers
+
+@test "check reports kernel, io_uring ops and memory sources" {
+	run -0 dmabuf --json check
+	assert_equal "$(jq -r .kernel.release <<<"$output")" "$(uname -r)"
+	assert_equal "$(jq -r .io_uring.ops.READ_FIXED <<<"$output")" "true"
+	assert_equal "$(jq -r '.memory[] | select(.source=="memfd") | .available' <<<"$output")" "true"
+}
+
+@test "check says whether udmabuf exists, as the filesystem does" {
+	run -0 dmabuf --json check
+	want=false; [ -e /dev/udmabuf ] && want=true
+	assert_equal "$(jq -r '.memory[] | select(.source=="udmabuf") | .available' <<<"$output")" "$want"
+}
+
+@test "check on a kernel without the token uAPI says the uAPI is absent" {
+	run -0 dmabuf --json check
+	support=$(jq -r .dmabuf_token.support <<<"$output")
+	[ "$(jq -r .dmabuf_token.uapi <<<"$output")" = false ] || skip "this kernel has the token uAPI: $support"
+	assert_equal "$support" "no dmabuf token support in this kernel"
+}
+
+@test "check TARGET probes the target" {
+	scratch_file 1M
+	run -0 dmabuf --json check "$TARGET"
+	assert_equal "$(jq -r '.targets[0].path' <<<"$output")" "$TARGET"
+	assert_equal "$(jq -r '.targets[0].kind' <<<"$output")" "file"
+	cleanup_scratch
+}
+
+@test "check of a missing TARGET exits 2" {
+	run -2 --separate-stderr dmabuf check /nonexistent
+	assert_line --index 0 --partial "/nonexistent"
+}
+
+@test "check text output has a line for the token uAPI" {
+	run -0 dmabuf check
+	assert_output --partial "dmabuf_token"
+}

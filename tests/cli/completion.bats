@@ -1,0 +1,248 @@
+#!/usr/bin/env bats
+# Shell completions and man pages: the bash completion answers what a user
+# pressing TAB expects, the zsh and fish scripts parse, every man page builds,
+# and the command list of doc/cli.md is covered everywhere.
+
+bats_require_minimum_version 1.5.0
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+
+setup() {
+    # A fake /dev with two dma-heaps, a render node and NVMe namespaces, so
+    # the answers do not depend on this machine.
+    FAKEDEV="$BATS_TEST_TMPDIR/dev"
+    mkdir -p "$FAKEDEV/dma_heap" "$FAKEDEV/dri"
+    touch "$FAKEDEV/dma_heap/system" "$FAKEDEV/dma_heap/reserved" \
+          "$FAKEDEV/dri/renderD128" "$FAKEDEV/dri/card0" \
+          "$FAKEDEV/nvme0n1" "$FAKEDEV/ng0n1"
+    export _DMABUF_COMP_DEV="$FAKEDEV"
+    source "$ROOT/completions/dmabuf.bash"
+}
+
+# complete WORD... : the words of the command line, the last one being the
+# word under the cursor; leaves the answer, space separated, in $reply.
+complete_line() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    _dmabuf
+    reply="${COMPREPLY[*]}"
+}
+
+# The command list of doc/cli.md ("Commands: check, alloc, ..., help.").
+cli_commands() {
+    sed -n 's/^Commands: *//p' "$ROOT/doc/cli.md" | tr -d '.' | tr ',' ' '
+}
+
+@test "bash: dmabuf TAB offers every command" {
+    complete_line dmabuf ""
+    assert_equal "$reply" "check alloc register read write verify invalidate help"
+}
+
+@test "bash: a command prefix completes to the matching commands" {
+    complete_line dmabuf re
+    assert_equal "$reply" "register read"
+    complete_line dmabuf inv
+    assert_equal "$reply" "invalidate"
+}
+
+@test "bash: global options are offered before the command, and the command after them" {
+    complete_line dmabuf --
+    assert_equal "$reply" "--json --verbose --version --help --usage"
+    complete_line dmabuf --json -v ver
+    assert_equal "$reply" "verify"
+}
+
+@test "bash: read offers its options and no write-only ones" {
+    complete_line dmabuf read /dev/nvme0n1 --
+    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --out --help --usage"
+    refute_regex "$reply" '(--force|--pattern|--in )'
+}
+
+@test "bash: option prefixes narrow to the matching options of the command" {
+    complete_line dmabuf verify /dev/nvme0n1 --p
+    assert_equal "$reply" "--path --pattern --passes"
+    complete_line dmabuf invalidate /dev/nvme0n1 --d
+    assert_equal "$reply" "--during-io"
+    complete_line dmabuf alloc --h
+    assert_equal "$reply" "--hold --hold-timeout --help"
+}
+
+@test "bash: --path completes token, pages, bounce and auto" {
+    complete_line dmabuf read /dev/nvme0n1 --path ""
+    assert_equal "$reply" "token pages bounce auto"
+    complete_line dmabuf register /dev/nvme0n1 -p b
+    assert_equal "$reply" "bounce"
+}
+
+@test "bash: --path= in one word completes with the option kept" {
+    complete_line dmabuf read /dev/nvme0n1 --path=t
+    assert_equal "$reply" "--path=token"
+}
+
+@test "bash: --path= split at '=' by bash completes the bare values" {
+    complete_line dmabuf read /dev/nvme0n1 --path = ""
+    assert_equal "$reply" "token pages bounce auto"
+    complete_line dmabuf read /dev/nvme0n1 --path =
+    assert_equal "$reply" "token pages bounce auto"
+}
+
+@test "bash: --engine completes rw and passthru" {
+    complete_line dmabuf verify /dev/ng0n1 --engine ""
+    assert_equal "$reply" "rw passthru"
+    complete_line dmabuf verify /dev/ng0n1 -e p
+    assert_equal "$reply" "passthru"
+}
+
+@test "bash: --mem completes every source form, the heaps and the render nodes" {
+    complete_line dmabuf read /dev/nvme0n1 --mem ""
+    assert_equal "$reply" "memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: fd: pid: heap:reserved heap:system drm:$FAKEDEV/dri/renderD128"
+}
+
+@test "bash: --mem heap: lists the heaps of /dev/dma_heap" {
+    complete_line dmabuf read /dev/nvme0n1 --mem heap:
+    assert_equal "$reply" "heap: heap:reserved heap:system"
+    # as bash splits it when ':' is a word break: only the part after ':'
+    complete_line dmabuf read /dev/nvme0n1 --mem heap : s
+    assert_equal "$reply" "system"
+}
+
+@test "bash: --mem drm: lists the render nodes only" {
+    complete_line dmabuf write /dev/nvme0n1 --mem drm:
+    assert_equal "$reply" "drm: drm:$FAKEDEV/dri/renderD128"
+}
+
+@test "bash: --mem u completes the udmabuf forms" {
+    complete_line dmabuf alloc --mem u
+    assert_equal "$reply" "udmabuf udmabuf:huge"
+}
+
+@test "bash: --pattern completes the pattern forms, and files after file:" {
+    complete_line dmabuf write /dev/nvme0n1 --pattern ""
+    assert_equal "$reply" "zero ones lba lba: random: byte:0x file:"
+    touch "$BATS_TEST_TMPDIR/golden.bin"
+    complete_line dmabuf verify /dev/nvme0n1 -P "file:$BATS_TEST_TMPDIR/gold"
+    assert_equal "$reply" "file:$BATS_TEST_TMPDIR/golden.bin"
+}
+
+@test "bash: TARGET completes NVMe namespaces and generic devices" {
+    complete_line dmabuf read "$FAKEDEV/n"
+    assert_equal "$reply" "$FAKEDEV/nvme0n1 $FAKEDEV/ng0n1"
+}
+
+@test "bash: TARGET leaves out character devices that are not NVMe generic devices" {
+    [ -c /dev/null ] || skip "/dev/null is not a character device here"
+    unset _DMABUF_COMP_DEV
+    complete_line dmabuf read /dev/nul
+    assert_equal "$reply" ""
+}
+
+@test "bash: TARGET completes regular files" {
+    touch "$BATS_TEST_TMPDIR/disk.img"
+    complete_line dmabuf verify --mem memfd "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" "$BATS_TEST_TMPDIR/disk.img"
+}
+
+@test "bash: no second TARGET after the first, but check takes several" {
+    touch "$BATS_TEST_TMPDIR/disk.img"
+    complete_line dmabuf read /dev/nvme0n1 --mem memfd "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" ""
+    complete_line dmabuf check /dev/nvme0n1 "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" "$BATS_TEST_TMPDIR/disk.img"
+}
+
+@test "bash: numeric options offer no file names" {
+    complete_line dmabuf read /dev/nvme0n1 --lba ""
+    assert_equal "$reply" ""
+    complete_line dmabuf verify /dev/nvme0n1 --passes ""
+    assert_equal "$reply" ""
+}
+
+@test "bash: help completes command names" {
+    complete_line dmabuf help ""
+    assert_equal "$reply" "check alloc register read write verify invalidate help"
+}
+
+@test "bash: the completion is registered for the dmabuf command" {
+    run complete -p dmabuf
+    assert_success
+    assert_output --partial "-F _dmabuf dmabuf"
+}
+
+@test "zsh: completions/_dmabuf parses and declares #compdef dmabuf" {
+    command -v zsh >/dev/null || skip "zsh is not installed (apt-get install zsh)"
+    run zsh -n "$ROOT/completions/_dmabuf"
+    assert_success
+    run head -n1 "$ROOT/completions/_dmabuf"
+    assert_output "#compdef dmabuf"
+}
+
+@test "fish: completions/dmabuf.fish parses and completes the commands" {
+    command -v fish >/dev/null || skip "fish is not installed (apt-get install fish)"
+    run fish -n "$ROOT/completions/dmabuf.fish"
+    assert_success
+    run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf read /dev/nvme0n1 --path '"
+    assert_success
+    assert_line --regexp '^token'
+    assert_line --regexp '^bounce'
+}
+
+@test "man: every man/*.scd builds with scdoc without a warning" {
+    command -v scdoc >/dev/null || skip "scdoc is not installed (apt-get install scdoc)"
+    local f n=0
+    for f in "$ROOT"/man/*.scd; do
+        run --separate-stderr scdoc < "$f"
+        assert_success
+        [ -z "$stderr" ] || fail "$f: $stderr"
+        [ -n "$output" ] || fail "$f: empty output"
+        n=$((n + 1))
+    done
+    [ "$n" -ge 8 ] || fail "only $n man pages"
+}
+
+@test "man: every page has NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS, EXAMPLES, SEE ALSO" {
+    local f s
+    for f in "$ROOT"/man/*.scd; do
+        for s in NAME SYNOPSIS DESCRIPTION EXIT\ STATUS EXAMPLES SEE\ ALSO; do
+            grep -qx "# $s" "$f" || fail "$f: no $s section"
+        done
+        [[ $f == */dmabuf.1.scd ]] || grep -qx "# OPTIONS" "$f" || fail "$f: no OPTIONS section"
+    done
+}
+
+@test "man: every command of doc/cli.md has a page and is known to the bash completion" {
+    local cmds c
+    cmds=$(cli_commands)
+    [ -n "$cmds" ] || fail "no command list in doc/cli.md"
+    complete_line dmabuf ""
+    for c in $cmds; do
+        # help is documented in dmabuf(1) itself, like git help in git(1)
+        if [ "$c" = help ]; then
+            grep -q '^\*help\*' "$ROOT/man/dmabuf.1.scd" || fail "help not in dmabuf(1)"
+        else
+            [ -f "$ROOT/man/dmabuf-$c.1.scd" ] || fail "no man/dmabuf-$c.1.scd"
+            grep -q "^\*$c\*" "$ROOT/man/dmabuf.1.scd" || fail "$c not in the COMMANDS of dmabuf(1)"
+        fi
+        [[ " $reply " == *" $c "* ]] || fail "$c not completed by bash"
+    done
+    # and nothing completed or paged that cli.md does not list
+    for c in $reply; do
+        [[ " $cmds " == *" $c "* ]] || fail "bash completes $c, which doc/cli.md does not list"
+    done
+}
+
+@test "man: the EXIT STATUS table of dmabuf(1) matches doc/cli.md" {
+    # cli.md: "0 success; 1 ...; 2 ... (...); ..." in one paragraph.
+    local expected actual
+    expected=$(sed -n '/^## Exit status/,/^## /{/^##/d;p}' "$ROOT/doc/cli.md" | tr '\n' ' ' |
+        perl -ne 's/\s+/ /g; s/^\s+|[\s.]+$//g; print join("\n", split /; (?=\d )/), "\n"')
+    actual=$(sed -n '/^# EXIT STATUS/,/^# /p' "$ROOT/man/dmabuf.1.scd" |
+        awk '/^\|  [0-9]/ { code = $2; next } code != "" && /^:  / { sub(/^:  /, ""); print code " " $0; code = "" }')
+    [ "$(wc -l <<<"$expected")" -eq 6 ] || fail "cannot parse cli.md: $expected"
+    assert_equal "$actual" "$expected"
+}

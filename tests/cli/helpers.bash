@@ -1,0 +1,33 @@
+# Shared set-up for the host CLI suites.
+bats_require_minimum_version 1.5.0
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+: "${DMABUF:=$BATS_TEST_DIRNAME/../../dmabuf}"
+
+dmabuf() { "$DMABUF" "$@"; }
+
+# A scratch file target on a filesystem that takes O_DIRECT (not tmpfs).
+scratch_file() {
+	local size=${1:-4M}
+	SCRATCH_DIR=$(mktemp -d /var/tmp/dmabuf-cli.XXXXXX)
+	TARGET=$SCRATCH_DIR/target.img
+	truncate -s "$size" "$TARGET"
+}
+
+cleanup_scratch() {
+	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV" 2>/dev/null
+	[ -n "${MOUNTPOINT:-}" ] && umount "$MOUNTPOINT" 2>/dev/null
+	[ -n "${SCRATCH_DIR:-}" ] && rm -rf "$SCRATCH_DIR"
+	return 0
+}
+
+# A loop device over a scratch file; skips where loop devices cannot exist.
+scratch_loop() {
+	scratch_file "${1:-8M}"
+	[ -e /dev/loop-control ] || skip "no /dev/loop-control: loop devices cannot exist here"
+	LOOPDEV=$(losetup -f --show --direct-io=on "$TARGET" 2>/dev/null) ||
+		LOOPDEV=$(losetup -f --show "$TARGET") || skip "losetup failed: no free loop device"
+}
+
+md5() { md5sum "$@" | cut -d' ' -f1; }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Data moved through io_uring on the host: memfd (and hugetlb where huge
+# pages are reserved) against regular files and loop devices, every buffer
+# path that applies, checked byte for byte against tools we did not write.
+
+load helpers
+
+setup() { scratch_file 4M; }
+teardown() { cleanup_scratch; }
+
+@test "write --pattern byte reaches the file, as cmp sees it" {
+	run -0 dmabuf write "$TARGET" --mem memfd --lba 8 --blocks 64 --pattern byte:0xc3
+	run -0 cmp -i 4096:0 -n 32768 "$TARGET" <(printf '\xc3%.0s' $(seq 32768))
+	# and nothing before it
+	run -0 cmp -n 4096 "$TARGET" /dev/zero
+}
+
+@test "read --out gives the bytes dd gives" {
+	head -c 1M /dev/urandom > "$SCRATCH_DIR/src"
+	dd if="$SCRATCH_DIR/src" of="$TARGET" bs=1M conv=notrunc status=none
+	run -0 dmabuf read "$TARGET" --mem memfd --lba 0 --blocks 2048 --out "$SCRATCH_DIR/out"
+	assert_equal "$(md5 "$SCRATCH_DIR/out")" "$(md5 "$SCRATCH_DIR/src")"
+}
+
+@test "write --in then dd reads back the file" {
+	head -c 300000 /dev/urandom > "$SCRATCH_DIR/in"
+	run -0 dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in" --lba 16
+	dd if="$TARGET" of="$SCRATCH_DIR/back" bs=512 skip=16 count=586 status=none
+	run -0 cmp -n 300000 "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
+	# the last block is zero-padded
+	run -0 cmp -i 300000:0 -n 64 "$SCRATCH_DIR/back" /dev/zero
+}
+
+@test "verify passes on the pages path and says which path it used" {
+	run -0 dmabuf --json verify "$TARGET" --mem memfd --blocks 2048 --path pages
+	assert_equal "$(jq -r .path <<<"$output")" "pages"
+	assert_equal "$(jq -r .result <<<"$output")" "ok"
+	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" "2048"
+}
+
+@test "verify passes on the bounce path" {
+	run -0 dmabuf --json verify "$TARGET" --mem memfd --blocks 512 --path bounce
+	assert_equal "$(jq -r .path <<<"$output")" "bounce"
+	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" "0"
+}
+
+@test "auto picks pages for memfd and gives no reason to explain" {
+	run -0 dmabuf --json register "$TARGET" --mem memfd
+	assert_equal "$(jq -r .path <<<"$output")" "pages"
+	assert_equal "$(jq -r 'has("path_why")' <<<"$output")" "false"
+}
+
+@test "verify in windows when the memory is smaller than the range" {
+	run -0 dmabuf --json verify "$TARGET" --mem memfd --size 64k --blocks 8192 --qd 4 --bs 8k --passes 2
+	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" "16384"
+	assert_equal "$(jq -r .io.ios <<<"$output")" "4096"
+}
+
+@test "verify --read-only finds a flipped bit, with LBA, offset and bytes" {
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 64 --pattern lba
+	# flip bit 0 of byte 100 of LBA 5
+	off=$((5 * 512 + 100))
+	b=$(od -An -tu1 -j $off -N1 "$TARGET" | tr -d ' ')
+	printf "\\x$(printf %02x $((b ^ 1)))" | dd of="$TARGET" bs=1 seek=$off conv=notrunc status=none
+	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" "1"
+	assert_equal "$(jq -r '.verify.mismatches[0].lba' <<<"$output")" "5"
+	assert_equal "$(jq -r '.verify.mismatches[0].offset' <<<"$output")" "$off"
+	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "bit flips"
+	assert_equal "$(jq -r '.verify.mismatches[0].bits' <<<"$output")" "1"
+	assert_line --partial "1 of 64 blocks differ"
+}
+
+@test "verify --read-only tells a misplaced block from a stale one" {
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 64 --pattern lba
+	# LBA 9 gets a copy of LBA 3: misplaced
+	dd if="$TARGET" of="$TARGET" bs=512 skip=3 seek=9 count=1 conv=notrunc status=none
+	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "misplaced"
+	assert_equal "$(jq -r '.verify.mismatches[0].found_lba' <<<"$output")" "3"
+}
+
+@test "verify --read-only calls data of another pass stale" {
+	# verify leaves pass-1 stamps; write (and --read-only) use pass 0
+	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 64
+	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_equal "$(jq -r '.verify.blocks_bad' <<<"$output")" "64"
+	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "stale"
+	assert_equal "$(jq -r '.verify.mismatches[0].found_pass' <<<"$output")" "1"
+}
+
+@test "verify reports a zeroed block" {
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 32 --pattern random:7
+	dd if=/dev/zero of="$TARGET" bs=512 seek=31 count=1 conv=notrunc status=none
+	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 32 --read-only --pattern random:7
+	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "zeroed"
+	assert_equal "$(jq -r '.verify.mismatches[0].lba' <<<"$output")" "31"
+}
+
+@test "read of a loop device matches dd at qd 1 and qd 32" {
+	scratch_loop 8M
+	head -c 8M /dev/urandom > "$SCRATCH_DIR/src"
+	dd if="$SCRATCH_DIR/src" of="$LOOPDEV" bs=1M oflag=direct status=none
+	for qd in 1 32; do
+		run -0 dmabuf read "$LOOPDEV" --mem memfd --length 8M --qd $qd --bs 64k --out "$SCRATCH_DIR/out"
+		assert_equal "$(md5 "$SCRATCH_DIR/out")" "$(md5 "$SCRATCH_DIR/src")"
+	done
+}
+
+@test "hugetlb memory verifies where huge pages are reserved" {
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "$free" -ge 2 ] || skip "no free huge pages on this host (the VM tier reserves them)"
+	run -0 dmabuf verify "$TARGET" --mem hugetlb --blocks 4096
+}
+
+@test "the text report names the path, the range and the throughput" {
+	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 256
+	assert_line --regexp '^path: +pages'
+	assert_output --partial "mb_per_s"
+	assert_output --partial "blocks_checked"
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# Writes to devices honour the safety rules (DESIGN.md section 3): exit 5
+# without --force on a mounted, held or signed device, and nothing written.
+
+load helpers
+
+setup() { scratch_loop 8M; }
+teardown() { cleanup_scratch; }
+
+@test "a blank loop device is written without --force" {
+	run -0 dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --pattern byte:0x5a
+	run -0 cmp -n 8192 "$LOOPDEV" <(yes Z | tr -d '\n' | head -c 8192)
+}
+
+@test "a loop device with an ext4 signature is refused with exit 5, unchanged" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	before=$(md5 "$LOOPDEV")
+	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16
+	assert_line --index 0 --partial "ext4"
+	assert_line --index 0 --partial "--force"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
+
+@test "a loop device with a partition table is refused with exit 5" {
+	echo 'label: gpt' | sfdisk -q "$LOOPDEV" >/dev/null
+	before=$(md5 "$LOOPDEV")
+	run -5 --separate-stderr dmabuf verify "$LOOPDEV" --mem memfd --blocks 16
+	assert_line --index 0 --partial "gpt"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
+
+@test "a mounted loop device is refused with exit 5 naming the mount point" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	MOUNTPOINT=$SCRATCH_DIR/mnt
+	mkdir "$MOUNTPOINT"
+	mount "$LOOPDEV" "$MOUNTPOINT" 2>/dev/null || skip "mount is not permitted in this container"
+	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --lba 4096
+	assert_line --index 0 --partial "mounted"
+	assert_line --index 0 --partial "$MOUNTPOINT"
+}
+
+@test "--force writes to a signed device" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	run -0 dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --pattern zero --force
+	run -0 cmp -n 8192 "$LOOPDEV" /dev/zero
+}
+
+@test "reads of a signed device need no --force" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	run -0 dmabuf read "$LOOPDEV" --mem memfd --blocks 16
+}
+
+@test "a write past the end of a loop device exits 2 and writes nothing" {
+	before=$(md5 "$LOOPDEV")
+	run -2 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --lba 16380 --blocks 16
+	assert_line --index 0 --partial "past the end"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
