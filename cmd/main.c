@@ -165,7 +165,13 @@ static const struct argp global_argp = {
 
 static int run_cmd(const struct cmd *c, int argc, char **argv)
 {
-	int ret = c->fn(argc, argv);
+	char name[64];
+	int ret;
+
+	/* argp names the program after argv[0]: "dmabuf read: …", "Usage: dmabuf read …" */
+	snprintf(name, sizeof(name), "dmabuf %s", c->name);
+	argv[0] = name;
+	ret = c->fn(argc, argv);
 
 	if (fflush(stdout) || ferror(stdout)) {
 		perror("dmabuf: stdout");

@@ -3,10 +3,13 @@
  * Adopted dma-bufs: fd:N (inherited from the parent, e.g. a CUDA or ROCm
  * program) and pid:PID:FD (taken from a holder process with pidfd_getfd()).
  * Both are duplicated, so db_mem_close() closes our copy like any other.
+ * A memfd is adopted too (dmabuf alloc --mem memfd --hold): the baseline
+ * must be shareable the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/pidfd.h>
 #include <unistd.h>
 
@@ -30,11 +33,25 @@ static int not_dmabuf(const struct db_mem *m, int fd, const char *who, struct db
 
 	fd_what(fd, what, sizeof(what));
 	db_err_set(e, DB_E_USAGE, -EINVAL, "adopt", "%s", m->spec.text);
-	db_err_detail(e, "%s is not a dma-buf%s%s", who, what[0] ? ": it is " : "", what);
+	db_err_detail(e, "%s is not a dma-buf (nor a memfd)%s%s", who, what[0] ? ": it is " : "",
+		      what);
 	return -EINVAL;
 }
 
-/* Take ownership of dma-buf @fd; @size 0 means all of it. */
+static bool is_memfd(int fd)
+{
+	char what[128];
+
+	fd_what(fd, what, sizeof(what));
+	return !strncmp(what, "/memfd:", 7);
+}
+
+static bool adoptable(int fd)
+{
+	return db_mem_fd_is_dmabuf(fd) || is_memfd(fd);
+}
+
+/* Take ownership of dma-buf (or memfd) @fd; @size 0 means all of it. */
 static int adopt(struct db_mem *m, int fd, uint64_t size, struct db_err *e)
 {
 	off_t end = lseek(fd, 0, SEEK_END);
@@ -53,7 +70,10 @@ static int adopt(struct db_mem *m, int fd, uint64_t size, struct db_err *e)
 			      (unsigned long long)size);
 		return -EINVAL;
 	}
-	m->dmabuf_fd = fd;
+	if (db_mem_fd_is_dmabuf(fd))
+		m->dmabuf_fd = fd;
+	else
+		m->mem_fd = fd;
 	m->size = size ? size : (uint64_t)end;
 	return 0;
 }
@@ -70,7 +90,7 @@ static int fd_open(struct db_mem *m, uint64_t size, struct db_err *e)
 		return -EBADF;
 	}
 	snprintf(who, sizeof(who), "fd %d", m->spec.fd);
-	if (!db_mem_fd_is_dmabuf(m->spec.fd))
+	if (!adoptable(m->spec.fd))
 		return not_dmabuf(m, m->spec.fd, who, e);
 	fd = fcntl(m->spec.fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
@@ -134,7 +154,7 @@ static int pid_open(struct db_mem *m, uint64_t size, struct db_err *e)
 
 	if (fd < 0)
 		return fd;
-	if (!db_mem_fd_is_dmabuf(fd)) {
+	if (!adoptable(fd)) {
 		snprintf(who, sizeof(who), "fd %d of process %d", m->spec.fd, (int)m->spec.pid);
 		not_dmabuf(m, fd, who, e);
 		close(fd);

@@ -9,26 +9,26 @@ teardown() { cleanup_scratch; }
 
 @test "a target that does not exist exits 2 and names it" {
 	run -2 --separate-stderr dmabuf read /nonexistent/disk --mem memfd
-	assert_line --index 0 --partial "/nonexistent/disk"
-	assert_line --index 0 --partial "No such file or directory"
+	assert_error "/nonexistent/disk"
+	assert_error "No such file or directory"
 }
 
 @test "a target that is a directory exits 2" {
 	run -2 --separate-stderr dmabuf read "$SCRATCH_DIR" --mem memfd
-	assert_line --index 0 --partial "$SCRATCH_DIR"
-	assert_line --index 0 --partial "Is a directory"
+	assert_error "$SCRATCH_DIR"
+	assert_error "Is a directory"
 }
 
 @test "a char device that is not an NVMe generic device exits 2" {
 	run -2 --separate-stderr dmabuf read /dev/null --mem memfd
-	assert_line --index 0 --partial "/dev/null"
+	assert_error "/dev/null"
 }
 
 @test "an LBA range past the capacity exits 2 and names the capacity" {
 	# 1 MiB file = 2048 blocks of 512 bytes
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba 2040 --blocks 16
-	assert_line --index 0 --partial "past the end"
-	assert_line --index 0 --partial "2048"
+	assert_error "past the end"
+	assert_error "2048"
 }
 
 @test "an unaligned --offset exits 2 and names the LBA size" {
@@ -38,35 +38,35 @@ teardown() { cleanup_scratch; }
 
 @test "an unaligned --length exits 2" {
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --offset 0 --length 1000
-	assert_line --index 0 --partial "--length 1000: not a multiple"
+	assert_error "--length 1000: not a multiple"
 }
 
 @test "a --bs that is not a multiple of the LBA size exits 2" {
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --bs 1000
-	assert_line --index 0 --partial "--bs 1000"
+	assert_error "--bs 1000"
 }
 
 @test "udmabuf where /dev/udmabuf is missing exits 3 naming it" {
 	[ ! -e /dev/udmabuf ] || skip "this host has /dev/udmabuf: the unsupported answer cannot be seen"
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem udmabuf
-	assert_line --index 0 --partial "/dev/udmabuf"
+	assert_error "/dev/udmabuf"
 }
 
 @test "a dma-heap that does not exist exits 3 naming it" {
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem heap:nosuchheap
-	assert_line --index 0 --partial "/dev/dma_heap/nosuchheap"
+	assert_error "/dev/dma_heap/nosuchheap"
 }
 
 @test "drm without a render node exits 3" {
 	ls /dev/dri/renderD* >/dev/null 2>&1 && skip "this host has a DRM render node"
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem drm
-	assert_line --index 0 --partial "DRM"
+	assert_error "DRM"
 }
 
 @test "hugetlb without reserved huge pages exits 3 and says how to reserve them" {
 	[ "$(cat /proc/sys/vm/nr_hugepages)" -eq 0 ] || skip "huge pages are reserved on this host"
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem hugetlb
-	assert_line --index 0 --partial "nr_hugepages"
+	assert_error "nr_hugepages"
 }
 
 @test "--path token on a kernel without the token uAPI exits 3 and says so" {
@@ -74,21 +74,21 @@ teardown() { cleanup_scratch; }
 	echo "$output" | grep -q "no dmabuf token" || skip "this kernel knows the token uAPI"
 	# memfd is not a dma-buf: token is refused for that reason first
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem memfd --path token
-	assert_line --index 0 --partial "not a dma-buf"
+	assert_error "not a dma-buf"
 }
 
 @test "fd:N that is not a dma-buf exits 2" {
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem fd:0 </dev/null
-	assert_line --index 0 --partial "not a dma-buf"
+	assert_error "not a dma-buf"
 }
 
 @test "pid:PID:FD of a process that does not exist fails naming the pid" {
 	run --separate-stderr dmabuf read "$TARGET" --mem pid:999999:3
 	[ "$status" -ne 0 ]
-	assert_line --index 0 --partial "999999"
+	assert_error "999999"
 }
 
 @test "--engine passthru on a regular file exits 2" {
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --engine passthru
-	assert_line --index 0 --partial "/dev/ngXnY"
+	assert_error "/dev/ngXnY"
 }

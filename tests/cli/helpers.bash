@@ -31,3 +31,23 @@ scratch_loop() {
 }
 
 md5() { md5sum "$@" | cut -d' ' -f1; }
+
+# bats-assert 2.1 cannot look at $stderr: these do.
+# assert_error SUBSTR...: stderr is one line that contains every SUBSTR.
+assert_error() {
+	[ "${#stderr_lines[@]}" -eq 1 ] || fail "expected a one-line error, stderr has ${#stderr_lines[@]} lines: $stderr"
+	local s
+	for s; do
+		[[ $stderr == *"$s"* ]] || fail "stderr '$stderr' does not contain '$s'"
+	done
+}
+
+# assert_stderr_first SUBSTR: the first line of stderr contains SUBSTR (argp
+# adds a "Try --help" line after its one-line message).
+assert_stderr_first() {
+	[[ ${stderr_lines[0]:-} == *"$1"* ]] || fail "first stderr line '${stderr_lines[0]:-}' does not contain '$1'"
+}
+
+# A process is alive when it exists and is not a zombie (a holder whose
+# parent exited is reparented; where nobody reaps it, it lingers as Z).
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }

@@ -28,7 +28,7 @@ teardown() { cleanup_scratch; }
 	dd if="$TARGET" of="$SCRATCH_DIR/back" bs=512 skip=16 count=586 status=none
 	run -0 cmp -n 300000 "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
 	# the last block is zero-padded
-	run -0 cmp -i 300000:0 -n 64 "$SCRATCH_DIR/back" /dev/zero
+	run -0 cmp -i 300000:0 -n 32 "$SCRATCH_DIR/back" /dev/zero
 }
 
 @test "verify passes on the pages path and says which path it used" {
@@ -53,7 +53,8 @@ teardown() { cleanup_scratch; }
 @test "verify in windows when the memory is smaller than the range" {
 	run -0 dmabuf --json verify "$TARGET" --mem memfd --size 64k --blocks 8192 --qd 4 --bs 8k --passes 2
 	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" "16384"
-	assert_equal "$(jq -r .io.ios <<<"$output")" "4096"
+	# 4 MiB a direction a pass in 8 KiB requests: 512 x 2 directions x 2 passes
+	assert_equal "$(jq -r .io.ios <<<"$output")" "2048"
 }
 
 @test "verify --read-only finds a flipped bit, with LBA, offset and bytes" {
@@ -66,16 +67,16 @@ teardown() { cleanup_scratch; }
 	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" "1"
 	assert_equal "$(jq -r '.verify.mismatches[0].lba' <<<"$output")" "5"
 	assert_equal "$(jq -r '.verify.mismatches[0].offset' <<<"$output")" "$off"
-	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "bit flips"
+	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "flip"
 	assert_equal "$(jq -r '.verify.mismatches[0].bits' <<<"$output")" "1"
-	assert_line --partial "1 of 64 blocks differ"
+	assert_error "1 of 64 blocks differ"
 }
 
 @test "verify --read-only tells a misplaced block from a stale one" {
 	run -0 dmabuf write "$TARGET" --mem memfd --blocks 64 --pattern lba
 	# LBA 9 gets a copy of LBA 3: misplaced
 	dd if="$TARGET" of="$TARGET" bs=512 skip=3 seek=9 count=1 conv=notrunc status=none
-	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
 	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "misplaced"
 	assert_equal "$(jq -r '.verify.mismatches[0].found_lba' <<<"$output")" "3"
 }
@@ -83,7 +84,7 @@ teardown() { cleanup_scratch; }
 @test "verify --read-only calls data of another pass stale" {
 	# verify leaves pass-1 stamps; write (and --read-only) use pass 0
 	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 64
-	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
 	assert_equal "$(jq -r '.verify.blocks_bad' <<<"$output")" "64"
 	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "stale"
 	assert_equal "$(jq -r '.verify.mismatches[0].found_pass' <<<"$output")" "1"
@@ -92,7 +93,7 @@ teardown() { cleanup_scratch; }
 @test "verify reports a zeroed block" {
 	run -0 dmabuf write "$TARGET" --mem memfd --blocks 32 --pattern random:7
 	dd if=/dev/zero of="$TARGET" bs=512 seek=31 count=1 conv=notrunc status=none
-	run -1 dmabuf --json verify "$TARGET" --mem memfd --blocks 32 --read-only --pattern random:7
+	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 32 --read-only --pattern random:7
 	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "zeroed"
 	assert_equal "$(jq -r '.verify.mismatches[0].lba' <<<"$output")" "31"
 }
@@ -115,7 +116,7 @@ teardown() { cleanup_scratch; }
 
 @test "the text report names the path, the range and the throughput" {
 	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 256
-	assert_line --regexp '^path: +pages'
+	assert_line --regexp '^path +: pages$'
 	assert_output --partial "mb_per_s"
 	assert_output --partial "blocks_checked"
 }

@@ -16,8 +16,8 @@ teardown() { cleanup_scratch; }
 	mkfs.ext4 -q -F "$LOOPDEV"
 	before=$(md5 "$LOOPDEV")
 	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16
-	assert_line --index 0 --partial "ext4"
-	assert_line --index 0 --partial "--force"
+	assert_error "ext4"
+	assert_error "--force"
 	assert_equal "$(md5 "$LOOPDEV")" "$before"
 }
 
@@ -25,7 +25,7 @@ teardown() { cleanup_scratch; }
 	echo 'label: gpt' | sfdisk -q "$LOOPDEV" >/dev/null
 	before=$(md5 "$LOOPDEV")
 	run -5 --separate-stderr dmabuf verify "$LOOPDEV" --mem memfd --blocks 16
-	assert_line --index 0 --partial "gpt"
+	assert_error "gpt"
 	assert_equal "$(md5 "$LOOPDEV")" "$before"
 }
 
@@ -35,8 +35,8 @@ teardown() { cleanup_scratch; }
 	mkdir "$MOUNTPOINT"
 	mount "$LOOPDEV" "$MOUNTPOINT" 2>/dev/null || skip "mount is not permitted in this container"
 	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --lba 4096
-	assert_line --index 0 --partial "mounted"
-	assert_line --index 0 --partial "$MOUNTPOINT"
+	assert_error "mounted"
+	assert_error "$MOUNTPOINT"
 }
 
 @test "--force writes to a signed device" {
@@ -53,6 +53,6 @@ teardown() { cleanup_scratch; }
 @test "a write past the end of a loop device exits 2 and writes nothing" {
 	before=$(md5 "$LOOPDEV")
 	run -2 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --lba 16380 --blocks 16
-	assert_line --index 0 --partial "past the end"
+	assert_error "past the end"
 	assert_equal "$(md5 "$LOOPDEV")" "$before"
 }

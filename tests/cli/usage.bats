@@ -41,29 +41,29 @@ load helpers
 
 @test "an unknown option exits 2" {
 	run -2 --separate-stderr dmabuf read --bogus /dev/null
-	assert_line --index 0 --partial "unrecognized option '--bogus'"
+	assert_stderr_first "unrecognized option '--bogus'"
 }
 
 @test "a bad size exits 2 and names the option and the text" {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --size 12q
-	assert_line --index 0 --partial "--size: '12q' is not a size"
+	assert_stderr_first "--size: '12q' is not a size"
 }
 
 @test "a missing --mem exits 2" {
 	run -2 --separate-stderr dmabuf read /etc/hostname
-	assert_line --index 0 --partial "--mem is required"
+	assert_stderr_first "--mem is required"
 }
 
 @test "a missing TARGET exits 2" {
 	run -2 --separate-stderr dmabuf verify --mem memfd
-	assert_line --index 0 --partial "no TARGET given"
+	assert_stderr_first "no TARGET given"
 }
 
 @test "an unknown memory source exits 2 and lists the forms" {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem ramdisk
 	assert_output ""
-	assert_line --index 0 --partial "ramdisk"
-	assert_line --index 0 --partial "udmabuf"
+	assert_stderr_first "ramdisk"
+	assert_stderr_first "udmabuf"
 }
 
 @test "an unknown --path exits 2" {
@@ -78,15 +78,15 @@ load helpers
 
 @test "--lba and --offset together exit 2" {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --lba 1 --offset 512
-	assert_line --index 0 --partial "--lba and --offset exclude each other"
+	assert_stderr_first "--lba and --offset exclude each other"
 }
 
 @test "--qd 0 exits 2" {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --qd 0
-	assert_line --index 0 --partial "--qd must be between 1 and 1024"
+	assert_stderr_first "--qd must be between 1 and 1024"
 }
 
 @test "--out - with --json exits 2" {
 	run -2 --separate-stderr dmabuf --json read /etc/hostname --mem memfd --out -
-	assert_line --index 0 --partial "--out - and --json both want stdout"
+	assert_stderr_first "--out - and --json both want stdout"
 }
