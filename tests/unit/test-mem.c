@@ -340,7 +340,7 @@ static void expect_not_dmabuf(const char *text, const char *what)
 	assert_int_equal(open_text(text, 0, NULL, &m, &e), -EINVAL);
 	assert_null(m);
 	assert_int_equal(e.kind, DB_E_USAGE);
-	assert_true(has(e.detail, "is not a dma-buf"));
+	assert_true(has(e.detail, "is not a dma-buf (nor a memfd)"));
 	assert_true(has(e.detail, what));
 	assert_int_equal(lowest_free_fd(), low);
 }
@@ -348,22 +348,37 @@ static void expect_not_dmabuf(const char *text, const char *what)
 static void test_fd_not_dmabuf(void **state)
 {
 	char text[32];
-	int p[2], mfd;
+	int p[2];
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	snprintf(text, sizeof(text), "fd:%d", p[0]);
 	expect_not_dmabuf(text, "pipe:");
 
-	mfd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
-	assert_true(mfd >= 0);
-	snprintf(text, sizeof(text), "fd:%d", mfd);
-	expect_not_dmabuf(text, "memfd:not-a-dmabuf");
 	assert_false(db_mem_fd_is_dmabuf(p[1]));
-
-	close(mfd);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A memfd is adopted as plain memory (alloc --mem memfd --hold shares it). */
+static void test_fd_memfd_adopted(void **state)
+{
+	struct db_mem *m = NULL;
+	struct db_err e;
+	char text[32];
+	int mfd;
+
+	(void)state;
+	mfd = memfd_create("held-memfd", MFD_CLOEXEC);
+	assert_true(mfd >= 0);
+	assert_int_equal(ftruncate(mfd, 65536), 0);
+	snprintf(text, sizeof(text), "fd:%d", mfd);
+	assert_int_equal(open_text(text, 0, NULL, &m, &e), 0);
+	assert_int_equal(m->dmabuf_fd, -1);
+	assert_true(m->mem_fd >= 0 && m->mem_fd != mfd);
+	assert_int_equal(m->size, 65536);
+	db_mem_close(m);
+	close(mfd);
 }
 
 static void test_fd_not_open(void **state)
@@ -694,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_name_too_long),
 		cmocka_unit_test(test_close_null),
 		cmocka_unit_test(test_fd_not_dmabuf),
+		cmocka_unit_test(test_fd_memfd_adopted),
 		cmocka_unit_test(test_fd_not_open),
 		cmocka_unit_test(test_pid_no_process),
 		cmocka_unit_test(test_pid_self),

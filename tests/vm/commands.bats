@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# The other commands in the VM: check, alloc, register, read, write,
+# invalidate, on every source the VM has, and the error answers that only a
+# real NVMe device can give.
+
+load helpers
+
+setup() { vm_setup; }
+teardown() {
+	[ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null
+	vm_teardown
+}
+
+@test "check lists the three namespaces, udmabuf, the system heap and vgem" {
+	run -0 dmabuf --json check
+	json=$output
+	assert_equal "$(jq '.nvme | length' <<<"$json")" 3
+	assert_equal "$(jq -r '.nvme[] | select(.device=="'"$DMABUF_VM_NS4K_MD"'") | .metadata_size' <<<"$json")" 16
+	assert_equal "$(jq -r '.nvme[] | select(.device=="'"$DMABUF_VM_NS512"'") | .lba_size' <<<"$json")" 512
+	assert_equal "$(jq -r '.memory[] | select(.source=="udmabuf") | .available' <<<"$json")" true
+	assert_equal "$(jq -r '.memory[] | select(.source=="heap:system") | .available' <<<"$json")" true
+	assert_equal "$(jq -r '.memory[] | select(.source=="hugetlb") | .available' <<<"$json")" true
+	assert_equal "$(jq -r '.drm[0].driver' <<<"$json")" vgem
+}
+
+@test "check says the token uAPI is absent on this kernel, also per target" {
+	run -0 dmabuf --json check "$DMABUF_VM_NS512"
+	assert_equal "$(jq -r .dmabuf_token.uapi <<<"$output")" false
+	assert_equal "$(jq -r '.targets[0].token.uapi' <<<"$output")" false
+	run -0 dmabuf check
+	assert_output --partial "no dmabuf token uAPI"
+}
+
+@test "alloc describes each dma-buf with its exporter's name" {
+	declare -A exporter=([udmabuf]=udmabuf [udmabuf:huge]=udmabuf [heap]=system [drm]=drm)
+	for src in "${DMABUF_SOURCES[@]}"; do
+		run -0 dmabuf --json alloc --mem "$src" --size 4M --name probe
+		assert_equal "$(jq -r .memory.exporter <<<"$output")" "${exporter[$src]}"
+		assert_equal "$(jq -r .memory.dmabuf <<<"$output")" true
+		[ "$(jq -r .memory.inode <<<"$output")" -gt 0 ]
+	done
+}
+
+@test "alloc --hold shares one udmabuf across invocations through pid:PID:FD" {
+	hold=$(dmabuf alloc --mem udmabuf --size 2M --hold --hold-timeout 120)
+	HOLDER=${hold%%:*}
+	run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS512" --mem "pid:$hold" --length 2M --force
+	assert_equal "$(jq -r .memory.exporter <<<"$output")" udmabuf
+	# the data stays in the held buffer: a later read fills it, the holder still has it
+	run -0 dmabuf read "$DMABUF_VM_NS512" --mem "pid:$hold" --length 2M
+	run -0 --separate-stderr dmabuf --json alloc --mem "pid:$hold"
+	assert_equal "$(jq -r .memory.size <<<"$output")" $((2 << 20))
+}
+
+@test "register reports the path and why, for every source and path" {
+	for src in "${SOURCES[@]}"; do
+		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512" --mem "$src" --slots 4
+		assert_equal "$(jq -r .path <<<"$output")" "${AUTO_PATH[$src]}"
+		assert_equal "$(jq -r .registration.slots <<<"$output")" 4
+		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512_NG" --mem "$src" --path bounce
+		assert_equal "$(jq -r .path <<<"$output")" bounce
+	done
+}
+
+@test "register --path token exits 3 and says the kernel lacks token support" {
+	for src in "${DMABUF_SOURCES[@]}"; do
+		run -3 --separate-stderr dmabuf register "$DMABUF_VM_NS512" --mem "$src" --path token
+		assert_error "no dmabuf token support"
+	done
+}
+
+@test "--path token on the passthrough engine exits 3 naming the block device to use" {
+	run -3 --separate-stderr dmabuf read "$DMABUF_VM_NS512_NG" --mem udmabuf --path token
+	assert_error "/dev/nvmeXnY"
+}
+
+@test "invalidate --during-io on pages and bounce paths, both engines: every byte verified" {
+	for src in udmabuf heap drm memfd; do
+		for eng in rw passthru; do
+			run -0 --separate-stderr dmabuf --json invalidate "$(dev_for NS512 $eng)" --mem "$src" \
+				--lba 50000 --length 1M --bs 4k --qd 32 --cycles 4 --during-io --force
+			assert_equal "$(jq -r .result <<<"$output")" ok
+			assert_equal "$(jq -r .cycles.completed <<<"$output")" 4
+			assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+			[ "$(jq -r .cycles.requests_retried <<<"$output")" -gt 0 ] || fail "$src/$eng: nothing retried"
+		done
+	done
+}
+
+@test "invalidate idle cycles on udmabuf" {
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem udmabuf --cycles 3 --length 1M --force
+	assert_equal "$(jq -r .cycles.completed <<<"$output")" 3
+	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" 768
+}
+
+@test "an LBA range past the namespace exits 2 naming the capacity" {
+	run -2 --separate-stderr dmabuf read "$DMABUF_VM_NS4K" --mem udmabuf --lba 16380 --blocks 8
+	assert_error "past the end" "16384"
+	run -2 --separate-stderr dmabuf read "$DMABUF_VM_NS4K_NG" --mem udmabuf --lba 16380 --blocks 8
+	assert_error "past the end"
+}
+
+@test "an offset that is not a multiple of 4096 exits 2 on the 4 KiB namespace" {
+	run -2 --separate-stderr dmabuf read "$DMABUF_VM_NS4K" --mem heap --offset 512 --length 4k
+	assert_error "not a multiple" "4096"
+}
+
+@test "the wrong engine for a device exits 2" {
+	run -2 --separate-stderr dmabuf read "$DMABUF_VM_NS512" --mem udmabuf --engine passthru
+	assert_error "/dev/ngXnY"
+	run -2 --separate-stderr dmabuf read "$DMABUF_VM_NS512_NG" --mem udmabuf --engine rw
+	assert_error "$DMABUF_VM_NS512"
+}
+
+@test "a namespace carrying ext4 is refused with exit 5 and left unchanged; --force writes" {
+	mkfs.ext4 -q -F "$DMABUF_VM_NS4K" 2>/dev/null || mke2fs -q -F -t ext4 "$DMABUF_VM_NS4K"
+	before=$(md5 "$DMABUF_VM_NS4K")
+	for dev in "$DMABUF_VM_NS4K" "$DMABUF_VM_NS4K_NG"; do
+		run -5 --separate-stderr dmabuf write "$dev" --mem udmabuf --blocks 8
+		assert_error "ext4" "--force"
+	done
+	assert_equal "$(md5 "$DMABUF_VM_NS4K")" "$before"
+	run -0 dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --blocks 256 --pattern zero --force
+	run -0 dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --blocks 8 --pattern zero
+}
