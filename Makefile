@@ -8,6 +8,9 @@ ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR    ?=
 
+SHELL      := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 CC         ?= cc
 O          ?= build
@@ -60,26 +63,32 @@ unit-bins: $(UNIT_BIN)
 
 # --- tests -----------------------------------------------------------------
 # check = deps + all three tiers (DESIGN.md section 6) + the sanitizer build
-# running the unit and cli tiers.
+# running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
+# N skipped"; the last line is the total.
+SUMMARY := $(CURDIR)/$(O)/test-summary
+export DMABUF_SUMMARY
 check: deps
+	@mkdir -p $(O) && rm -f $(SUMMARY)
 	$(MAKE) all unit-bins
-	$(MAKE) check-unit check-cli
-	$(MAKE) check-asan
-	$(MAKE) check-vm
+	$(MAKE) check-unit check-cli DMABUF_SUMMARY=$(SUMMARY)
+	$(MAKE) check-asan DMABUF_SUMMARY=$(SUMMARY)
+	$(MAKE) check-vm DMABUF_SUMMARY=$(SUMMARY)
+	@cat $(SUMMARY)
+	@awk '{p += $$2; f += $$4; s += $$6} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}' $(SUMMARY)
 
 check-unit: unit-bins
 	tests/run-unit $(UNIT_BIN)
 
 check-cli: dmabuf
-	DMABUF=$(CURDIR)/$(O)/dmabuf bats --tap tests/cli
+	DMABUF=$(CURDIR)/$(O)/dmabuf bats --tap tests/cli | tests/tap-summary cli
 
 check-asan: asan
-	tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
+	UNIT_TIER=unit-asan tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli
+		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
 check-vm: dmabuf
-	tests/vm/run
+	tests/vm/check-tier
 
 demo: deps
 	$(MAKE) all

@@ -105,10 +105,22 @@ typedef int (*io_hook)(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nbloc
 int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
 	       io_hook after, void *arg, struct json_object *doc);
 
-/* Pattern fill / check of the whole memory window, bracketed for the CPU. */
+/* Pattern fill of the memory window, bracketed for the CPU. */
 int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks);
-int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks,
-	     uint64_t range_off, struct db_verify_result *v);
-int io_clear(struct db_ctx *c, uint64_t nblocks);
+
+/* A verification: the pattern, what was found, where the range starts. */
+struct io_verify {
+	struct db_pattern pat;
+	struct db_verify_result v;
+	uint64_t range_lba;
+};
+
+/*
+ * One verify pass over @rg: when @write, fill the memory with @iv's pattern
+ * stamped with @pass and write it; then poison the memory, read the range
+ * back and compare.  Returns an exit status, EXIT_MISMATCH when blocks differ.
+ */
+int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify *iv,
+		   unsigned pass, bool write, struct json_object *doc);
 
 #endif

@@ -386,7 +386,7 @@ int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t
 	return ret ? fail(&e) : EXIT_OK;
 }
 
-int io_clear(struct db_ctx *c, uint64_t nblocks)
+static int io_clear(struct db_ctx *c, uint64_t nblocks)
 {
 	struct db_err e = { 0 };
 
@@ -399,8 +399,8 @@ int io_clear(struct db_ctx *c, uint64_t nblocks)
 	return EXIT_OK;
 }
 
-int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks,
-	     uint64_t range_off, struct db_verify_result *v)
+static int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba,
+		    uint64_t nblocks, uint64_t range_off, struct db_verify_result *v)
 {
 	struct db_err e = { 0 };
 	int64_t bad;
@@ -411,4 +411,39 @@ int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_
 	if (db_ctx_cpu_end(c, false, bad < 0 ? NULL : &e) && bad >= 0)
 		bad = -1;
 	return bad < 0 ? fail(&e) : EXIT_OK;
+}
+
+static int verify_fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	return io_fill(c, &((struct io_verify *)arg)->pat, lba, nblocks);
+}
+
+static int verify_poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	(void)arg;
+	(void)lba;
+	return io_clear(c, nblocks);
+}
+
+static int verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct io_verify *iv = arg;
+
+	return io_check(c, &iv->pat, lba, nblocks, (lba - iv->range_lba) * c->t.lba_size, &iv->v);
+}
+
+int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify *iv,
+		   unsigned pass, bool write, struct json_object *doc)
+{
+	int ret = EXIT_OK;
+
+	iv->range_lba = rg->lba;
+	iv->pat.pass = pass;
+	if (write)
+		ret = io_windows(c, rg, true, verify_fill, NULL, iv, doc);
+	if (!ret)
+		ret = io_windows(c, rg, false, verify_poison, verify_check, iv, doc);
+	if (!ret && iv->v.blocks_bad)
+		ret = EXIT_MISMATCH;
+	return ret;
 }

@@ -19,9 +19,7 @@ struct inval_args {
 	struct io_opts io;
 	unsigned cycles;
 	bool during_io;
-	struct db_pattern pat;
-	struct db_verify_result v;
-	uint64_t range_lba;
+	struct io_verify iv;
 	/* progress of --during-io */
 	unsigned fired;		/* cycles completed */
 	bool slot_empty;	/* first half of a cycle done */
@@ -112,40 +110,6 @@ static int between(void *arg, struct db_err *e)
 	return half_cycle(b->a, b->c, e);
 }
 
-static int fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	return io_fill(c, &((struct inval_args *)arg)->pat, lba, nblocks);
-}
-
-static int poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	(void)arg;
-	(void)lba;
-	return io_clear(c, nblocks);
-}
-
-static int check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	struct inval_args *a = arg;
-
-	return io_check(c, &a->pat, lba, nblocks, (lba - a->range_lba) * c->t.lba_size, &a->v);
-}
-
-/* One pass: write the pattern, poison the memory, read back, compare. */
-static int pass(struct inval_args *a, struct db_ctx *c, const struct io_range *rg,
-		unsigned n, struct json_object *doc)
-{
-	int ret;
-
-	a->pat.pass = n;
-	ret = io_windows(c, rg, true, fill, NULL, a, doc);
-	if (!ret)
-		ret = io_windows(c, rg, false, poison, check, a, doc);
-	if (!ret && a->v.blocks_bad)
-		ret = EXIT_MISMATCH;
-	return ret;
-}
-
 static int run_idle(struct inval_args *a, struct db_ctx *c, const struct io_range *rg,
 		    struct json_object *doc)
 {
@@ -156,7 +120,7 @@ static int run_idle(struct inval_args *a, struct db_ctx *c, const struct io_rang
 
 		if (half_cycle(a, c, &e) || half_cycle(a, c, &e))
 			return fail(&e);
-		ret = pass(a, c, rg, i, doc);
+		ret = io_verify_pass(c, rg, &a->iv, i, true, doc);
 	}
 	return ret;
 }
@@ -180,7 +144,7 @@ static int run_during_io(struct inval_args *a, struct db_ctx *c, const struct io
 				a->cycles, MAX_PASSES);
 			return EXIT_IO;
 		}
-		ret = pass(a, c, rg, n, doc);
+		ret = io_verify_pass(c, rg, &a->iv, n, true, doc);
 	}
 	c->between = NULL;
 	db_jadd_u64(doc, "passes", n - 1);
@@ -206,7 +170,7 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
 
 int cmd_invalidate(int argc, char **argv)
 {
-	struct inval_args a = { .cycles = 8, .pat.fd = -1 };
+	struct inval_args a = { .cycles = 8, .iv.pat.fd = -1 };
 	struct json_object *doc;
 	struct io_range rg;
 	struct db_ctx c;
@@ -214,7 +178,7 @@ int cmd_invalidate(int argc, char **argv)
 
 	argp_parse(&inval_argp, argc, argv, 0, NULL, &a);
 	a.io.write = true;
-	ret = io_pattern(&a.io, &a.pat);
+	ret = io_pattern(&a.io, &a.iv.pat);
 	if (ret)
 		return ret;
 	ret = io_open(&a.io, &c, &rg);
@@ -229,17 +193,16 @@ int cmd_invalidate(int argc, char **argv)
 		db_ctx_close(&c);
 		goto out;
 	}
-	a.range_lba = rg.lba;
 	doc = db_report_new("invalidate");
 	ret = a.during_io ? run_during_io(&a, &c, &rg, doc) : run_idle(&a, &c, &rg, doc);
 	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
 	report_cycles(doc, &a, &c);
 	io_report(doc, &c, &rg);
-	json_object_object_add(doc, "verify", db_report_verify(&a.v, c.t.lba_size));
+	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
 	db_report_print(doc, g.json, stdout);
 	json_object_put(doc);
 	db_ctx_close(&c);
 out:
-	db_pattern_close(&a.pat);
+	db_pattern_close(&a.iv.pat);
 	return ret;
 }

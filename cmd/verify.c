@@ -12,9 +12,7 @@ struct verify_args {
 	struct io_opts io;
 	unsigned passes;
 	bool read_only;
-	struct db_pattern pat;
-	struct db_verify_result v;
-	uint64_t range_lba;
+	struct io_verify iv;
 };
 
 enum { OPT_PASSES = 0x200, OPT_READ_ONLY };
@@ -61,48 +59,20 @@ static const struct argp verify_argp = {
 	verify_children, NULL, NULL
 };
 
-static int fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	struct verify_args *a = arg;
-
-	return io_fill(c, &a->pat, lba, nblocks);
-}
-
-static int poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	(void)arg;
-	(void)lba;
-	return io_clear(c, nblocks);
-}
-
-static int check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
-{
-	struct verify_args *a = arg;
-
-	return io_check(c, &a->pat, lba, nblocks, (lba - a->range_lba) * c->t.lba_size, &a->v);
-}
-
 static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
 		      struct json_object *doc)
 {
 	int ret = EXIT_OK;
 
-	a->range_lba = rg->lba;
-	for (unsigned p = 1; p <= a->passes && !ret; p++) {
-		a->pat.pass = a->read_only ? a->pat.pass : p;
-		if (!a->read_only)
-			ret = io_windows(c, rg, true, fill, NULL, a, doc);
-		if (!ret)
-			ret = io_windows(c, rg, false, poison, check, a, doc);
-		if (!ret && a->v.blocks_bad)
-			ret = EXIT_MISMATCH;
-	}
+	/* --read-only checks what `dmabuf write` left: pass 0 */
+	for (unsigned p = 1; p <= a->passes && !ret; p++)
+		ret = io_verify_pass(c, rg, &a->iv, a->read_only ? 0 : p, !a->read_only, doc);
 	return ret;
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_args a = { .passes = 1, .pat.fd = -1 };
+	struct verify_args a = { .passes = 1, .iv.pat.fd = -1 };
 	struct json_object *doc;
 	struct io_range rg;
 	struct db_ctx c;
@@ -110,7 +80,7 @@ int cmd_verify(int argc, char **argv)
 
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
 	a.io.write = !a.read_only;
-	ret = io_pattern(&a.io, &a.pat);
+	ret = io_pattern(&a.io, &a.iv.pat);
 	if (ret)
 		return ret;
 	ret = io_open(&a.io, &c, &rg);
@@ -118,19 +88,19 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	doc = db_report_new("verify");
 	ret = run_passes(&a, &c, &rg, doc);
-	db_jadd_str(doc, "pattern", a.pat.text);
+	db_jadd_str(doc, "pattern", a.iv.pat.text);
 	db_jadd_u64(doc, "passes", a.passes);
 	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
 	io_report(doc, &c, &rg);
-	json_object_object_add(doc, "verify", db_report_verify(&a.v, c.t.lba_size));
+	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
 	db_report_print(doc, g.json, stdout);
 	if (ret == EXIT_MISMATCH)
 		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s\n",
-			c.t.path, (unsigned long long)a.v.blocks_bad,
-			(unsigned long long)a.v.blocks_checked, a.pat.text);
+			c.t.path, (unsigned long long)a.iv.v.blocks_bad,
+			(unsigned long long)a.iv.v.blocks_checked, a.iv.pat.text);
 	json_object_put(doc);
 	db_ctx_close(&c);
 out:
-	db_pattern_close(&a.pat);
+	db_pattern_close(&a.iv.pat);
 	return ret;
 }

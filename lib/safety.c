@@ -27,6 +27,7 @@
 #include <blkid/blkid.h>
 
 #include "dmabuf/target.h"
+#include "dmabuf/util.h"
 
 #define FORCE_HINT "use --force to write anyway"
 
@@ -42,18 +43,6 @@ struct members {
 	unsigned nr, cap;
 };
 
-/* snprintf that says when it truncated: -ENAMETOOLONG. */
-__attribute__((format(printf, 3, 4)))
-static int xsnprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
 
 static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -88,8 +77,8 @@ static int members_add(struct members *m, dev_t devt, const char *name, const ch
 		m->cap = cap;
 	}
 	m->v[m->nr].devt = devt;
-	xsnprintf(m->v[m->nr].name, sizeof(m->v[m->nr].name), "%s", name);
-	xsnprintf(m->v[m->nr].sysdir, sizeof(m->v[m->nr].sysdir), "%s", sysdir);
+	db_snprintf(m->v[m->nr].name, sizeof(m->v[m->nr].name), "%s", name);
+	db_snprintf(m->v[m->nr].sysdir, sizeof(m->v[m->nr].sysdir), "%s", sysdir);
 	m->nr++;
 	return 0;
 }
@@ -103,9 +92,9 @@ static bool partition_devt(const char *dir, const char *ent, dev_t *devt)
 	bool ok;
 
 	if (ent[0] == '.' ||
-	    xsnprintf(path, sizeof(path), "%s/%s/partition", dir, ent) ||
+	    db_snprintf(path, sizeof(path), "%s/%s/partition", dir, ent) ||
 	    access(path, F_OK) < 0 ||
-	    xsnprintf(path, sizeof(path), "%s/%s/dev", dir, ent))
+	    db_snprintf(path, sizeof(path), "%s/%s/dev", dir, ent))
 		return false;
 	f = fopen(path, "re");
 	if (!f)
@@ -132,8 +121,8 @@ static int members_add_partitions(struct members *m, const char *diskdir)
 	while (!ret && (d = readdir(dir))) {
 		if (!partition_devt(diskdir, d->d_name, &devt))
 			continue;
-		if (xsnprintf(name, sizeof(name), "/dev/%s", d->d_name) ||
-		    xsnprintf(sysdir, sizeof(sysdir), "%s/%s", diskdir, d->d_name))
+		if (db_snprintf(name, sizeof(name), "/dev/%s", d->d_name) ||
+		    db_snprintf(sysdir, sizeof(sysdir), "%s/%s", diskdir, d->d_name))
 			continue;
 		ret = members_add(m, devt, name, sysdir);
 	}
@@ -146,7 +135,7 @@ static int members_collect(struct members *m, const char *dev, dev_t devt)
 	char link[64], sysdir[PATH_MAX];
 	int ret;
 
-	xsnprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(devt), minor(devt));
+	db_snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(devt), minor(devt));
 	if (!realpath(link, sysdir))
 		sysdir[0] = '\0';
 	ret = members_add(m, devt, dev, sysdir);
@@ -253,14 +242,14 @@ static void first_holder(const struct member *mb, char *out, size_t len)
 	DIR *dir;
 
 	out[0] = '\0';
-	if (!mb->sysdir[0] || xsnprintf(path, sizeof(path), "%s/holders", mb->sysdir))
+	if (!mb->sysdir[0] || db_snprintf(path, sizeof(path), "%s/holders", mb->sysdir))
 		return;
 	dir = opendir(path);
 	if (!dir)
 		return;
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] != '.') {
-			xsnprintf(out, len, "%s", d->d_name);
+			db_snprintf(out, len, "%s", d->d_name);
 			break;
 		}
 	}

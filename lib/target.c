@@ -27,6 +27,7 @@
 #include <libnvme.h>
 
 #include "dmabuf/target.h"
+#include "dmabuf/util.h"
 
 #define SYSFS_PATH_MAX	PATH_MAX
 
@@ -35,18 +36,6 @@
 
 /* ---- small sysfs helpers ---------------------------------------------- */
 
-/* snprintf that says when it truncated: -ENAMETOOLONG. */
-__attribute__((format(printf, 3, 4)))
-static int xsnprintf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
 
 /* Read a one-line sysfs attribute into @buf without its newline. */
 static int read_attr(const char *path, char *buf, size_t len)
@@ -89,7 +78,7 @@ static int sysfs_dev_dir(bool block, dev_t rdev, char *out)
 {
 	char link[64];
 
-	xsnprintf(link, sizeof(link), "/sys/dev/%s/%u:%u", block ? "block" : "char",
+	db_snprintf(link, sizeof(link), "/sys/dev/%s/%u:%u", block ? "block" : "char",
 		 major(rdev), minor(rdev));
 	if (!realpath(link, out))
 		return -errno;
@@ -101,11 +90,11 @@ static int sysfs_link_name(const char *dir, const char *name, char *out, size_t 
 {
 	char path[SYSFS_PATH_MAX], real[PATH_MAX];
 
-	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name))
+	if (db_snprintf(path, sizeof(path), "%s/%s", dir, name))
 		return -ENAMETOOLONG;
 	if (!realpath(path, real))
 		return -errno;
-	xsnprintf(out, len, "%s", basename(real));
+	db_snprintf(out, len, "%s", basename(real));
 	return 0;
 }
 
@@ -113,7 +102,7 @@ static bool sysfs_has(const char *dir, const char *name)
 {
 	char path[SYSFS_PATH_MAX];
 
-	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name))
+	if (db_snprintf(path, sizeof(path), "%s/%s", dir, name))
 		return false;
 	return access(path, F_OK) == 0;
 }
@@ -142,17 +131,17 @@ static void ctrl_of(const char *sysdir, char *out, size_t len)
 	if (sysfs_link_name(sysdir, "device", parent, sizeof(parent)))
 		return;
 	if (is_ctrl_name(parent)) {
-		xsnprintf(out, len, "%s", parent);
+		db_snprintf(out, len, "%s", parent);
 		return;
 	}
-	if (xsnprintf(path, sizeof(path), "%s/device", sysdir))
+	if (db_snprintf(path, sizeof(path), "%s/device", sysdir))
 		return;
 	n = scandir(path, &ents, NULL, versionsort);
 	if (n < 0)
 		return;
 	for (i = 0; i < n; i++) {
 		if (!out[0] && is_ctrl_name(ents[i]->d_name))
-			xsnprintf(out, len, "%s", ents[i]->d_name);
+			db_snprintf(out, len, "%s", ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
@@ -328,11 +317,11 @@ static void read_queue_limits(const char *diskdir, struct queue_limits *q)
 
 	q->max_hw_bytes = 0;
 	q->dma_align = 0;
-	if (!xsnprintf(path, sizeof(path), "%s/queue/max_hw_sectors_kb", diskdir) &&
+	if (!db_snprintf(path, sizeof(path), "%s/queue/max_hw_sectors_kb", diskdir) &&
 	    !read_attr_u64(path, &v))
 		q->max_hw_bytes = v * 1024;
 	/* the attribute is a mask: 511 means 512-byte alignment */
-	if (!xsnprintf(path, sizeof(path), "%s/queue/dma_alignment", diskdir) &&
+	if (!db_snprintf(path, sizeof(path), "%s/queue/dma_alignment", diskdir) &&
 	    !read_attr_u64(path, &v) && v < UINT32_MAX)
 		q->dma_align = (uint32_t)v + 1;
 }
@@ -374,9 +363,9 @@ static void blk_disk_dir(dev_t rdev, char *disk)
 	if (sysfs_dev_dir(true, rdev, dir))
 		return;
 	if (sysfs_has(dir, "partition"))
-		xsnprintf(disk, PATH_MAX, "%s", dirname(dir));
+		db_snprintf(disk, PATH_MAX, "%s", dirname(dir));
 	else
-		xsnprintf(disk, PATH_MAX, "%s", dir);
+		db_snprintf(disk, PATH_MAX, "%s", dir);
 }
 
 /*
@@ -466,16 +455,16 @@ static void chr_find_blkdev(struct db_target *t, const char *ngname, char *diskd
 	diskdir[0] = '\0';
 	if (sscanf(ngname, "ng%un%u", &a, &b) != 2)
 		return;
-	xsnprintf(name, sizeof(name), "nvme%un%u", a, b);
-	xsnprintf(path, sizeof(path), "/sys/class/block/%s/nsid", name);
+	db_snprintf(name, sizeof(name), "nvme%un%u", a, b);
+	db_snprintf(path, sizeof(path), "/sys/class/block/%s/nsid", name);
 	if (read_attr_u64(path, &nsid) || nsid != t->nsid)
 		return;
-	xsnprintf(path, sizeof(path), "/sys/class/block/%s", name);
+	db_snprintf(path, sizeof(path), "/sys/class/block/%s", name);
 	if (!realpath(path, diskdir)) {
 		diskdir[0] = '\0';
 		return;
 	}
-	xsnprintf(t->blkdev, sizeof(t->blkdev), "/dev/%s", name);
+	db_snprintf(t->blkdev, sizeof(t->blkdev), "/dev/%s", name);
 }
 
 /* Is char device @rdev an NVMe generic device?  Also names it. */
@@ -487,14 +476,14 @@ static int chr_check_generic(struct db_target *t, dev_t rdev, char *sysdir, char
 
 	if (sysfs_dev_dir(false, rdev, sysdir) == 0) {
 		sysfs_link_name(sysdir, "subsystem", cls, sizeof(cls));
-		xsnprintf(ngname, 64, "%s", basename(sysdir));
+		db_snprintf(ngname, 64, "%s", basename(sysdir));
 	} else {
 		/* no sysfs (a container?): go by the node's name */
 		sysdir[0] = '\0';
 		copy = strdupa(t->path);
-		xsnprintf(ngname, 64, "%s", basename(copy));
+		db_snprintf(ngname, 64, "%s", basename(copy));
 		if (!strncmp(ngname, "ng", 2))
-			xsnprintf(cls, sizeof(cls), "nvme-generic");
+			db_snprintf(cls, sizeof(cls), "nvme-generic");
 	}
 	if (!strcmp(cls, "nvme-generic"))
 		return 0;
@@ -573,7 +562,7 @@ int db_target_open(const char *path, bool write, struct db_target *t, struct db_
 	target_reset(t);
 	if (strlen(path) >= sizeof(t->path))
 		return db_err_set(e, DB_E_USAGE, -ENAMETOOLONG, "open", "%.64s…", path);
-	xsnprintf(t->path, sizeof(t->path), "%s", path);
+	db_snprintf(t->path, sizeof(t->path), "%s", path);
 	t->writable = write;
 	ret = target_open_kind(t, e);
 	if (ret) {
@@ -667,7 +656,7 @@ static int scan_seen(struct scan_ctx *sc, const char *name, bool *seen)
 		sc->seen = grown;
 		sc->cap_seen = cap;
 	}
-	xsnprintf(sc->seen[sc->nr_seen++], 64, "%s", name);
+	db_snprintf(sc->seen[sc->nr_seen++], 64, "%s", name);
 	return 0;
 }
 
@@ -678,13 +667,13 @@ static void scan_fill_generic(struct db_nvme_ns_info *info, nvme_ns_t n, const c
 	unsigned a, b;
 
 	if (!gen && sscanf(name, "nvme%un%u", &a, &b) == 2) {
-		xsnprintf(derived, sizeof(derived), "ng%un%u", a, b);
+		db_snprintf(derived, sizeof(derived), "ng%un%u", a, b);
 		gen = derived;
 	}
 	if (!gen)
 		return;
 	/* the node exists only on kernels with generic devices (5.13+) */
-	xsnprintf(info->chardev, sizeof(info->chardev), "/dev/%s", gen);
+	db_snprintf(info->chardev, sizeof(info->chardev), "/dev/%s", gen);
 	if (access(info->chardev, F_OK) < 0)
 		info->chardev[0] = '\0';
 }
@@ -697,13 +686,13 @@ static void scan_fill(struct db_nvme_ns_info *info, nvme_subsystem_t s, nvme_ctr
 	uint64_t kb;
 
 	memset(info, 0, sizeof(*info));
-	xsnprintf(info->blkdev, sizeof(info->blkdev), "/dev/%s", name);
+	db_snprintf(info->blkdev, sizeof(info->blkdev), "/dev/%s", name);
 	scan_fill_generic(info, n, name);
 	/* a multipath namespace belongs to the subsystem: name its first controller */
 	if (!c)
 		c = nvme_subsystem_first_ctrl(s);
 	if (c && nvme_ctrl_get_name(c))
-		xsnprintf(info->ctrl, sizeof(info->ctrl), "%s", nvme_ctrl_get_name(c));
+		db_snprintf(info->ctrl, sizeof(info->ctrl), "%s", nvme_ctrl_get_name(c));
 	if (!model && c)
 		model = nvme_ctrl_get_model(c);
 	if (model)
@@ -712,7 +701,7 @@ static void scan_fill(struct db_nvme_ns_info *info, nvme_subsystem_t s, nvme_ctr
 	info->lba_size = (uint32_t)nvme_ns_get_lba_size(n);
 	info->ms = (uint32_t)nvme_ns_get_meta_size(n);
 	info->nlba = nvme_ns_get_lba_count(n);
-	xsnprintf(path, sizeof(path), "/sys/class/block/%s/queue/max_hw_sectors_kb", name);
+	db_snprintf(path, sizeof(path), "/sys/class/block/%s/queue/max_hw_sectors_kb", name);
 	if (!read_attr_u64(path, &kb))
 		info->max_xfer = min_limit(kb * 1024, 0);
 }

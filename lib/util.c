@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Number and size parsing, human sizes: see include/dmabuf/util.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,4 +127,15 @@ const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len)
 	}
 	snprintf(buf, len, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+int db_snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -3,6 +3,7 @@
 #define DMABUF_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -25,6 +26,13 @@ int db_parse_u64(const char *s, uint64_t *out);
 
 /* "4 KiB", "1.5 MiB": human size of @bytes into @buf; returns @buf. */
 const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len);
+
+/*
+ * snprintf() that fails instead of truncating: 0, or -ENAMETOOLONG when
+ * the result does not fit in @len bytes (paths built from sysfs names).
+ */
+int db_snprintf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Monotonic clock in ns. */
 static inline uint64_t db_now_ns(void)

@@ -123,3 +123,30 @@ teardown() {
 	run -0 dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --blocks 256 --pattern zero --force
 	run -0 dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --blocks 8 --pattern zero
 }
+
+# NVMe fault injection (CONFIG_FAULT_INJECTION_DEBUG_FS): the next command
+# on the namespace completes with Unrecovered Read Error (SCT 2, SC 0x81, DNR).
+inject_read_error() {
+	fi=/sys/kernel/debug/${DMABUF_VM_NS512#/dev/}/fault_inject
+	[ -d "$fi" ] || fail "no $fi in the VM kernel"
+	echo 0x4281 > "$fi/status"
+	echo 1 > "$fi/times"
+	echo 100 > "$fi/probability"
+}
+
+clear_injection() { echo 0 > "$fi/probability"; }
+
+@test "an NVMe error on passthrough exits 4 naming the LBA and the NVMe status" {
+	inject_read_error
+	run -4 --separate-stderr dmabuf read "$DMABUF_VM_NS512_NG" --mem udmabuf --lba 1000 --blocks 8 --qd 1
+	clear_injection
+	assert_error "LBA 1000" "Unrecovered Read Error"
+}
+
+@test "an I/O error on the block device exits 4 naming the LBA, and --json has the failure" {
+	inject_read_error
+	run -4 --separate-stderr dmabuf --json read "$DMABUF_VM_NS512" --mem heap --lba 2000 --blocks 8 --qd 1
+	clear_injection
+	assert_error "LBA 2000"
+	assert_equal "$(jq -r .failure.lba <<<"$output")" 2000
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bats
+# make install puts the binary, the man pages and the completions under
+# DESTDIR/PREFIX.
+
+load helpers
+
+setup() { DEST=$(mktemp -d /var/tmp/dmabuf-install.XXXXXX); }
+teardown() { rm -rf "$DEST"; }
+
+@test "make install DESTDIR PREFIX installs binary, man pages and completions" {
+	run -0 make -s -C "$BATS_TEST_DIRNAME/../.." install DESTDIR="$DEST" PREFIX=/opt/db
+	[ -x "$DEST/opt/db/bin/dmabuf" ]
+	for c in check alloc register read write verify invalidate; do
+		[ -s "$DEST/opt/db/share/man/man1/dmabuf-$c.1" ] || fail "no dmabuf-$c.1"
+	done
+	[ -s "$DEST/opt/db/share/man/man1/dmabuf.1" ]
+	[ -s "$DEST/opt/db/share/bash-completion/completions/dmabuf" ]
+	[ -s "$DEST/opt/db/share/zsh/site-functions/_dmabuf" ]
+	[ -s "$DEST/opt/db/share/fish/vendor_completions.d/dmabuf.fish" ]
+	run -0 "$DEST/opt/db/bin/dmabuf" --version
+}
