@@ -201,6 +201,14 @@ static void add_ns(const struct db_nvme_ns_info *ns, void *arg)
 	json_object_array_add(arg, o);
 }
 
+static int by_device(const void *a, const void *b)
+{
+	const char *da = json_object_get_string(json_object_object_get(*(struct json_object *const *)a, "device"));
+	const char *dbv = json_object_get_string(json_object_object_get(*(struct json_object *const *)b, "device"));
+
+	return strverscmp(da ? da : "", dbv ? dbv : "");
+}
+
 static struct json_object *drm_arr(void)
 {
 	struct json_object *arr = json_object_new_array();
@@ -322,6 +330,7 @@ int cmd_check(int argc, char **argv)
 	memset(&e, 0, sizeof(e));
 	if (db_nvme_scan(add_ns, nvme, &e) < 0)
 		note("NVMe scan: %s", e.obj);
+	json_object_array_sort(nvme, by_device);
 	json_object_object_add(doc, "nvme", nvme);
 	json_object_object_add(doc, "drm", drm_arr());
 	json_object_object_add(doc, "iommu", iommu_obj());
