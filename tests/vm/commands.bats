@@ -75,7 +75,7 @@ teardown() {
 }
 
 @test "invalidate --during-io on pages and bounce paths, both engines: every byte verified" {
-	for src in udmabuf heap drm memfd; do
+	for src in "${SOURCES[@]}"; do
 		for eng in rw passthru; do
 			run -0 --separate-stderr dmabuf --json invalidate "$(dev_for NS512 $eng)" --mem "$src" \
 				--lba 50000 --length 1M --bs 4k --qd 32 --cycles 4 --during-io --force
