@@ -72,7 +72,8 @@ struct io_opts {
 	uint64_t default_size;	/* memory when neither size nor range is given */
 };
 
-extern struct argp io_argp;		/* TARGET, --mem … --name */
+extern struct argp mem_argp;		/* TARGET, --mem, --size, --path, --engine, --name */
+extern struct argp io_argp;		/* mem_argp + --lba … --qd */
 extern struct argp pattern_argp;	/* --pattern, --force */
 
 /* The resolved range of an I/O command, in logical blocks. */

@@ -19,14 +19,18 @@ enum {
 	OPT_LBA = 'l', OPT_BLOCKS = 'n', OPT_OFFSET = 'o', OPT_LENGTH = 'L',
 };
 
-static const struct argp_option io_options[] = {
+static const struct argp_option mem_options[] = {
 	{ NULL, 0, NULL, 0, "Target and memory:", 1 },
 	{ "mem", 'm', "SRC", 0, "memory source: memfd, hugetlb, udmabuf[:huge], heap[:NAME], "
 	  "drm[:PATH], fd:N, pid:PID:FD", 1 },
-	{ "size", 's', "SIZE", 0, "bytes of memory (default: the transfer, at most 64M)", 1 },
+	{ "size", 's', "SIZE", 0, "bytes of memory (default: the transfer up to 64M; register: 1M)", 1 },
 	{ "path", 'p', "PATH", 0, "token, pages, bounce or auto (default)", 1 },
 	{ "engine", 'e', "ENGINE", 0, "rw or passthru (default: by target)", 1 },
 	{ "name", 'N', "NAME", 0, "name set on the dma-buf", 1 },
+	{ 0 }
+};
+
+static const struct argp_option range_options[] = {
 	{ NULL, 0, NULL, 0, "Range and queueing:", 2 },
 	{ "lba", OPT_LBA, "LBA", 0, "first logical block (default 0)", 2 },
 	{ "blocks", OPT_BLOCKS, "N", 0, "logical blocks (default: --size worth or 1 MiB)", 2 },
@@ -53,10 +57,10 @@ static int parse_num_arg(struct argp_state *state, const char *opt, const char *
 	return 0;
 }
 
-static error_t io_parse(int key, char *arg, struct argp_state *state)
+/* TARGET and the memory: every command that opens a context. */
+static error_t mem_parse(int key, char *arg, struct argp_state *state)
 {
 	struct io_opts *o = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case 'm':
@@ -77,6 +81,30 @@ static error_t io_parse(int key, char *arg, struct argp_state *state)
 	case 'N':
 		o->name = arg;
 		break;
+	case ARGP_KEY_ARG:
+		if (o->target)
+			argp_error(state, "unexpected argument '%s'", arg);
+		o->target = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!o->target)
+			argp_error(state, "no TARGET given");
+		if (!o->mem)
+			argp_error(state, "--mem is required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* The LBA range and the queueing: the commands that move data. */
+static error_t range_parse(int key, char *arg, struct argp_state *state)
+{
+	struct io_opts *o = state->input;
+	uint64_t v;
+
+	switch (key) {
 	case OPT_LBA:
 		parse_num_arg(state, "--lba", arg, &o->lba);
 		o->lba_set = true;
@@ -108,16 +136,7 @@ static error_t io_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--qd must be between 1 and 1024");
 		o->qd = (unsigned)v;
 		break;
-	case ARGP_KEY_ARG:
-		if (o->target)
-			argp_error(state, "unexpected argument '%s'", arg);
-		o->target = arg;
-		break;
 	case ARGP_KEY_END:
-		if (!o->target)
-			argp_error(state, "no TARGET given");
-		if (!o->mem)
-			argp_error(state, "--mem is required");
 		if (o->lba_set && o->offset_set)
 			argp_error(state, "--lba and --offset exclude each other");
 		if (o->blocks_set && o->length_set)
@@ -129,7 +148,25 @@ static error_t io_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-struct argp io_argp = { io_options, io_parse, NULL, NULL, NULL, NULL, NULL };
+struct argp mem_argp = { mem_options, mem_parse, NULL, NULL, NULL, NULL, NULL };
+static struct argp range_argp = { range_options, range_parse, NULL, NULL, NULL, NULL, NULL };
+
+/* io_argp = mem_argp + range_argp, both parsing into the same struct io_opts. */
+static const struct argp_child io_children[] = {
+	{ &mem_argp, 0, NULL, 0 }, { &range_argp, 0, NULL, 0 }, { 0 }
+};
+
+static error_t io_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	if (key != ARGP_KEY_INIT)
+		return ARGP_ERR_UNKNOWN;
+	state->child_inputs[0] = state->input;
+	state->child_inputs[1] = state->input;
+	return 0;
+}
+
+struct argp io_argp = { NULL, io_parse, NULL, NULL, io_children, NULL, NULL };
 
 static const struct argp_option pattern_options[] = {
 	{ NULL, 0, NULL, 0, "Data:", 3 },

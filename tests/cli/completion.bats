@@ -246,3 +246,23 @@ cli_commands() {
     [ "$(wc -l <<<"$expected")" -eq 6 ] || fail "cannot parse cli.md: $expected"
     assert_equal "$actual" "$expected"
 }
+
+# The long options argp knows for a command, from its --help.
+argp_long_options() {
+    "$ROOT/dmabuf" "$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+        grep -v -x -e '--help' -e '--usage' -e '--version'
+}
+
+@test "bash completion and the man page know every long option each command's --help lists" {
+    [ -x "$ROOT/dmabuf" ] || skip "dmabuf is not built"
+    for c in check alloc register read write verify invalidate; do
+        complete_line dmabuf "$c" --
+        page=$(scdoc < "$ROOT/man/dmabuf-$c.1.scd")
+        for opt in $(argp_long_options "$c"); do
+            [[ " $reply " == *" $opt "* || " $reply " == *" $opt= "* ]] ||
+                fail "bash completion of '$c' lacks $opt (offers: $reply)"
+            grep -q -- "${opt//-/\\\\-}\|$opt" <<<"$page" ||
+                fail "dmabuf-$c(1) does not document $opt"
+        done
+    done
+}
