@@ -76,6 +76,13 @@ extern struct argp mem_argp;		/* TARGET, --mem, --size, --path, --engine, --name
 extern struct argp io_argp;		/* mem_argp + --lba … --qd */
 extern struct argp pattern_argp;	/* --pattern, --force */
 
+/* ARGP_KEY_INIT of a command: its children (io/mem, pattern) parse into @io. */
+void io_children_init(struct argp_state *state, struct io_opts *io);
+
+/* A count option from 1 to @max; a usage error (exit 2) otherwise. */
+unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
+		     unsigned max);
+
 /* The resolved range of an I/O command, in logical blocks. */
 struct io_range {
 	uint64_t lba, nblocks;

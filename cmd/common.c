@@ -57,6 +57,22 @@ static int parse_num_arg(struct argp_state *state, const char *opt, const char *
 	return 0;
 }
 
+unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
+		     unsigned max)
+{
+	uint64_t v;
+
+	if (db_parse_u64(arg, &v) || !v || v > max)
+		argp_error(state, "%s: '%s' is not a count from 1 to %u", opt, arg, max);
+	return (unsigned)v;
+}
+
+void io_children_init(struct argp_state *state, struct io_opts *io)
+{
+	for (unsigned i = 0; state->root_argp->children && state->root_argp->children[i].argp; i++)
+		state->child_inputs[i] = io;
+}
+
 /* TARGET and the memory: every command that opens a context. */
 static error_t mem_parse(int key, char *arg, struct argp_state *state)
 {
@@ -102,7 +118,6 @@ static error_t mem_parse(int key, char *arg, struct argp_state *state)
 static error_t range_parse(int key, char *arg, struct argp_state *state)
 {
 	struct io_opts *o = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_LBA:
@@ -131,10 +146,7 @@ static error_t range_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--bs: '%s' is out of range", arg);
 		break;
 	case 'q':
-		parse_num_arg(state, "--qd", arg, &v);
-		if (!v || v > 1024)
-			argp_error(state, "--qd must be between 1 and 1024");
-		o->qd = (unsigned)v;
+		o->qd = parse_count(state, "--qd", arg, 1024);
 		break;
 	case ARGP_KEY_END:
 		if (o->lba_set && o->offset_set)

@@ -39,20 +39,16 @@ static const struct argp_option inval_options[] = {
 static error_t inval_parse(int key, char *arg, struct argp_state *state)
 {
 	struct inval_args *a = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_CYCLES:
-		if (db_parse_u64(arg, &v) || !v || v > 1000000)
-			argp_error(state, "--cycles: '%s' is not a count from 1", arg);
-		a->cycles = (unsigned)v;
+		a->cycles = parse_count(state, "--cycles", arg, 1000000);
 		break;
 	case OPT_DURING_IO:
 		a->during_io = true;
 		break;
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->io;
-		state->child_inputs[1] = &a->io;
+		io_children_init(state, &a->io);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

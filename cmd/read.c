@@ -28,7 +28,7 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 		a->out = arg;
 		break;
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->io;
+		io_children_init(state, &a->io);
 		break;
 	case ARGP_KEY_END:
 		if (a->out && !strcmp(a->out, "-") && g.json)

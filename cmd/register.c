@@ -24,16 +24,13 @@ static const struct argp_option register_options[] = {
 static error_t register_parse(int key, char *arg, struct argp_state *state)
 {
 	struct register_args *a = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_SLOTS:
-		if (db_parse_u64(arg, &v) || !v || v > 16384)
-			argp_error(state, "--slots: '%s' is not a count from 1 to 16384", arg);
-		a->slots = (unsigned)v;
+		a->slots = parse_count(state, "--slots", arg, 16384);
 		break;
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->io;
+		io_children_init(state, &a->io);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

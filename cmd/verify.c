@@ -26,20 +26,16 @@ static const struct argp_option verify_options[] = {
 static error_t verify_parse(int key, char *arg, struct argp_state *state)
 {
 	struct verify_args *a = state->input;
-	uint64_t v;
 
 	switch (key) {
 	case OPT_PASSES:
-		if (db_parse_u64(arg, &v) || !v || v > 1000000)
-			argp_error(state, "--passes: '%s' is not a count from 1", arg);
-		a->passes = (unsigned)v;
+		a->passes = parse_count(state, "--passes", arg, 1000000);
 		break;
 	case OPT_READ_ONLY:
 		a->read_only = true;
 		break;
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->io;
-		state->child_inputs[1] = &a->io;
+		io_children_init(state, &a->io);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

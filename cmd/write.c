@@ -32,8 +32,7 @@ static error_t write_parse(int key, char *arg, struct argp_state *state)
 		a->in = arg;
 		break;
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->io;
-		state->child_inputs[1] = &a->io;
+		io_children_init(state, &a->io);
 		break;
 	case ARGP_KEY_END:
 		if (a->in && a->io.pattern)

@@ -83,7 +83,7 @@ load helpers
 
 @test "--qd 0 exits 2" {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --qd 0
-	assert_stderr_first "--qd must be between 1 and 1024"
+	assert_stderr_first "--qd: '0' is not a count from 1 to 1024"
 }
 
 @test "--out - with --json exits 2" {
