@@ -405,7 +405,16 @@ static int mem_sync(struct db_mem *m, uint64_t flags, struct db_err *e)
 	struct dma_buf_sync sync = { .flags = flags };
 	int err;
 
-	if (m->dmabuf_fd < 0)
+	/*
+	 * The brackets are for CPU access through the dma-buf's own mapping.
+	 * A udmabuf is touched through its memfd (db_mem_mmap), the pages
+	 * themselves: bracketing there is not needed, and harmful, because
+	 * udmabuf's begin_cpu_access keeps a streaming DMA mapping of every
+	 * page on its misc device until the buffer dies, overlapping each
+	 * NVMe mapping of the same pages (CONFIG_DMA_API_DEBUG reports
+	 * "cacheline tracking EEXIST, overlapping mappings").
+	 */
+	if (m->dmabuf_fd < 0 || m->mem_fd >= 0)
 		return 0;
 	/* the exporter may be interrupted while waiting for fences: retry */
 	while (ioctl(m->dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync)) {

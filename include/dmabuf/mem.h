@@ -102,7 +102,8 @@ int db_mem_mmap(struct db_mem *m, struct db_err *e);
 
 /*
  * Bracket CPU access to a dma-buf mapping with DMA_BUF_IOCTL_SYNC
- * (START/END, READ and/or WRITE per @cpu_write).  No-ops for memfd/hugetlb.
+ * (START/END, READ and/or WRITE per @cpu_write).  No-ops for memfd/hugetlb,
+ * and for udmabuf, whose CPU mapping is its memfd (see lib/mem.c).
  */
 int db_mem_sync_begin(struct db_mem *m, bool cpu_write, struct db_err *e);
 int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e);
