@@ -91,7 +91,7 @@ check-vm: dmabuf
 	tests/vm/check-tier
 
 # The VM suites on the debug kernel (KASAN, lockdep, DMA-API debugging): any
-# kernel report fails the run.  About 15 minutes more: not part of check.
+# kernel report fails the run.  About 22 minutes under TCG: not part of check.
 check-vm-debug: dmabuf
 	tests/vm/check-tier --debug
 
