@@ -21,7 +21,7 @@ ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lm
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
-CMD_SRC    := $(sort $(wildcard cmd/*.c))
+CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 MAN_SRC    := $(sort $(wildcard man/*.scd))
 

@@ -3,7 +3,8 @@
 #define DMABUF_CMD_BUILTIN_H
 
 /*
- * The commands.  Each cmd_NAME() gets argv with argv[0] = "NAME", parses it
+ * The commands.  cmd/NAME.c holds cmd_NAME(), cmd/shared/ what several share.
+ * Each cmd_NAME() gets argv with argv[0] = "NAME", parses it
  * with its own struct argp, and returns the process exit status.
  */
 
@@ -52,7 +53,7 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Options shared by the commands that move data (doc/cli.md), parsed by the
  * argp child io_argp into struct io_opts (pass it as the parent's input;
- * the child finds it through state->input of the parent, see common.c).
+ * the child finds it through state->input of the parent, see cmd/shared/io.c).
  */
 struct io_opts {
 	const char *target;

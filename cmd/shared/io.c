@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
+#include "../builtin.h"
 #include "dmabuf/util.h"
 
 #define DEFAULT_BLOCK_BYTES (1u << 20)	/* range when nothing says otherwise */
