@@ -81,22 +81,6 @@ static const struct argp alloc_argp = {
 	NULL, NULL, NULL
 };
 
-static struct json_object *describe(const struct db_mem *m)
-{
-	struct json_object *o = json_object_new_object();
-	struct db_mem_info info = { 0 };
-
-	db_jadd_str(o, "source", m->spec.text);
-	db_jadd_u64(o, "size", m->size);
-	db_jadd_bool(o, "dmabuf", m->dmabuf_fd >= 0);
-	if (!db_mem_describe(m, &info, NULL) && info.is_dmabuf) {
-		db_jadd_str(o, "exporter", info.exp_name);
-		db_jadd_u64(o, "inode", info.inode);
-		db_jadd_str(o, "name", info.name);
-	}
-	return o;
-}
-
 /*
  * The holder: a child in its own session that keeps the fd open until
  * SIGTERM/SIGINT or the timeout.  It lets any process of the same user take
@@ -175,7 +159,7 @@ int cmd_alloc(int argc, char **argv)
 	if (db_mem_open(&spec, a.size, a.name, &m, &e))
 		return fail(&e);
 	doc = db_report_new("alloc");
-	json_object_object_add(doc, "memory", describe(m));
+	json_object_object_add(doc, "memory", db_report_mem(m));
 	db_jadd_double(doc, "alloc_ms", (db_now_ns() - t0) / 1e6);
 	if (a.hold)
 		ret = start_holder(&a, m, doc);

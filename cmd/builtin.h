@@ -76,6 +76,8 @@ struct io_opts {
 extern struct argp mem_argp;		/* TARGET, --mem, --size, --path, --engine, --name */
 extern struct argp io_argp;		/* mem_argp + --lba … --qd */
 extern struct argp pattern_argp;	/* --pattern, --force */
+/* The children of a command that writes: io_argp + pattern_argp. */
+extern const struct argp_child io_pattern_children[];
 
 /* ARGP_KEY_INIT of a command: its children (io/mem, pattern) parse into @io. */
 void io_children_init(struct argp_state *state, struct io_opts *io);

@@ -25,7 +25,6 @@ struct inval_args {
 	bool slot_empty;	/* first half of a cycle done */
 	unsigned calls;
 	uint64_t reg_ns, unreg_ns;
-	struct db_err err;
 };
 
 enum { OPT_CYCLES = 0x300, OPT_DURING_IO };
@@ -56,17 +55,13 @@ static error_t inval_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child inval_children[] = {
-	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
-};
-
 static const struct argp inval_argp = {
 	inval_options, inval_parse, "TARGET",
 	"Invalidate the buffer registered for TARGET (idle or while I/O runs) and verify "
 	"that every request completed with correct data or failed cleanly and was retried."
 	"\vWrites a pattern to the range: refused without --force on a mounted, held or "
 	"signed device.",
-	inval_children, NULL, NULL
+	io_pattern_children, NULL, NULL
 };
 
 /* Half a cycle: empty the slot, or fill it again. */

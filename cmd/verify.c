@@ -43,16 +43,12 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child verify_children[] = {
-	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
-};
-
 static const struct argp verify_argp = {
 	verify_options, verify_parse, "TARGET",
 	"Write a pattern to TARGET through memory from SRC, read it back, compare."
 	"\vExit status 1 when blocks differ; the first mismatches are listed with "
 	"their LBA, byte offset, expected and found bytes and what kind of damage it is.",
-	verify_children, NULL, NULL
+	io_pattern_children, NULL, NULL
 };
 
 static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,

@@ -44,16 +44,12 @@ static error_t write_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child write_children[] = {
-	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
-};
-
 static const struct argp write_argp = {
 	write_options, write_parse, "TARGET",
 	"Write logical blocks to TARGET from memory from SRC, filled with a pattern or a file."
 	"\vRefused (exit 5) without --force when TARGET is mounted, held or carries a "
 	"partition table or filesystem signature.",
-	write_children, NULL, NULL
+	io_pattern_children, NULL, NULL
 };
 
 static int fill_pattern(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)

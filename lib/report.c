@@ -491,3 +491,20 @@ void db_report_print(struct json_object *doc, bool json, FILE *out)
 	}
 	print_object(out, doc, 0);
 }
+
+struct json_object *db_report_mem(const struct db_mem *m)
+{
+	struct json_object *o = json_object_new_object();
+	struct db_mem_info info = { 0 };
+
+	db_jadd_str(o, "source", m->spec.text);
+	db_jadd_u64(o, "size", m->size);
+	db_jadd_bool(o, "dmabuf", m->dmabuf_fd >= 0);
+	if (!db_mem_describe(m, &info, NULL) && info.is_dmabuf) {
+		db_jadd_str(o, "exporter", info.exp_name);
+		db_jadd_u64(o, "inode", info.inode);
+		if (info.name[0])
+			db_jadd_str(o, "name", info.name);
+	}
+	return o;
+}

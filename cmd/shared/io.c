@@ -207,6 +207,10 @@ static error_t pattern_parse(int key, char *arg, struct argp_state *state)
 
 struct argp pattern_argp = { pattern_options, pattern_parse, NULL, NULL, NULL, NULL, NULL };
 
+const struct argp_child io_pattern_children[] = {
+	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
+};
+
 /* --- opening ------------------------------------------------------------------ */
 
 static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct db_err *e)
@@ -351,29 +355,12 @@ static struct json_object *target_obj(const struct db_ctx *c)
 	return o;
 }
 
-static struct json_object *memory_obj(const struct db_ctx *c)
-{
-	struct json_object *o = json_object_new_object();
-	struct db_mem_info info = { 0 };
-
-	db_jadd_str(o, "source", c->m->spec.text);
-	db_jadd_u64(o, "size", c->m->size);
-	if (!db_mem_describe(c->m, &info, NULL) && info.is_dmabuf) {
-		db_jadd_str(o, "exporter", info.exp_name);
-		db_jadd_u64(o, "inode", info.inode);
-		if (info.name[0])
-			db_jadd_str(o, "name", info.name);
-	}
-	db_jadd_bool(o, "dmabuf", c->m->dmabuf_fd >= 0);
-	return o;
-}
-
 void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg)
 {
 	struct json_object *ph = json_object_new_object();
 
 	json_object_object_add(doc, "target", target_obj(c));
-	json_object_object_add(doc, "memory", memory_obj(c));
+	json_object_object_add(doc, "memory", db_report_mem(c->m));
 	db_jadd_str(doc, "path", db_path_name(c->path));
 	if (c->why[0])
 		db_jadd_str(doc, "path_why", c->why);

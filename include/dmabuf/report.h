@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "dmabuf/engine.h"
+#include "dmabuf/mem.h"
 #include "dmabuf/pattern.h"
 
 /* {"command": @cmd, "version": …}: the caller owns the reference (json_object_put). */
@@ -26,6 +27,12 @@ void db_report_print(struct json_object *doc, bool json, FILE *out);
  * bytes/s), retries, errors, latency_us {min, p50, p90, p99, p999, max}.
  */
 struct json_object *db_report_stats(struct db_io_stats *s);
+
+/*
+ * A memory source: source, size, dmabuf (bool) and, for a dma-buf, what its
+ * exporter says (exporter, inode, name when set; /proc/self/fdinfo).
+ */
+struct json_object *db_report_mem(const struct db_mem *m);
 
 /* Verification result: blocks checked/bad, first mismatches with kind. */
 struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t lba_size);
