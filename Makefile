@@ -23,14 +23,16 @@ LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lm
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+KTEST_SRC  := $(sort $(wildcard tests/kernel/*.c))
 MAN_SRC    := $(sort $(wildcard man/*.scd))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
 CMD_OBJ    := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+KTEST_BIN  := $(KTEST_SRC:tests/kernel/%.c=$(O)/tests/kernel/%)
 MAN_OUT    := $(MAN_SRC:man/%.scd=$(O)/man/%)
 
-all: dmabuf man
+all: dmabuf man ktests
 
 dmabuf: $(O)/dmabuf
 	@ln -sf $(O)/dmabuf dmabuf
@@ -48,6 +50,12 @@ $(O)/%.o: %.c
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf.a $(LDLIBS) -lcmocka
+
+# tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/.
+ktests: $(KTEST_BIN)
+$(O)/tests/kernel/%: tests/kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -I/usr/include/libdrm -D_GNU_SOURCE $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -luring -lpthread
 
 man: $(MAN_OUT)
 $(O)/man/%: man/%.scd
@@ -87,12 +95,12 @@ check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
-check-vm: dmabuf
+check-vm: dmabuf ktests
 	tests/vm/check-tier
 
 # The VM suites on the debug kernel (KASAN, lockdep, DMA-API debugging): any
 # kernel report fails the run.  About 22 minutes under TCG: not part of check.
-check-vm-debug: dmabuf
+check-vm-debug: dmabuf ktests
 	tests/vm/check-tier --debug
 
 demo: deps
@@ -123,5 +131,5 @@ help:
 	@echo "make asan       sanitizer build in build-asan/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man asan unit-bins check check-unit check-cli check-asan check-vm check-vm-debug demo deps install clean help
+.PHONY: all dmabuf man ktests asan unit-bins check check-unit check-cli check-asan check-vm check-vm-debug demo deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: MIT
+/*
+ * token-uapi: the dmabuf token uAPI of kernel-patches/, tested with raw
+ * io_uring_register(2) calls and nothing of lib/.
+ *
+ *   token-uapi CASE [CASE...]     run cases; "token-uapi list" names them
+ *
+ * Targets come from the VM harness's environment: DMABUF_VM_NS512 (512 B
+ * LBAs), DMABUF_VM_NS4K (4 KiB LBAs) and their _NG char devices.  The cases
+ * write to those namespaces.  Output is TAP-like: "ok"/"not ok" per check,
+ * and the exit status is 0 only when every check passed (77: cannot run).
+ *
+ * Facts checked are DESIGN.md section 5 and issue 3: the extended buffer
+ * update, the errors for malformed descriptors, I/O at byte offsets in the
+ * dma-buf compared with the pages path, invalidation (debugfs trigger) under
+ * load, unregistration in flight and every close order of ring, dma-buf and
+ * target with I/O in flight.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <liburing.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <drm.h>
+#include <drm_mode.h>
+
+/* ---- the uAPI under test (DESIGN.md section 5), spelled out here ---- */
+
+#define RSRC_UPDATE_EXTENDED (1U << 1)
+enum { REGBUF_EMPTY = 0, REGBUF_UADDR = 1, REGBUF_DMABUF = 2 };
+
+struct regbuf_desc {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t size;
+	uint64_t uaddr;
+	int32_t dmabuf_fd;
+	int32_t target_fd;
+	uint64_t resv[6];
+};
+_Static_assert(sizeof(struct regbuf_desc) == 80, "io_uring_regbuf_desc is 80 bytes");
+
+struct rsrc_update2 {
+	uint32_t offset;
+	uint32_t flags;
+	uint64_t data;
+	uint64_t tags;
+	uint32_t nr;
+	uint32_t resv2;
+};
+_Static_assert(sizeof(struct rsrc_update2) == 32, "io_uring_rsrc_update2 is 32 bytes");
+
+#define DEBUGFS "/sys/kernel/debug/dmabuf_token"
+#define MiB (1024 * 1024)
+
+/* ---- reporting ---- */
+
+static int checks, failures;
+
+static bool check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	printf("%s %d - ", ok ? "ok" : "not ok", checks);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+	return ok;
+}
+
+/* check that @got (0 or -errno) is @want, naming the operation */
+static bool check_ret(int got, int want, const char *what)
+{
+	return check(got == want, "%s: got %d (%s), want %d (%s)", what, got,
+		     got ? strerror(-got) : "ok", want, want ? strerror(-want) : "ok");
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (%s)\n", strerror(errno));
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- memory sources ---- */
+
+struct dbuf {
+	const char *kind;
+	int fd;		/* the dma-buf */
+	int memfd;	/* udmabuf: its memfd, the CPU's view */
+	uint8_t *cpu;	/* CPU mapping (memfd or the dma-buf itself) */
+	size_t size;
+};
+
+static int udmabuf_new(struct dbuf *b, size_t size)
+{
+	struct udmabuf_create c = { 0 };
+	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+
+	if (dev < 0)
+		return -errno;
+	b->memfd = memfd_create("token-uapi", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (b->memfd < 0 || ftruncate(b->memfd, size) ||
+	    fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		die("memfd for udmabuf");
+	c.memfd = b->memfd;
+	c.flags = UDMABUF_FLAGS_CLOEXEC;
+	c.size = size;
+	b->fd = ioctl(dev, UDMABUF_CREATE, &c);
+	close(dev);
+	if (b->fd < 0)
+		return -errno;
+	b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->memfd, 0);
+	if (b->cpu == MAP_FAILED)
+		die("mmap memfd");
+	b->kind = "udmabuf";
+	b->size = size;
+	return 0;
+}
+
+static int heap_new(struct dbuf *b, size_t size)
+{
+	struct dma_heap_allocation_data a = {
+		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+	if (heap < 0)
+		return -errno;
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a)) {
+		close(heap);
+		return -errno;
+	}
+	close(heap);
+	b->fd = a.fd;
+	b->memfd = -1;
+	b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	if (b->cpu == MAP_FAILED)
+		die("mmap heap dma-buf");
+	b->kind = "heap";
+	b->size = size;
+	return 0;
+}
+
+/* vgem dumb buffer exported through PRIME; @map false for huge sizes. */
+static int vgem_new(struct dbuf *b, size_t size, bool map)
+{
+	/* 4 KiB rows: the kernel computes width * bpp in 32 bits */
+	struct drm_mode_create_dumb c = { .width = 1024, .height = size / 4096, .bpp = 32 };
+	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	int card = -1;
+	char path[64];
+
+	for (int i = 0; i < 8 && card < 0; i++) {
+		struct drm_version v = { 0 };
+		char name[16] = "";
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		card = open(path, O_RDWR | O_CLOEXEC);
+		if (card < 0)
+			continue;
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (ioctl(card, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem")) {
+			close(card);
+			card = -1;
+		}
+	}
+	if (card < 0)
+		return -ENODEV;
+	if (ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		die("vgem dumb buffer of %zu bytes", size);
+	p.handle = c.handle;
+	if (ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
+		die("vgem PRIME export");
+	close(card);	/* the dma-buf keeps the object */
+	b->fd = p.fd;
+	b->memfd = -1;
+	b->cpu = NULL;
+	if (map) {
+		b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+		if (b->cpu == MAP_FAILED)
+			die("mmap vgem dma-buf");
+	}
+	b->kind = "vgem";
+	b->size = c.size;
+	return 0;
+}
+
+static int dbuf_new(struct dbuf *b, const char *kind, size_t size)
+{
+	memset(b, 0, sizeof(*b));
+	b->memfd = -1;
+	if (!strcmp(kind, "udmabuf"))
+		return udmabuf_new(b, size);
+	if (!strcmp(kind, "heap"))
+		return heap_new(b, size);
+	return vgem_new(b, size, true);
+}
+
+static void dbuf_free(struct dbuf *b)
+{
+	if (b->cpu)
+		munmap(b->cpu, b->size);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->memfd >= 0)
+		close(b->memfd);
+	b->fd = b->memfd = -1;
+	b->cpu = NULL;
+}
+
+/* ---- registration through the raw syscall ---- */
+
+static int reg_update(struct io_uring *ring, unsigned slot, uint32_t flags, void *data,
+		      unsigned nr)
+{
+	struct rsrc_update2 up = {
+		.offset = slot, .flags = flags, .data = (uintptr_t)data, .nr = nr,
+	};
+	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
+			  IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
+
+	return ret < 0 ? -errno : ret;
+}
+
+static int reg_desc(struct io_uring *ring, unsigned slot, const struct regbuf_desc *d)
+{
+	int ret = reg_update(ring, slot, RSRC_UPDATE_EXTENDED, (void *)d, 1);
+
+	return ret == 1 ? 0 : ret;
+}
+
+static int reg_dmabuf(struct io_uring *ring, unsigned slot, int dmabuf_fd, int target_fd)
+{
+	struct regbuf_desc d = {
+		.type = REGBUF_DMABUF, .dmabuf_fd = dmabuf_fd, .target_fd = target_fd,
+	};
+
+	return reg_desc(ring, slot, &d);
+}
+
+static int reg_empty(struct io_uring *ring, unsigned slot)
+{
+	struct regbuf_desc d = { .type = REGBUF_EMPTY };
+
+	return reg_desc(ring, slot, &d);
+}
+
+static void ring_new(struct io_uring *ring, unsigned entries, unsigned slots)
+{
+	int ret = io_uring_queue_init(entries, ring, 0);
+
+	if (ret) {
+		errno = -ret;
+		die("io_uring_queue_init");
+	}
+	ret = io_uring_register_buffers_sparse(ring, slots);
+	if (ret) {
+		errno = -ret;
+		die("sparse buffer table");
+	}
+}
+
+/* ---- targets ---- */
+
+static const char *env_dev(const char *var)
+{
+	const char *p = getenv(var);
+
+	if (!p || !*p) {
+		printf("1..0 # SKIP %s not set: run inside the VM (tests/vm/run)\n", var);
+		exit(77);
+	}
+	return p;
+}
+
+static int open_dev(const char *path)
+{
+	int fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open %s", path);
+	return fd;
+}
+
+/* ---- I/O ---- */
+
+static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, uint64_t addr,
+		    unsigned len, uint64_t pos)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	if (write)
+		io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
+	else
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
+	for (;;) {
+		ret = io_uring_submit_and_wait(ring, 1);
+		if (ret < 0)
+			return ret;
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("wait cqe");
+		ret = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+		if (ret != -EAGAIN)
+			return ret;
+		/* reissue after an invalidation (DESIGN.md section 5) */
+		sqe = io_uring_get_sqe(ring);
+		if (write)
+			io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
+		else
+			io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
+	}
+}
+
+static void fill(uint8_t *p, size_t len, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (size_t i = 0; i < len; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(p + i, &x, len - i < 8 ? len - i : 8);
+	}
+}
+
+static void *aligned(size_t len)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 4096, len))
+		die("posix_memalign");
+	return p;
+}
+
+/* ---- debugfs trigger ---- */
+
+static long stat_value(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen(DEBUGFS "/stats", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		size_t k = strlen(key);
+
+		if (!strncmp(line, key, k) && line[k] == ' ')
+			v = strtol(line + k + 1, NULL, 10);
+	}
+	fclose(f);
+	return v;
+}
+
+static void trigger_invalidate(void)
+{
+	int fd = open(DEBUGFS "/invalidate", O_WRONLY);
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die("write " DEBUGFS "/invalidate");
+	close(fd);
+}
+
+/* Tokens are freed from a work item: wait up to 5 s for @want live tokens. */
+static long wait_tokens(long want)
+{
+	long v = -1;
+
+	for (int i = 0; i < 500; i++) {
+		v = stat_value("tokens");
+		if (v == want)
+			break;
+		usleep(10000);
+	}
+	return v;
+}
+
+/* ======================================================================== */
+/* cases */
+
+static void case_register(const char *kind)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	struct io_uring ring;
+	struct dbuf b;
+	long before = stat_value("tokens");
+	int fd = open_dev(dev), ret;
+
+	check(before >= 0, "%s exists (CONFIG_DMABUF_TOKEN_DEBUG)", DEBUGFS "/stats");
+	if (dbuf_new(&b, kind, 4 * MiB))
+		die("%s dma-buf", kind);
+	ring_new(&ring, 8, 4);
+	ret = reg_dmabuf(&ring, 1, b.fd, fd);
+	check_ret(ret, 0, "register a 4 MiB dma-buf as a token for the block device");
+	check(stat_value("tokens") == before + 1, "one more live token");
+	/* the dma-buf fd can go: the token holds its own reference */
+	dbuf_free(&b);
+	ret = reg_empty(&ring, 1);
+	check_ret(ret, 0, "unregister by updating the slot to EMPTY");
+	check(wait_tokens(before) == before, "the token is released after unregistration");
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+static void case_errors(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const char *ng = env_dev("DMABUF_VM_NS4K_NG");
+	struct io_uring ring;
+	struct regbuf_desc d;
+	struct dbuf b, big;
+	int fd = open_dev(dev), ngfd = open(ng, O_RDWR), memfd, nullfd, tmpfd;
+	char tmpl[] = "/tmp/token-uapi.XXXXXX";
+
+	if (ngfd < 0)
+		die("open %s", ng);
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	ring_new(&ring, 8, 4);
+
+#define DESC(...) (d = (struct regbuf_desc){ __VA_ARGS__ }, &d)
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_DMABUF, .dmabuf_fd = b.fd,
+					 .target_fd = fd, .resv = { [5] = 1 })),
+		  -EINVAL, "non-zero __resv[5]");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_DMABUF, .flags = 1,
+					 .dmabuf_fd = b.fd, .target_fd = fd)),
+		  -EINVAL, "non-zero descriptor flags");
+	check_ret(reg_desc(&ring, 0, DESC(.type = 3, .dmabuf_fd = b.fd, .target_fd = fd)),
+		  -EINVAL, "unknown descriptor type 3");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_DMABUF, .uaddr = (uintptr_t)b.cpu,
+					 .dmabuf_fd = b.fd, .target_fd = fd)),
+		  -EINVAL, "DMABUF with uaddr set");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_DMABUF, .size = b.size,
+					 .dmabuf_fd = b.fd, .target_fd = fd)),
+		  -EINVAL, "DMABUF with size set");
+	check_ret(reg_update(&ring, 0, 1U << 5, DESC(.type = REGBUF_EMPTY), 1), -EINVAL,
+		  "unknown update flag 1<<5");
+	{
+		struct rsrc_update2 up = { .flags = RSRC_UPDATE_EXTENDED, .data = (uintptr_t)&d,
+					   .nr = 1 };
+		int ret;
+
+		d = (struct regbuf_desc){ .type = REGBUF_EMPTY };
+		ret = syscall(__NR_io_uring_register, ring.ring_fd, IORING_REGISTER_FILES_UPDATE2,
+			      &up, sizeof(up));
+		check_ret(ret < 0 ? -errno : ret, -EINVAL, "EXTENDED on a file table update");
+	}
+	check_ret(reg_dmabuf(&ring, 0, -1, fd), -EBADF, "dmabuf_fd -1");
+	memfd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
+	check_ret(reg_dmabuf(&ring, 0, memfd, fd), -EINVAL, "dmabuf_fd that is a memfd");
+	check_ret(reg_dmabuf(&ring, 0, b.fd, -1), -EBADF, "target_fd -1");
+	nullfd = open("/dev/null", O_RDWR);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, nullfd), -EOPNOTSUPP, "target /dev/null");
+	tmpfd = mkstemp(tmpl);
+	unlink(tmpl);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, tmpfd), -EOPNOTSUPP, "target a tmpfs file");
+	check_ret(reg_dmabuf(&ring, 0, b.fd, ngfd), -EOPNOTSUPP,
+		  "target the NVMe generic char device");
+	check_ret(reg_dmabuf(&ring, 4, b.fd, fd), -EINVAL, "slot past the table");
+
+	/* over 1 GiB: vgem allocates lazily, so this costs no memory */
+	if (vgem_new(&big, (1ull << 30) + 4096 * 16, false) == 0) {
+		check_ret(reg_dmabuf(&ring, 0, big.fd, fd), -EFBIG, "a dma-buf over 1 GiB");
+		dbuf_free(&big);
+		if (vgem_new(&big, 1ull << 30, false) == 0) {
+			check_ret(reg_dmabuf(&ring, 0, big.fd, fd), 0,
+				  "a dma-buf of exactly 1 GiB is accepted");
+			check_ret(reg_empty(&ring, 0), 0, "and unregistered");
+			dbuf_free(&big);
+		}
+	} else {
+		check(false, "vgem for the 1 GiB cases");
+	}
+
+	/* the EMPTY/UADDR descriptors work like iovecs */
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_EMPTY, .size = 4096)), -EINVAL,
+		  "EMPTY with size set");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_UADDR, .uaddr = (uintptr_t)b.cpu,
+					 .size = b.size)),
+		  0, "UADDR descriptor registers user memory");
+	check_ret(rw_fixed(&ring, false, fd, 0, (uintptr_t)b.cpu, 4096, 0), 4096,
+		  "READ_FIXED through a UADDR descriptor");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_UADDR, .uaddr = (uintptr_t)b.cpu,
+					 .size = b.size, .target_fd = fd)),
+		  -EINVAL, "UADDR with target_fd set");
+	check_ret(reg_empty(&ring, 0), 0, "EMPTY descriptor clears the slot");
+	check_ret(rw_fixed(&ring, false, fd, 0, (uintptr_t)b.cpu, 4096, 0), -EFAULT,
+		  "READ_FIXED on the cleared slot");
+
+	/* I/O on a token, the wrong ways */
+	check_ret(reg_dmabuf(&ring, 1, b.fd, fd), 0, "register a token in slot 1");
+	{
+		int other = open_dev(dev);
+		int buffered = open(dev, O_RDWR | O_CLOEXEC);
+
+		check_ret(rw_fixed(&ring, false, other, 1, 0, 4096, 0), -EBADF,
+			  "READ_FIXED on another open file of the same device");
+		check_ret(rw_fixed(&ring, false, buffered, 1, 0, 4096, 0), -EBADF,
+			  "READ_FIXED on a buffered open of the device");
+		close(other);
+		close(buffered);
+	}
+	check_ret(rw_fixed(&ring, false, fd, 1, b.size - 4096, 8192, 0), -EFAULT,
+		  "READ_FIXED past the end of the dma-buf");
+	check_ret(rw_fixed(&ring, false, fd, 1, 2, 4096, 0), -EINVAL,
+		  "READ_FIXED at a misaligned dma-buf offset");
+	check_ret(rw_fixed(&ring, false, fd, 1, 0, 4096 + 512, 0), -EINVAL,
+		  "READ_FIXED of a length that is not a whole number of 4 KiB LBAs");
+	{
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_cqe *cqe;
+		int res;
+
+		/* uring_cmd passthrough with a token buffer: not supported */
+		io_uring_queue_exit(&ring);
+		if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
+			die("SQE128 ring");
+		if (io_uring_register_buffers_sparse(&ring, 2))
+			die("sparse");
+		check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token on a SQE128 ring");
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, ngfd, NULL, 0, 0);
+		sqe->cmd_op = _IOWR('N', 0x80, struct { uint8_t b[72]; }); /* NVME_URING_CMD_IO */
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = 0;
+		{
+			/* the 80-byte command area of a 128-byte SQE */
+			uint8_t *cmd = (uint8_t *)(uintptr_t)((uintptr_t)sqe + 48);
+			uint32_t nsid = 1, cdw12 = 0;
+			/* non-zero: the driver maps no buffer for addr 0 */
+			uint64_t addr = 4096;
+			uint32_t len = 4096;
+
+			memset(cmd, 0, 80);
+			cmd[0] = 0x02;				/* NVMe Read */
+			memcpy(cmd + 4, &nsid, 4);
+			/* struct nvme_uring_cmd: addr at 24, data_len 36, cdw12 48 */
+			memcpy(cmd + 24, &addr, 8);
+			memcpy(cmd + 36, &len, 4);
+			memcpy(cmd + 48, &cdw12, 4);		/* 0: one block */
+		}
+		io_uring_submit_and_wait(&ring, 1);
+		io_uring_wait_cqe(&ring, &cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+		check_ret(res, -EOPNOTSUPP, "NVMe passthrough (uring_cmd) on a token buffer");
+	}
+#undef DESC
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(memfd);
+	close(nullfd);
+	close(tmpfd);
+	close(ngfd);
+	close(fd);
+}
+
+/*
+ * Offsets and lengths: data written through the token reads back through
+ * the pages path (user memory) and the other way round.
+ */
+static void io_matrix(const char *kind, const char *devvar, unsigned lba)
+{
+	static const uint64_t offs[] = { 0, 4, 512, 4096 - 512, 4096, 12288 + 512, 65536 + 4,
+					 3 * MiB };
+	static const unsigned lens[] = { 1, 8, 64, 128, 256, 1024 + 8, 2048 };	/* in 512 B */
+	const char *dev = env_dev(devvar);
+	size_t size = 8 * MiB, maxlen = 2048 * 512;
+	int fd = open_dev(dev);
+	uint8_t *user = aligned(maxlen), *back = aligned(maxlen);
+	struct io_uring ring;
+	struct dbuf b;
+	unsigned bad = 0, n = 0;
+	uint64_t seed = 1;
+
+	if (dbuf_new(&b, kind, size))
+		die("%s", kind);
+	ring_new(&ring, 8, 2);
+	if (io_uring_register_buffers_update_tag(&ring, 0,
+			&(struct iovec){ .iov_base = user, .iov_len = maxlen }, NULL, 1) != 1)
+		die("register user memory");
+	check_ret(reg_dmabuf(&ring, 1, b.fd, fd), 0, "token registration");
+
+	for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		for (unsigned j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			unsigned len = lens[j] * 512;
+			uint64_t off = offs[i], pos = (uint64_t)(n % 64) * maxlen;
+			int r1, r2;
+
+			if (len % lba)
+				continue;
+			if (off + len > b.size)
+				continue;
+			n++;
+			/* token → device, device → user memory: same bytes */
+			fill(b.cpu + off, len, seed++);
+			r1 = rw_fixed(&ring, true, fd, 1, off, len, pos);
+			memset(user, 0xa5, len);
+			r2 = rw_fixed(&ring, false, fd, 0, (uintptr_t)user, len, pos);
+			if (r1 != (int)len || r2 != (int)len || memcmp(user, b.cpu + off, len)) {
+				bad++;
+				printf("# %s: write token off %" PRIu64 " len %u: %d, read pages: %d%s\n",
+				       kind, off, len, r1, r2,
+				       r1 == (int)len && r2 == (int)len ? ", data differs" : "");
+				continue;
+			}
+			/* user memory → device, device → token: same bytes */
+			fill(user, len, seed++);
+			memcpy(back, user, len);
+			r1 = rw_fixed(&ring, true, fd, 0, (uintptr_t)user, len, pos);
+			memset(b.cpu + off, 0x5a, len);
+			r2 = rw_fixed(&ring, false, fd, 1, off, len, pos);
+			if (r1 != (int)len || r2 != (int)len || memcmp(back, b.cpu + off, len)) {
+				bad++;
+				printf("# %s: write pages: %d, read token off %" PRIu64 " len %u: %d%s\n",
+				       kind, r1, off, len, r2,
+				       r1 == (int)len && r2 == (int)len ? ", data differs" : "");
+			}
+		}
+	}
+	check(n >= 20 && bad == 0, "%s on %s: %u offset/length pairs, token and pages agree "
+	      "both ways (%u bad)", kind, dev, n, bad);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	free(user);
+	free(back);
+	close(fd);
+}
+
+/* ---- load: QD requests in flight over the whole dma-buf ---- */
+
+struct load {
+	struct io_uring *ring;
+	int fd;
+	unsigned slot, qd, bs;
+	size_t size;
+	uint64_t ios, eagain;
+	int err;
+};
+
+/* Read the dma-buf's blocks from the device, @total requests, QD at a time. */
+static void run_reads(struct load *l, uint64_t total)
+{
+	unsigned inflight = 0;
+	uint64_t issued = 0;
+
+	while (issued < total || inflight) {
+		struct io_uring_cqe *cqe;
+
+		while (issued < total && inflight < l->qd) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
+			uint64_t off = (issued * l->bs) % l->size;
+
+			io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)off, l->bs, off,
+						 l->slot);
+			sqe->user_data = off;
+			issued++;
+			inflight++;
+		}
+		if (io_uring_submit_and_wait(l->ring, 1) < 0) {
+			l->err = -EIO;
+			return;
+		}
+		while (io_uring_peek_cqe(l->ring, &cqe) == 0) {
+			uint64_t off = cqe->user_data;
+			int res = cqe->res;
+
+			io_uring_cqe_seen(l->ring, cqe);
+			inflight--;
+			if (res == -EAGAIN) {
+				struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
+
+				l->eagain++;
+				io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)off, l->bs,
+							 off, l->slot);
+				sqe->user_data = off;
+				inflight++;
+				continue;
+			}
+			if (res != (int)l->bs && !l->err)
+				l->err = res < 0 ? res : -EIO;
+			l->ios++;
+		}
+	}
+}
+
+static volatile bool trigger_stop;
+
+static void *trigger_thread(void *arg)
+{
+	unsigned long *n = arg;
+
+	while (!trigger_stop) {
+		trigger_invalidate();
+		(*n)++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void case_invalidate(const char *kind)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	size_t size = 4 * MiB;
+	int fd = open_dev(dev);
+	uint8_t *want = aligned(size);
+	unsigned long triggers = 0;
+	struct io_uring ring;
+	struct dbuf b;
+	pthread_t th;
+	long maps0, inv0;
+	int ret;
+
+	if (dbuf_new(&b, kind, size))
+		die("%s", kind);
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	/* the device holds a pattern; the dma-buf starts zeroed */
+	fill(want, size, 77);
+	if (pwrite(fd, want, size, 0) != (ssize_t)size)
+		die("pwrite pattern");
+	memset(b.cpu, 0, size);
+	maps0 = stat_value("maps");
+	inv0 = stat_value("invalidations");
+
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			  .size = size };
+	trigger_stop = false;
+	pthread_create(&th, NULL, trigger_thread, &triggers);
+	run_reads(&l, 4000);
+	trigger_stop = true;
+	pthread_join(th, NULL);
+
+	check(l.err == 0, "%s: %" PRIu64 " reads of 16 KiB at QD 32 under %lu invalidations: "
+	      "no error (%d), %" PRIu64 " -EAGAIN reissued", kind, l.ios, triggers, l.err,
+	      l.eagain);
+	check(!memcmp(want, b.cpu, size), "%s: every byte read through the token matches",
+	      kind);
+	check(stat_value("invalidations") - inv0 >= (long)triggers,
+	      "the trigger invalidated the token each time (%ld for %lu triggers)",
+	      stat_value("invalidations") - inv0, triggers);
+	check(stat_value("maps") - maps0 >= 1,
+	      "requests after an invalidation mapped afresh (%ld new mappings)",
+	      stat_value("maps") - maps0);
+	/* an idle token after invalidation: the next request maps again */
+	trigger_invalidate();
+	memset(b.cpu, 0, 4096);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 4096, 0);
+	check(ret == 4096 && !memcmp(want, b.cpu, 4096),
+	      "a read after an idle invalidation gets the data (%d)", ret);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	free(want);
+	close(fd);
+	check(wait_tokens(0) == 0, "no token left once the ring is gone");
+}
+
+/* Unregister (and replace) the slot while its requests are in flight. */
+static void case_unregister_inflight(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	size_t size = 4 * MiB;
+	int fd = open_dev(dev);
+	struct io_uring ring;
+	struct dbuf b, b2;
+	unsigned done = 0, ok = 0;
+
+	if (dbuf_new(&b, "udmabuf", size) || dbuf_new(&b2, "heap", size))
+		die("dma-bufs");
+	ring_new(&ring, 128, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	for (unsigned i = 0; i < 128; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(i * 32768ul), 32768,
+					 i * 32768ul, 0);
+	}
+	check(io_uring_submit(&ring) == 128, "128 reads of 32 KiB submitted");
+	check_ret(reg_dmabuf(&ring, 0, b2.fd, fd), 0,
+		  "the slot is replaced by another token while they run");
+	check_ret(reg_empty(&ring, 0), 0, "then emptied while they run");
+	dbuf_free(&b);
+	dbuf_free(&b2);
+	while (done < 128) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(&ring, &cqe))
+			die("wait");
+		ok += cqe->res == 32768;
+		done++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(ok == 128, "every request in flight completed with its data (%u of 128)", ok);
+	check(wait_tokens(0) == 0, "both tokens released after their last request");
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* Close ring, dma-buf and target in every order with I/O in flight. */
+static void case_close_orders(void)
+{
+	static const char *const names[] = { "ring", "dma-buf", "target" };
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	static const char *const kinds[] = { "udmabuf", "heap", "vgem" };
+
+	for (unsigned o = 0; o < 6; o++) {
+		const char *kind = kinds[o % 3];
+		struct io_uring ring;
+		struct dbuf b;
+		int fd = open_dev(dev);
+
+		if (dbuf_new(&b, kind, 2 * MiB))
+			die("%s", kind);
+		ring_new(&ring, 64, 1);
+		if (reg_dmabuf(&ring, 0, b.fd, fd))
+			die("register");
+		for (unsigned i = 0; i < 64; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+			if (i % 2)
+				io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(i * 32768ul),
+							 32768, i * 32768ul, 0);
+			else
+				io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)(i * 32768ul),
+							  32768, (64 + i) * 32768ul, 0);
+		}
+		io_uring_submit(&ring);
+		for (unsigned k = 0; k < 3; k++) {
+			switch (orders[o][k]) {
+			case 0:
+				io_uring_queue_exit(&ring);
+				break;
+			case 1:
+				if (b.cpu)
+					munmap(b.cpu, b.size);
+				b.cpu = NULL;
+				dbuf_free(&b);
+				break;
+			case 2:
+				close(fd);
+				break;
+			}
+		}
+		check(wait_tokens(0) == 0, "%s, 64 requests in flight, closed %s, %s, %s: "
+		      "the token is released", kind, names[orders[o][0]], names[orders[o][1]],
+		      names[orders[o][2]]);
+	}
+}
+
+/* Many small reads: the mapping count does not grow with the I/O count. */
+static void case_mapped_once(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	int fd = open_dev(dev);
+	struct io_uring ring;
+	struct dbuf b;
+	long maps0;
+
+	if (dbuf_new(&b, "udmabuf", 4 * MiB))
+		die("udmabuf");
+	ring_new(&ring, 64, 1);
+	maps0 = stat_value("maps");
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 16, .bs = 4096,
+			  .size = b.size };
+	uint64_t t0 = now_ns();
+
+	run_reads(&l, 5000);
+	check(l.err == 0 && l.ios == 5000, "5000 reads of 4 KiB (%d) in %.2f s", l.err,
+	      (now_ns() - t0) / 1e9);
+	check(stat_value("maps") - maps0 == 1, "one mapping for registration and 5000 reads "
+	      "(%ld)", stat_value("maps") - maps0);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+}
+
+struct tcase {
+	const char *name;
+	void (*fn)(void);
+};
+
+static void reg_udmabuf(void) { case_register("udmabuf"); }
+static void reg_heap(void) { case_register("heap"); }
+static void reg_vgem(void) { case_register("vgem"); }
+static void io_udmabuf(void)
+{
+	io_matrix("udmabuf", "DMABUF_VM_NS512", 512);
+	io_matrix("udmabuf", "DMABUF_VM_NS4K", 4096);
+}
+static void io_heap(void)
+{
+	io_matrix("heap", "DMABUF_VM_NS512", 512);
+	io_matrix("heap", "DMABUF_VM_NS4K", 4096);
+}
+static void io_vgem(void)
+{
+	io_matrix("vgem", "DMABUF_VM_NS512", 512);
+	io_matrix("vgem", "DMABUF_VM_NS4K", 4096);
+}
+static void inv_udmabuf(void) { case_invalidate("udmabuf"); }
+static void inv_heap(void) { case_invalidate("heap"); }
+static void inv_vgem(void) { case_invalidate("vgem"); }
+
+static const struct tcase cases[] = {
+	{ "register-udmabuf", reg_udmabuf },
+	{ "register-heap", reg_heap },
+	{ "register-vgem", reg_vgem },
+	{ "errors", case_errors },
+	{ "io-udmabuf", io_udmabuf },
+	{ "io-heap", io_heap },
+	{ "io-vgem", io_vgem },
+	{ "invalidate-udmabuf", inv_udmabuf },
+	{ "invalidate-heap", inv_heap },
+	{ "invalidate-vgem", inv_vgem },
+	{ "unregister-inflight", case_unregister_inflight },
+	{ "close-orders", case_close_orders },
+	{ "mapped-once", case_mapped_once },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s CASE... | list | all\n", argv[0]);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		bool found = false;
+
+		for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+			if (!strcmp(argv[i], "list")) {
+				puts(cases[c].name);
+				found = true;
+			} else if (!strcmp(argv[i], "all") || !strcmp(argv[i], cases[c].name)) {
+				printf("# %s\n", cases[c].name);
+				cases[c].fn();
+				found = true;
+			}
+		}
+		if (!found) {
+			fprintf(stderr, "%s: unknown case '%s'\n", argv[0], argv[i]);
+			return 2;
+		}
+	}
+	if (checks)
+		printf("1..%d\n", checks);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# The dmabuf token uAPI of kernel-patches/, tested by tests/kernel/token-uapi
+# (raw io_uring_register calls, nothing of lib/), one bats test per case.
+# Each case prints its own checks; a failing one shows them all.
+load helpers
+
+setup() { vm_setup; }
+teardown() { vm_teardown; }
+
+ktest() {
+	run --separate-stderr build/tests/kernel/token-uapi "$1"
+	echo "$output"
+	[ -z "$stderr" ] || echo "stderr: $stderr"
+	assert_success
+	refute_output --partial "not ok"
+}
+
+@test "token uAPI: a udmabuf registers as a token and is released on unregistration" { ktest register-udmabuf; }
+@test "token uAPI: a system-heap dma-buf registers as a token" { ktest register-heap; }
+@test "token uAPI: a vgem dma-buf registers as a token" { ktest register-vgem; }
+@test "token uAPI: malformed descriptors, wrong files and sizes get their errno" { ktest errors; }
+@test "token uAPI: udmabuf I/O at many offsets and lengths matches the pages path" { ktest io-udmabuf; }
+@test "token uAPI: heap I/O at many offsets and lengths matches the pages path" { ktest io-heap; }
+@test "token uAPI: vgem I/O at many offsets and lengths matches the pages path" { ktest io-vgem; }
+@test "token uAPI: udmabuf reads stay correct while the trigger invalidates" { ktest invalidate-udmabuf; }
+@test "token uAPI: heap reads stay correct while the trigger invalidates" { ktest invalidate-heap; }
+@test "token uAPI: vgem reads stay correct while the trigger invalidates" { ktest invalidate-vgem; }
+@test "token uAPI: replacing and emptying a slot with requests in flight" { ktest unregister-inflight; }
+@test "token uAPI: ring, dma-buf and target closed in every order with I/O in flight" { ktest close-orders; }
+@test "token uAPI: 5000 reads use the one mapping made at registration" { ktest mapped-once; }
