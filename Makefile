@@ -103,6 +103,13 @@ check-vm: dmabuf ktests
 check-vm-debug: dmabuf ktests
 	tests/vm/check-tier --debug
 
+# The kernel and token suites (tests/vm/kernel.bats, token.bats, and the
+# IOMMU suite) on the debug kernel: the series under KASAN, lockdep,
+# DEBUG_ATOMIC_SLEEP and DMA-API debugging; any kernel report fails the run.
+check-kernel-debug: dmabuf ktests
+	tests/vm/run --debug -- bats --tap tests/vm/kernel.bats tests/vm/token.bats | tests/tap-summary kernel-debug
+	tests/vm/run --debug --iommu -- bats --tap tests/vm/iommu | tests/tap-summary kernel-debug-iommu
+
 demo: deps
 	$(MAKE) all
 	tests/vm/run -- tests/vm/demo
@@ -127,9 +134,10 @@ help:
 	@echo "make            build ./dmabuf and the man pages"
 	@echo "make check      install test deps, run unit, cli, asan and vm tiers"
 	@echo "make check-vm-debug  the VM suites on the KASAN/lockdep kernel"
+	@echo "make check-kernel-debug  the kernel and token suites on the KASAN/lockdep kernel"
 	@echo "make demo       boot the VM and run dmabuf verify on every source x engine"
 	@echo "make asan       sanitizer build in build-asan/"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests asan unit-bins check check-unit check-cli check-asan check-vm check-vm-debug demo deps install clean help
+.PHONY: all dmabuf man ktests asan unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -64,11 +64,13 @@ static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks
 	struct write_args *a = arg;
 	uint64_t want = nblocks * c->t.lba_size, got = 0;
 	struct db_err e = { 0 };
-	char *p = c->m->map;
+	char *p;
 
 	(void)lba;
+	/* maps the memory for the CPU on first use (the token path never has) */
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
+	p = c->m->map;
 	while (got < want) {
 		ssize_t n = read(a->in_fd, p + got, want - got);
 

@@ -3,7 +3,8 @@ bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
-: "${DMABUF:=$BATS_TEST_DIRNAME/../../dmabuf}"
+# the repository root, whichever tests/ subdirectory the suite is in
+: "${DMABUF:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/dmabuf}"
 
 dmabuf() { "$DMABUF" "$@"; }
 

@@ -672,12 +672,14 @@ struct load {
 	struct io_uring *ring;
 	int fd;
 	unsigned slot, qd, bs;
+	uint64_t base;		/* buffer address of offset 0: 0 for a token */
 	size_t size;
 	uint64_t ios, eagain;
 	int err;
 };
 
-/* Read the dma-buf's blocks from the device, @total requests, QD at a time. */
+/* Read the dma-buf's blocks from the device, @total requests, QD at a time
+ * (the block count must be coprime with 7919, the stride). */
 static void run_reads(struct load *l, uint64_t total)
 {
 	unsigned inflight = 0;
@@ -688,10 +690,12 @@ static void run_reads(struct load *l, uint64_t total)
 
 		while (issued < total && inflight < l->qd) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
-			uint64_t off = (issued * l->bs) % l->size;
+			/* a stride coprime with the block count: every block, no two
+			 * neighbours in a row, so the block layer cannot merge them */
+			uint64_t off = (issued * 7919 % (l->size / l->bs)) * l->bs;
 
-			io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)off, l->bs, off,
-						 l->slot);
+			io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)(l->base + off),
+						 l->bs, off, l->slot);
 			sqe->user_data = off;
 			issued++;
 			inflight++;
@@ -710,8 +714,9 @@ static void run_reads(struct load *l, uint64_t total)
 				struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
 
 				l->eagain++;
-				io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)off, l->bs,
-							 off, l->slot);
+				io_uring_prep_read_fixed(sqe, l->fd,
+							 (void *)(uintptr_t)(l->base + off),
+							 l->bs, off, l->slot);
 				sqe->user_data = off;
 				inflight++;
 				continue;
@@ -917,6 +922,114 @@ static void case_mapped_once(void)
 	close(fd);
 }
 
+/* ---- IOMMU map operations (tracepoint iommu:map) ---- */
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static void tracefs_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		die("write %s", path);
+	close(fd);
+}
+
+/* iommu:map events written since the last clear ("entries-written"). */
+static long iommu_maps_written(void)
+{
+	char line[256];
+	long in = -1, written = -1;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f)
+		die("open " TRACEFS "/trace");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld", &in, &written) == 2)
+			break;
+	}
+	fclose(f);
+	return written;
+}
+
+static void trace_start(void)
+{
+	tracefs_write("tracing_on", "0");
+	tracefs_write("buffer_size_kb", "4096");
+	tracefs_write("events/enable", "0");
+	tracefs_write("events/iommu/map/enable", "1");
+	tracefs_write("trace", "");
+	tracefs_write("tracing_on", "1");
+}
+
+static long trace_stop(void)
+{
+	tracefs_write("tracing_on", "0");
+	tracefs_write("events/iommu/map/enable", "0");
+	return iommu_maps_written();
+}
+
+/*
+ * With the emulated IOMMU in strict mode: 10,000 reads of 4 KiB through the
+ * pages path (user memory as a fixed buffer) map about once per request;
+ * through a token, registered before counting starts, not at all.
+ */
+static void case_iommu_maps(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const unsigned n = 10000;
+	size_t size = 40000 * 1024ul;
+	int fd = open_dev(dev);
+	struct io_uring ring;
+	struct dbuf b;
+	long pages_maps, token_maps, reg_maps;
+	uint8_t *user;
+	struct load l;
+
+	if (access(TRACEFS "/events/iommu/map/enable", W_OK))
+		die("no iommu:map tracepoint (CONFIG_IOMMU_API, tracefs)");
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ring_new(&ring, 64, 2);
+	/* separate user memory: the same pages mapped twice would overlap */
+	user = aligned(size);
+	memset(user, 0, size);
+	if (io_uring_register_buffers_update_tag(&ring, 0,
+			&(struct iovec){ .iov_base = user, .iov_len = size }, NULL, 1) != 1)
+		die("register user memory");
+	trace_start();
+	check_ret(reg_dmabuf(&ring, 1, b.fd, fd), 0, "token registration");
+	reg_maps = trace_stop();
+
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 16, .bs = 4096,
+			   .base = (uintptr_t)user, .size = size };
+	trace_start();
+	run_reads(&l, n);
+	pages_maps = trace_stop();
+	check(l.err == 0 && l.ios == n, "pages path: %u reads of 4 KiB (%d)", n, l.err);
+
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 1, .qd = 16, .bs = 4096,
+			   .size = size };
+	trace_start();
+	run_reads(&l, n);
+	token_maps = trace_stop();
+	check(l.err == 0 && l.ios == n, "token path: %u reads of 4 KiB (%d)", n, l.err);
+
+	printf("# iommu:map events over %u reads of 4 KiB: pages %ld, token %ld "
+	       "(token registration of %zu MiB: %ld)\n", n, pages_maps, token_maps, size >> 20,
+	       reg_maps);
+	check(pages_maps >= n * 9 / 10,
+	      "pages path maps about once per request (%ld for %u)", pages_maps, n);
+	check(token_maps == 0, "token path maps nothing after registration (%ld)", token_maps);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	free(user);
+	close(fd);
+}
+
 struct tcase {
 	const char *name;
 	void (*fn)(void);
@@ -958,6 +1071,7 @@ static const struct tcase cases[] = {
 	{ "unregister-inflight", case_unregister_inflight },
 	{ "close-orders", case_close_orders },
 	{ "mapped-once", case_mapped_once },
+	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 
 int main(int argc, char **argv)
@@ -973,7 +1087,8 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[i], "list")) {
 				puts(cases[c].name);
 				found = true;
-			} else if (!strcmp(argv[i], "all") || !strcmp(argv[i], cases[c].name)) {
+			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps) ||
+				   !strcmp(argv[i], cases[c].name)) {
 				printf("# %s\n", cases[c].name);
 				cases[c].fn();
 				found = true;

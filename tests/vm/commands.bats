@@ -23,12 +23,14 @@ teardown() {
 	assert_equal "$(jq -r '.drm[0].driver' <<<"$json")" vgem
 }
 
-@test "check says the token uAPI is absent on this kernel, also per target" {
-	run -0 dmabuf --json check "$DMABUF_VM_NS512"
-	assert_equal "$(jq -r .dmabuf_token.uapi <<<"$output")" false
-	assert_equal "$(jq -r '.targets[0].token.uapi' <<<"$output")" false
-	run -0 dmabuf check
-	assert_output --partial "no dmabuf token uAPI"
+@test "check says tokens work for the block devices and not for the passthrough char device" {
+	run -0 --separate-stderr dmabuf --json check "$DMABUF_VM_NS512" "$DMABUF_VM_NS4K" "$DMABUF_VM_NS512_NG"
+	assert_equal "$(jq -r .dmabuf_token.uapi <<<"$output")" true
+	assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" "dmabuf tokens work for this target"
+	assert_equal "$(jq -r '.targets[1].token.support' <<<"$output")" "dmabuf tokens work for this target"
+	[[ $(jq -r '.targets[2].token.support' <<<"$output") == *"driver does not"* ]]
+	run -0 dmabuf check "$DMABUF_VM_NS512"
+	assert_output --partial "dmabuf tokens work for this target"
 }
 
 @test "alloc describes each dma-buf with its exporter's name" {
@@ -55,18 +57,20 @@ teardown() {
 @test "register reports the path and why, for every source and path" {
 	for src in "${SOURCES[@]}"; do
 		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512" --mem "$src" --slots 4
-		assert_equal "$(jq -r .path <<<"$output")" "${AUTO_PATH[$src]}"
+		assert_equal "$(jq -r .path <<<"$output")" "$(auto_path "$src" rw)"
 		assert_equal "$(jq -r .registration.slots <<<"$output")" 4
 		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512_NG" --mem "$src" --path bounce
 		assert_equal "$(jq -r .path <<<"$output")" bounce
 	done
 }
 
-@test "register --path token exits 3 and says the kernel lacks token support" {
+@test "register --path token registers every dma-buf source; memfd has none and exits 3" {
 	for src in "${DMABUF_SOURCES[@]}"; do
-		run -3 --separate-stderr dmabuf register "$DMABUF_VM_NS512" --mem "$src" --path token
-		assert_error "no dmabuf token support"
+		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512" --mem "$src" --path token
+		assert_equal "$(jq -r .path <<<"$output")" token
 	done
+	run -3 --separate-stderr dmabuf register "$DMABUF_VM_NS512" --mem memfd --path token
+	assert_error "not a dma-buf"
 }
 
 @test "--path token on the passthrough engine exits 3 naming the block device to use" {
@@ -78,7 +82,7 @@ teardown() {
 	for src in "${SOURCES[@]}"; do
 		for eng in rw passthru; do
 			run -0 --separate-stderr dmabuf --json invalidate "$(dev_for NS512 $eng)" --mem "$src" \
-				--lba 50000 --length 1M --bs 4k --qd 32 --cycles 4 --during-io --force
+				--path "${UNTOKEN_PATH[$src]}" --lba 50000 --length 1M --bs 4k --qd 32 --cycles 4 --during-io --force
 			assert_equal "$(jq -r .result <<<"$output")" ok
 			assert_equal "$(jq -r .cycles.completed <<<"$output")" 4
 			assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0

@@ -4,14 +4,26 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
-load ../cli/helpers
+load "$(dirname "${BASH_SOURCE[0]}")/../cli/helpers"	# from tests/vm/iommu/ too
 
-# Every memory source the VM has; the dma-buf ones; what auto picks for each
-# on this (token-less) kernel.
+# Every memory source the VM has; the dma-buf ones; the best path without
+# a token: pages where the kernel can pin the memory, else bounce.
 SOURCES=(memfd hugetlb udmabuf udmabuf:huge heap drm)
 DMABUF_SOURCES=(udmabuf udmabuf:huge heap drm)
-declare -gA AUTO_PATH=([memfd]=pages [hugetlb]=pages [udmabuf]=pages [udmabuf:huge]=pages
+declare -gA UNTOKEN_PATH=([memfd]=pages [hugetlb]=pages [udmabuf]=pages [udmabuf:huge]=pages
 	[heap]=bounce [drm]=bounce)
+
+# What auto picks on the VM kernel (kernel-patches/ has dmabuf tokens): a
+# token for every dma-buf on the block device (READ/WRITE_FIXED); the
+# passthrough engine cannot use tokens.
+auto_path() {	# SOURCE ENGINE
+	if [ "$2" = rw ] && [ "${UNTOKEN_PATH[$1]}" != "" ] &&
+	   [[ " ${DMABUF_SOURCES[*]} " == *" $1 "* ]]; then
+		echo token
+	else
+		echo "${UNTOKEN_PATH[$1]}"
+	fi
+}
 
 vm_setup() {
 	[ "${DMABUF_VM:-}" = 1 ] || skip "needs the VM: run tests/vm/run"

@@ -15,7 +15,7 @@ verify_matrix() {	# NSVAR LENGTH
 			dev=$(dev_for "$1" $eng)
 			verify_ok "$src" "$dev" --length "$2" --lba 64 --qd 8
 			assert_equal "$(jq -r .target.engine <<<"$json")" $eng
-			assert_equal "$(jq -r .path <<<"$json")" "${AUTO_PATH[$src]}"
+			assert_equal "$(jq -r .path <<<"$json")" "$(auto_path "$src" $eng)"
 		done
 	done
 }
@@ -32,15 +32,15 @@ verify_matrix() {	# NSVAR LENGTH
 	verify_matrix NS4K_MD 1M
 }
 
-@test "auto explains why it did not use the token path on this kernel" {
-	verify_ok udmabuf "$DMABUF_VM_NS512" --length 64k
+@test "auto explains why it did not use the token path on the passthrough engine" {
+	verify_ok udmabuf "$DMABUF_VM_NS512_NG" --length 64k
 	assert_equal "$(jq -r .path <<<"$json")" pages
-	[[ $(jq -r .path_why <<<"$json") == *"no dmabuf token support"* ]]
+	[[ $(jq -r .path_why <<<"$json") == *"token"*"not NVMe passthrough"* ]]
 }
 
-@test "auto falls back to bounce for heap and drm and says the kernel could not pin them" {
+@test "auto falls back to bounce for heap and drm on passthrough and says the kernel could not pin them" {
 	for src in heap drm; do
-		verify_ok $src "$DMABUF_VM_NS512" --length 64k
+		verify_ok $src "$DMABUF_VM_NS512_NG" --length 64k
 		why=$(jq -r .path_why <<<"$json")
 		[[ $why == *"pages:"*"could not pin"* ]] || fail "$src: $why"
 	done

@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# Under the emulated Intel IOMMU in strict mode (tests/vm/run --iommu): the
+# token path does no per-I/O DMA mapping, and token I/O stays correct when
+# the IOMMU hands the NVMe controller one contiguous IOVA range per dma-buf
+# (which nvme-pci then describes with SGLs).
+load ../helpers
+
+setup() {
+	vm_setup
+	grep -q 'intel_iommu=on' /proc/cmdline || skip "needs tests/vm/run --iommu"
+}
+teardown() { vm_teardown; }
+
+ktest() {
+	run --separate-stderr build/tests/kernel/token-uapi "$1"
+	echo "$output"
+	assert_success
+	refute_output --partial "not ok"
+}
+
+@test "iommu: 10,000 4 KiB reads map once per I/O on the pages path, never on the token path" {
+	ktest iommu-maps
+	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0"
+}
+
+@test "iommu: the NVMe controller is in a DMA-translated IOMMU group" {
+	dev=$(basename "$DMABUF_VM_NS4K")
+	assert_equal "$(cat "/sys/block/$dev/device/device/iommu_group/type")" DMA
+}
+
+@test "iommu: token I/O at many offsets and lengths matches the pages path" {
+	ktest io-udmabuf
+	ktest io-heap
+	ktest io-vgem
+}
+
+@test "iommu: dmabuf verify on the token path, every dma-buf source" {
+	for src in "${DMABUF_SOURCES[@]}"; do
+		verify_ok "$src" "$DMABUF_VM_NS4K" --length 4M --path token
+	done
+}
+
+@test "iommu: token invalidation during I/O keeps every byte" {
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem udmabuf \
+		--path token --during-io --cycles 8 --length 2M --force
+	assert_equal "$(jq -r .result <<<"$output")" ok
+	assert_equal "$(jq -r .cycles.kernel_invalidations <<<"$output")" 8
+}

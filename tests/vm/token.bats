@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# The CLI on the token path (kernel-patches/ dmabuf tokens), for every
+# dma-buf source the VM has: udmabuf (4 KiB and huge pages), the system
+# heap and vgem (drm).
+load helpers
+
+setup() { vm_setup; }
+teardown() { vm_teardown; }
+
+kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/stats; }
+
+@test "token: every dma-buf source verifies on the 512 B, 4 KiB and metadata namespaces" {
+	for src in "${DMABUF_SOURCES[@]}"; do
+		for ns in NS512 NS4K NS4K_MD; do
+			verify_ok "$src" "$(dev_for $ns rw)" --length 2M --lba 128 --path token
+			assert_equal "$(jq -r .path <<<"$json")" token
+		done
+	done
+}
+
+@test "token: auto picks the token for every dma-buf on the block device" {
+	for src in "${DMABUF_SOURCES[@]}"; do
+		verify_ok "$src" "$DMABUF_VM_NS4K" --length 256k
+		assert_equal "$(jq -r .path <<<"$json")" token
+		assert_equal "$(jq -r .path_why <<<"$json")" null
+	done
+}
+
+@test "token: requests over MDTS (1 and 2 MiB) are split by the kernel and verify" {
+	for bs in 1M 2M; do
+		verify_ok udmabuf "$DMABUF_VM_NS4K" --length 8M --bs $bs --path token
+		assert_equal "$(jq -r .target.max_transfer <<<"$json")" 524288
+	done
+}
+
+@test "token: qd 1 and qd 64 with 4 KiB requests give the same data" {
+	for qd in 1 64; do
+		verify_ok heap "$DMABUF_VM_NS512" --length 2M --bs 4k --qd $qd --path token
+	done
+}
+
+@test "token: write then read --out round-trips a file through each dma-buf source" {
+	head -c 1M /dev/urandom > "$SCRATCH_DIR/in"
+	for src in "${DMABUF_SOURCES[@]}"; do
+		run -0 --separate-stderr dmabuf write "$DMABUF_VM_NS512" --mem "$src" --path token \
+			--lba 2048 --in "$SCRATCH_DIR/in" --force
+		run -0 --separate-stderr dmabuf read "$DMABUF_VM_NS512" --mem "$src" --path token \
+			--lba 2048 --length 1M --out "$SCRATCH_DIR/out"
+		cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/out"
+		# and the device holds it, as dd sees it
+		dd if="$DMABUF_VM_NS512" of="$SCRATCH_DIR/dd" bs=512 skip=2048 count=2048 iflag=direct status=none
+		cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/dd"
+	done
+}
+
+@test "token: one mapping per registration, however many requests" {
+	before=$(kstat maps)
+	run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS4K" --mem udmabuf --path token \
+		--length 4M --bs 4k --force
+	assert_equal "$(jq -r .result <<<"$output")" ok
+	[ "$(jq -r .io.ios <<<"$output")" -ge 2048 ]
+	assert_equal $(( $(kstat maps) - before )) 1
+	before=$(kstat maps)
+	run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS4K" --mem heap --path token --slots 4
+	assert_equal $(( $(kstat maps) - before )) 4
+}
+
+@test "token: invalidate --during-io fires the kernel trigger and every byte verifies, every source" {
+	for src in "${DMABUF_SOURCES[@]}"; do
+		run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem "$src" \
+			--path token --lba 50000 --length 1M --bs 4k --qd 32 --cycles 6 --during-io --force
+		assert_equal "$(jq -r .result <<<"$output")" ok
+		assert_equal "$(jq -r .cycles.completed <<<"$output")" 6
+		assert_equal "$(jq -r .cycles.mechanism <<<"$output")" "move_notify (kernel test trigger)"
+		assert_equal "$(jq -r .cycles.kernel_invalidations <<<"$output")" 6
+		[ "$(jq -r .cycles.kernel_maps <<<"$output")" -ge 1 ] || fail "$src: nothing remapped"
+		assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+	done
+}
+
+@test "token: idle invalidation cycles remap and verify" {
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem drm --path token \
+		--cycles 3 --length 1M --force
+	assert_equal "$(jq -r .cycles.kernel_maps <<<"$output")" 3
+	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" 768
+}
+
+@test "token: no token is left behind once the commands exit" {
+	run -0 dmabuf verify "$DMABUF_VM_NS512" --mem heap --length 256k --path token --force
+	for _ in $(seq 50); do [ "$(kstat tokens)" = 0 ] && break; sleep 0.1; done
+	assert_equal "$(kstat tokens)" 0
+}
