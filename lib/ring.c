@@ -478,7 +478,7 @@ const char *db_token_support_str(enum db_token_support s)
 	case DB_TOKEN_ERROR:
 		return "the dmabuf token probe failed";
 	case DB_TOKEN_UNTESTED:
-		return "the kernel has the dmabuf token uAPI (not tried on a target)";
+		return "the kernel supports dmabuf tokens (name a TARGET to try one)";
 	}
 	return "unknown";
 }
