@@ -432,10 +432,17 @@ static void case_register(const char *kind)
 	ret = reg_dmabuf(&ring, 1, b.fd, fd);
 	check_ret(ret, 0, "register a 4 MiB dma-buf as a token for the block device");
 	check(stat_value("tokens") == before + 1, "one more live token");
+	ret = reg_dmabuf(&ring, 2, b.fd, fd);
+	check_ret(ret, 0, "register the same dma-buf again in another slot");
+	check(stat_value("tokens") == before + 1,
+	      "the same dma-buf for the same device shares the token (one mapping)");
 	/* the dma-buf fd can go: the token holds its own reference */
 	dbuf_free(&b);
 	ret = reg_empty(&ring, 1);
 	check_ret(ret, 0, "unregister by updating the slot to EMPTY");
+	check(stat_value("tokens") == before + 1, "the other slot keeps the token");
+	ret = reg_empty(&ring, 2);
+	check_ret(ret, 0, "unregister the other slot");
 	check(wait_tokens(before) == before, "the token is released after unregistration");
 	io_uring_queue_exit(&ring);
 	close(fd);

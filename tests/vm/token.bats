@@ -53,16 +53,18 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	done
 }
 
-@test "token: one mapping per registration, however many requests" {
+@test "token: one mapping per dma-buf and device, however many requests and slots" {
 	before=$(kstat maps)
 	run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS4K" --mem udmabuf --path token \
 		--length 4M --bs 4k --force
 	assert_equal "$(jq -r .result <<<"$output")" ok
 	[ "$(jq -r .io.ios <<<"$output")" -ge 2048 ]
 	assert_equal $(( $(kstat maps) - before )) 1
+	# the same dma-buf in four slots: one token, one mapping
 	before=$(kstat maps)
 	run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS4K" --mem heap --path token --slots 4
-	assert_equal $(( $(kstat maps) - before )) 4
+	assert_equal "$(jq -r .registration.slots <<<"$output")" 4
+	assert_equal $(( $(kstat maps) - before )) 1
 }
 
 @test "token: invalidate --during-io fires the kernel trigger and every byte verifies, every source" {
