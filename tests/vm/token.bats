@@ -33,6 +33,22 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	done
 }
 
+# nvme-pci describes token I/O with PRPs, or with SGLs when the controller
+# has them and the pieces average sgl_threshold bytes or more; threshold 1
+# sends every multi-page request of the emulated controller (SGLs
+# supported) through the SGL builder.
+@test "token: I/O described with SGLs (sgl_threshold=1) matches the pages path" {
+	p=/sys/module/nvme/parameters/sgl_threshold
+	[ -w $p ] || fail "no writable $p"
+	old=$(cat $p)
+	echo 1 > $p
+	run --separate-stderr build/tests/kernel/token-uapi io-udmabuf io-heap
+	echo "$old" > $p
+	echo "$output"
+	assert_success
+	refute_output --partial "not ok"
+}
+
 @test "token: qd 1 and qd 64 with 4 KiB requests give the same data" {
 	for qd in 1 64; do
 		verify_ok heap "$DMABUF_VM_NS512" --length 2M --bs 4k --qd $qd --path token
