@@ -72,9 +72,15 @@ static const struct argp inval_argp = {
 	io_pattern_children, NULL, NULL
 };
 
+/* A token cycle is one trigger; a pages/bounce cycle, unregister + register. */
+static unsigned steps_per_cycle(const struct db_ctx *c)
+{
+	return c->path == DB_PATH_TOKEN ? 1 : 2;
+}
+
 /*
- * One step: token, a whole cycle (fire the trigger); pages/bounce, half a
- * cycle (empty the slot, or fill it again).
+ * One step of a cycle: token, the whole cycle (fire the trigger);
+ * pages/bounce, half of it (empty the slot, or fill it again).
  */
 static int step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
 {
@@ -126,8 +132,9 @@ static int run_idle(struct inval_args *a, struct db_ctx *c, const struct io_rang
 	for (unsigned i = 1; i <= a->cycles && !ret; i++) {
 		struct db_err e = { 0 };
 
-		if (step(a, c, &e) || (c->path != DB_PATH_TOKEN && step(a, c, &e)))
-			return fail(&e);
+		for (unsigned s = 0; s < steps_per_cycle(c); s++)
+			if (step(a, c, &e))
+				return fail(&e);
 		ret = io_verify_pass(c, rg, &a->iv, i, true, doc);
 	}
 	return ret;
