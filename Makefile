@@ -107,8 +107,7 @@ check-vm-debug: dmabuf ktests
 # IOMMU suite) on the debug kernel: the series under KASAN, lockdep,
 # DEBUG_ATOMIC_SLEEP and DMA-API debugging; any kernel report fails the run.
 check-kernel-debug: dmabuf ktests
-	tests/vm/run --debug -- bats --tap tests/vm/kernel.bats tests/vm/token.bats | tests/tap-summary kernel-debug
-	tests/vm/run --debug --iommu -- bats --tap tests/vm/iommu | tests/tap-summary kernel-debug-iommu
+	tests/vm/check-tier --suites "tests/vm/kernel.bats tests/vm/token.bats" --debug
 
 demo: deps
 	$(MAKE) all
