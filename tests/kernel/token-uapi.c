@@ -144,9 +144,6 @@ static int udmabuf_new(struct dbuf *b, size_t size)
 	close(dev);
 	if (b->fd < 0)
 		return -errno;
-	b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->memfd, 0);
-	if (b->cpu == MAP_FAILED)
-		die("mmap memfd");
 	b->kind = "udmabuf";
 	b->size = size;
 	return 0;
@@ -168,16 +165,13 @@ static int heap_new(struct dbuf *b, size_t size)
 	close(heap);
 	b->fd = a.fd;
 	b->memfd = -1;
-	b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
-	if (b->cpu == MAP_FAILED)
-		die("mmap heap dma-buf");
 	b->kind = "heap";
 	b->size = size;
 	return 0;
 }
 
-/* vgem dumb buffer exported through PRIME; @map false for huge sizes. */
-static int vgem_new(struct dbuf *b, size_t size, bool map)
+/* vgem dumb buffer exported through PRIME (pages allocated lazily). */
+static int vgem_new(struct dbuf *b, size_t size)
 {
 	/* 4 KiB rows: the kernel computes width * bpp in 32 bits */
 	struct drm_mode_create_dumb c = { .width = 1024, .height = size / 4096, .bpp = 32 };
@@ -210,26 +204,31 @@ static int vgem_new(struct dbuf *b, size_t size, bool map)
 	close(card);	/* the dma-buf keeps the object */
 	b->fd = p.fd;
 	b->memfd = -1;
-	b->cpu = NULL;
-	if (map) {
-		b->cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
-		if (b->cpu == MAP_FAILED)
-			die("mmap vgem dma-buf");
-	}
 	b->kind = "vgem";
 	b->size = c.size;
 	return 0;
 }
 
+/* A dma-buf of @kind with a CPU mapping: a udmabuf's memfd, else its own. */
 static int dbuf_new(struct dbuf *b, const char *kind, size_t size)
 {
+	int ret;
+
 	memset(b, 0, sizeof(*b));
 	b->memfd = -1;
 	if (!strcmp(kind, "udmabuf"))
-		return udmabuf_new(b, size);
-	if (!strcmp(kind, "heap"))
-		return heap_new(b, size);
-	return vgem_new(b, size, true);
+		ret = udmabuf_new(b, size);
+	else if (!strcmp(kind, "heap"))
+		ret = heap_new(b, size);
+	else
+		ret = vgem_new(b, size);
+	if (ret)
+		return ret;
+	b->cpu = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      b->memfd >= 0 ? b->memfd : b->fd, 0);
+	if (b->cpu == MAP_FAILED)
+		die("mmap %s", b->kind);
+	return 0;
 }
 
 static void dbuf_free(struct dbuf *b)
@@ -454,7 +453,7 @@ static void case_errors(void)
 	const char *ng = env_dev("DMABUF_VM_NS4K_NG");
 	struct io_uring ring;
 	struct regbuf_desc d;
-	struct dbuf b, big;
+	struct dbuf b, big = { .fd = -1, .memfd = -1 };
 	int fd = open_dev(dev), ngfd = open(ng, O_RDWR), memfd, nullfd, tmpfd;
 	char tmpl[] = "/tmp/token-uapi.XXXXXX";
 
@@ -505,10 +504,10 @@ static void case_errors(void)
 	check_ret(reg_dmabuf(&ring, 4, b.fd, fd), -EINVAL, "slot past the table");
 
 	/* over 1 GiB: vgem allocates lazily, so this costs no memory */
-	if (vgem_new(&big, (1ull << 30) + 4096 * 16, false) == 0) {
+	if (vgem_new(&big, (1ull << 30) + 4096 * 16) == 0) {
 		check_ret(reg_dmabuf(&ring, 0, big.fd, fd), -EFBIG, "a dma-buf over 1 GiB");
 		dbuf_free(&big);
-		if (vgem_new(&big, 1ull << 30, false) == 0) {
+		if (vgem_new(&big, 1ull << 30) == 0) {
 			check_ret(reg_dmabuf(&ring, 0, big.fd, fd), 0,
 				  "a dma-buf of exactly 1 GiB is accepted");
 			check_ret(reg_empty(&ring, 0), 0, "and unregistered");
