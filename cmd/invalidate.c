@@ -188,7 +188,7 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
 		db_jadd_double(o, "unregister_us_avg", a->unreg_ns / 1e3 / a->fired);
 		db_jadd_double(o, "register_us_avg", a->reg_ns / 1e3 / a->fired);
 	}
-	db_jadd_u64(o, "requests_retried", c->stats.retries);
+	db_jadd_u64(o, "requests_retried", c->xfer.stats.retries);
 	json_object_object_add(doc, "cycles", o);
 }
 

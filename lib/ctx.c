@@ -50,7 +50,7 @@ static void why_add(struct db_ctx *c, enum db_path p, const struct db_err *e)
 
 /* --- registration per path ---------------------------------------------- */
 
-static int reg_token(struct db_ctx *c, unsigned slot, struct db_err *e)
+static int reg_token(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
 {
 	if (c->m->dmabuf_fd < 0) {
 		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "token registration", "%s",
@@ -69,10 +69,10 @@ static int reg_token(struct db_ctx *c, unsigned slot, struct db_err *e)
 		db_err_detail(e, "dma-bufs over 1 GiB cannot be registered as a token");
 		return -E2BIG;
 	}
-	return db_ring_register_dmabuf(&c->r, slot, c->m->dmabuf_fd, c->t.fd, e);
+	return db_ring_register_dmabuf(r, slot, c->m->dmabuf_fd, c->t.fd, e);
 }
 
-static int reg_pages(struct db_ctx *c, unsigned slot, struct db_err *e)
+static int reg_pages(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
 {
 	void *addr;
 	uint64_t len;
@@ -80,14 +80,14 @@ static int reg_pages(struct db_ctx *c, unsigned slot, struct db_err *e)
 
 	if (ret)
 		return ret;
-	ret = db_ring_register_uaddr(&c->r, slot, addr, len, e);
+	ret = db_ring_register_uaddr(r, slot, addr, len, e);
 	if (ret)
 		return ret;
 	c->buf.base = (uintptr_t)addr;
 	return 0;
 }
 
-static int reg_bounce(struct db_ctx *c, unsigned slot, struct db_err *e)
+static int reg_bounce(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
 {
 	int ret;
 
@@ -104,23 +104,24 @@ static int reg_bounce(struct db_ctx *c, unsigned slot, struct db_err *e)
 			return db_err_set(e, DB_E_IO, -errno, "mmap", "bounce buffer");
 		}
 	}
-	ret = db_ring_register_uaddr(&c->r, slot, c->bounce, c->bounce_len, e);
+	ret = db_ring_register_uaddr(r, slot, c->bounce, c->bounce_len, e);
 	if (ret)
 		return ret;
 	c->buf.base = (uintptr_t)c->bounce;
 	return 0;
 }
 
-static int reg_one(struct db_ctx *c, enum db_path p, unsigned slot, struct db_err *e)
+static int reg_one(struct db_ctx *c, struct db_ring *r, enum db_path p, unsigned slot,
+		   struct db_err *e)
 {
 	switch (p) {
 	case DB_PATH_TOKEN:
 		c->buf.base = 0;
-		return reg_token(c, slot, e);
+		return reg_token(c, r, slot, e);
 	case DB_PATH_PAGES:
-		return reg_pages(c, slot, e);
+		return reg_pages(c, r, slot, e);
 	case DB_PATH_BOUNCE:
-		return reg_bounce(c, slot, e);
+		return reg_bounce(c, r, slot, e);
 	default:
 		return db_err_set(e, DB_E_USAGE, -EINVAL, "register", "path %d", p);
 	}
@@ -131,7 +132,7 @@ int db_ctx_register(struct db_ctx *c, struct db_err *e)
 	uint64_t t0 = db_now_ns();
 
 	for (unsigned s = 0; s < c->slots; s++) {
-		int ret = reg_one(c, c->path, s, e);
+		int ret = reg_one(c, &c->r, c->path, s, e);
 
 		if (ret) {
 			while (s--)
@@ -142,6 +143,11 @@ int db_ctx_register(struct db_ctx *c, struct db_err *e)
 	c->register_ns = db_now_ns() - t0;
 	c->registered = true;
 	return 0;
+}
+
+int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct db_err *e)
+{
+	return reg_one(c, r, c->path, 0, e);
 }
 
 int db_ctx_unregister(struct db_ctx *c, struct db_err *e)
@@ -271,7 +277,7 @@ void db_ctx_close(struct db_ctx *c)
 	if (c->t.fd >= 0)
 		db_target_close(&c->t);
 	c->t.fd = -1;
-	db_io_stats_free(&c->stats);
+	db_io_stats_free(&c->xfer.stats);
 }
 
 int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct db_err *e)
@@ -302,16 +308,16 @@ static int bounce_copy(struct db_ctx *c, bool to_bounce, uint64_t off, uint64_t 
 	return db_mem_sync_end(c->m, !to_bounce, e);
 }
 
+int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e)
+{
+	return bounce_copy(arg, write, off, len, e);
+}
+
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
 	      struct db_io_failure *fail, struct db_err *e)
 {
 	uint64_t len = nblocks * c->t.lba_size;
-	struct db_xfer x = {
-		.t = &c->t, .r = &c->r, .engine = c->engine, .write = write,
-		.lba = lba, .nblocks = nblocks, .buf = c->buf, .buf_off = mem_off,
-		.req_bytes = c->req_bytes, .qd = c->qd, .retry = c->retry,
-		.between = c->between, .between_arg = c->between_arg,
-	};
+	struct db_xfer *x = &c->xfer;
 	int ret;
 
 	if (mem_off + len > c->m->size)
@@ -321,12 +327,25 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
 		if (ret)
 			return ret;
 	}
-	ret = db_xfer_run(&x, e);
+	/* One transfer for the context's life: its statistics add up in place. */
+	x->t = &c->t;
+	x->r = &c->r;
+	x->engine = c->engine;
+	x->write = write;
+	x->lba = lba;
+	x->nblocks = nblocks;
+	x->buf = c->buf;
+	x->buf_off = mem_off;
+	x->req_bytes = c->req_bytes;
+	x->qd = c->qd;
+	x->retry = c->retry;
+	x->between = c->between;
+	x->between_arg = c->between_arg;
+	x->accumulate = true;
+	ret = db_xfer_run(x, e);
 	if (fail)
-		*fail = x.fail;
+		*fail = x->fail;
 	if (!ret && c->path == DB_PATH_BOUNCE && !write)
 		ret = bounce_copy(c, false, mem_off, len, e);
-	db_io_stats_add(&c->stats, &x.stats);
-	db_io_stats_free(&x.stats);
 	return ret;
 }

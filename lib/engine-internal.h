@@ -22,6 +22,8 @@ struct db_io {
 	uint32_t meta_len;
 	uint64_t t_submit;	/* first issue, ns: latency includes reissues */
 	unsigned retries;
+	bool write;		/* WRITE, else READ */
+	bool counted;		/* issued after the workload's ramp: goes into the statistics */
 	int state;		/* enum in engine.c: free, pending, in flight */
 };
 

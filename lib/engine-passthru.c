@@ -142,7 +142,7 @@ static void passthru_prep(struct io_uring_sqe *sqe, const struct db_xfer *x,
 	sqe->cmd_op = NVME_URING_CMD_IO;
 	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 	sqe->buf_index = x->buf.slot;
-	db_nvme_rw_cmd((struct nvme_uring_cmd *)sqe->cmd, x->write, t->nsid, io->lba,
+	db_nvme_rw_cmd((struct nvme_uring_cmd *)sqe->cmd, io->write, t->nsid, io->lba,
 		       io->nblocks, io->addr, io->len, io->meta, io->meta_len);
 }
 

@@ -31,7 +31,7 @@ static void rw_prep(struct io_uring_sqe *sqe, const struct db_xfer *x, const str
 	void *buf = (void *)(uintptr_t)io->addr;
 	uint64_t pos = io->lba * t->lba_size;
 
-	if (x->write)
+	if (io->write)
 		io_uring_prep_write_fixed(sqe, t->fd, buf, io->len, pos, x->buf.slot);
 	else
 		io_uring_prep_read_fixed(sqe, t->fd, buf, io->len, pos, x->buf.slot);

@@ -18,7 +18,6 @@
 #define DEFAULT_REQ_BYTES	(128u * 1024)
 #define DEFAULT_MAX_RETRIES	10000u
 #define META_ALIGN		4096u
-#define LAT_PREALLOC		(1ull << 20)
 
 enum { IO_FREE, IO_PENDING, IO_INFLIGHT };
 
@@ -35,6 +34,14 @@ struct run {
 	unsigned inflight;
 	bool stop;			/* no more issuing: failure or abort */
 	int err;			/* first error, 0 if none */
+	/* a workload (x->wl) */
+	struct db_workload *wl;
+	uint64_t rng;			/* random state */
+	uint64_t nplaces;		/* request-sized places in the range */
+	uint64_t t_count, t_stop;	/* ns: end of the ramp; end of issuing (0: none) */
+	uint64_t t_first, t_last;	/* ns: first counted issue, last counted completion */
+	uint64_t counted;		/* counted requests issued */
+	bool issue_done;		/* the workload's limit was reached */
 };
 
 const char *db_engine_name(enum db_engine_kind k)
@@ -177,11 +184,103 @@ static int meta_init(struct run *run, uint32_t ms, struct db_err *e)
 	return 0;
 }
 
+/* --- workload ------------------------------------------------------------ */
+
+/* splitmix64: small, fast, and the same sequence for the same seed everywhere. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n): the high half of a 64 x 64-bit product. */
+static uint64_t rng_below(uint64_t *s, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)rng_next(s) * n) >> 64);
+}
+
+static int wl_init(struct run *run, uint32_t req_bytes, struct db_err *e)
+{
+	struct db_xfer *x = run->x;
+	struct db_workload *wl = x->wl;
+	uint64_t need = (uint64_t)x->qd * req_bytes, now = db_now_ns();
+
+	if (x->buf_off > x->buf.len || need > x->buf.len - x->buf_off)
+		return usage(e, "workload", "%u requests of %u bytes in flight need %llu bytes of "
+			     "buffer, the registered buffer has %llu", x->qd, req_bytes,
+			     (unsigned long long)need,
+			     (unsigned long long)(x->buf.len - DB_MIN(x->buf_off, x->buf.len)));
+	run->nplaces = x->nblocks / run->req_blocks;
+	if (!run->nplaces)
+		return usage(e, x->t->path, "the range of %llu blocks is smaller than one "
+			     "request of %u blocks", (unsigned long long)x->nblocks,
+			     run->req_blocks);
+	if (wl->read_pct > 100)
+		return usage(e, "workload", "read share %u%% is over 100%%", wl->read_pct);
+	memset(wl->dir, 0, sizeof(wl->dir));
+	wl->progress = 0;
+	run->wl = wl;
+	run->rng = wl->seed;
+	run->t_count = now + wl->ramp_ns;
+	run->t_stop = wl->runtime_ns ? run->t_count + wl->runtime_ns : 0;
+	return 0;
+}
+
+/* The next request of the workload into slot @idx of the run. */
+static void wl_next(struct run *run, struct db_io *io, unsigned idx)
+{
+	struct db_xfer *x = run->x;
+	struct db_workload *wl = run->wl;
+	uint64_t lba;
+
+	if (wl->random) {
+		lba = x->lba + rng_below(&run->rng, run->nplaces) * run->req_blocks;
+	} else {
+		if (run->next_lba + run->req_blocks > run->end_lba)
+			run->next_lba = x->lba;	/* wrap: whole requests only */
+		lba = run->next_lba;
+		run->next_lba += run->req_blocks;
+	}
+	if (wl->read_pct == 100 || wl->read_pct == 0)
+		io->write = wl->read_pct == 0;
+	else
+		io->write = rng_below(&run->rng, 100) >= wl->read_pct;
+	io->lba = lba;
+	io->nblocks = run->req_blocks;
+	io->len = run->req_blocks * x->t->lba_size;
+	io->addr = x->buf.base + x->buf_off + (uint64_t)idx * io->len;
+	io->meta_len = run->meta ? io->nblocks * run->ops->meta_bytes(x->t) : 0;
+	io->counted = io->t_submit >= run->t_count;
+	if (io->counted) {
+		if (!run->counted++)
+			run->t_first = io->t_submit;
+		if (wl->max_ios && run->counted >= wl->max_ios)
+			run->issue_done = true;
+	}
+	if (wl->iolog)
+		fprintf(wl->iolog, "%llu %u %c\n", (unsigned long long)lba, io->nblocks,
+			io->write ? 'W' : 'R');
+}
+
+/* Workload: stop issuing once its time is up (checked once per fill). */
+static void wl_tick(struct run *run)
+{
+	if (run->wl && run->t_stop && db_now_ns() >= run->t_stop)
+		run->issue_done = true;
+}
+
+static bool more_to_issue(const struct run *run)
+{
+	return run->wl ? !run->issue_done : run->next_lba < run->end_lba;
+}
+
 static int run_init(struct run *run, struct db_xfer *x, const struct db_engine_ops *ops,
 		    uint32_t req_bytes, struct db_err *e)
 {
 	uint32_t ms = ops->meta_bytes(x->t);
-	uint64_t nreq;
 	int ret;
 
 	memset(run, 0, sizeof(*run));
@@ -199,18 +298,7 @@ static int run_init(struct run *run, struct db_xfer *x, const struct db_engine_o
 		if (ret)
 			return ret;
 	}
-	/*
-	 * One latency per request: reserve them all up front, up to a bound
-	 * (a whole-drive run grows the array as it goes).
-	 */
-	nreq = (x->nblocks + run->req_blocks - 1) / run->req_blocks;
-	nreq = DB_MAX(DB_MIN(nreq, LAT_PREALLOC), 1);
-	x->stats.lat = malloc(nreq * sizeof(*x->stats.lat));
-	if (!x->stats.lat)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "malloc", "%llu latency samples",
-				  (unsigned long long)nreq);
-	x->stats.cap_lat = nreq;
-	return 0;
+	return x->wl ? wl_init(run, req_bytes, e) : 0;
 }
 
 static void run_free(struct run *run)
@@ -219,28 +307,12 @@ static void run_free(struct run *run)
 	free(run->meta);
 }
 
-/* Fresh results: the run's stats replace the previous ones. */
+/* Fresh results: the run's stats replace the previous ones, unless accumulated. */
 static void reset_results(struct db_xfer *x)
 {
-	db_io_stats_free(&x->stats);
+	if (!x->accumulate)
+		db_io_stats_free(&x->stats);
 	memset(&x->fail, 0, sizeof(x->fail));
-}
-
-/* --- statistics ---------------------------------------------------------- */
-
-static void stat_latency(struct db_io_stats *s, uint64_t ns)
-{
-	uint64_t *lat;
-
-	if (s->nr_lat == s->cap_lat) {
-		lat = realloc(s->lat, 2 * s->cap_lat * sizeof(*lat));
-		/* Out of memory for a sample: the I/O itself succeeded. */
-		if (!lat)
-			return;
-		s->lat = lat;
-		s->cap_lat *= 2;
-	}
-	s->lat[s->nr_lat++] = ns;
 }
 
 /* --- issue --------------------------------------------------------------- */
@@ -256,17 +328,28 @@ static void io_set_range(struct run *run, struct db_io *io, uint64_t lba, uint32
 	io->meta_len = run->meta ? nblocks * run->ops->meta_bytes(x->t) : 0;
 }
 
-/* Hand the next blocks of the range to free slot @io. */
-static void io_new(struct run *run, struct db_io *io)
+/* Hand the next request (of the range, or of the workload) to free slot @idx. */
+static int io_new(struct run *run, unsigned idx, struct db_err *e)
 {
+	struct db_xfer *x = run->x;
+	struct db_io *io = &run->io[idx];
 	uint64_t left = run->end_lba - run->next_lba;
 	uint32_t n = left < run->req_blocks ? (uint32_t)left : run->req_blocks;
 
-	io_set_range(run, io, run->next_lba, n);
-	run->next_lba += n;
 	io->retries = 0;
 	io->t_submit = db_now_ns();
+	if (run->wl) {
+		wl_next(run, io, idx);
+	} else {
+		io_set_range(run, io, run->next_lba, n);
+		run->next_lba += n;
+		io->write = x->write;
+		io->counted = true;
+	}
 	io->state = IO_PENDING;
+	if (io->write && x->stage)
+		return x->stage(x->stage_arg, true, io->addr - x->buf.base, io->len, e);
+	return 0;
 }
 
 static bool io_issue(struct run *run, unsigned idx)
@@ -279,6 +362,11 @@ static bool io_issue(struct run *run, unsigned idx)
 	/* A 128-byte SQE carries the NVMe command in its second half. */
 	memset(sqe, 0, r->big ? 128 : sizeof(*sqe));
 	run->ops->prep(sqe, run->x, &run->io[idx]);
+	if (r->fixed_file) {
+		/* The target is file 0 of the ring's table: no fget per request. */
+		sqe->fd = 0;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	}
 	io_uring_sqe_set_data64(sqe, idx);
 	run->io[idx].state = IO_INFLIGHT;
 	run->inflight++;
@@ -286,15 +374,28 @@ static bool io_issue(struct run *run, unsigned idx)
 }
 
 /* Issue pending requests (reissues, continuations) and start new ones, up to qd. */
-static void fill(struct run *run)
+static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_status,
+		    const char *why, struct db_err *e);
+
+static void fill(struct run *run, struct db_err *e)
 {
 	unsigned i;
 
+	wl_tick(run);
 	for (i = 0; i < run->x->qd && !run->stop; i++) {
 		struct db_io *io = &run->io[i];
 
-		if (io->state == IO_FREE && run->next_lba < run->end_lba)
-			io_new(run, io);
+		if (io->state == IO_FREE && more_to_issue(run)) {
+			int ret = io_new(run, i, e);
+
+			if (ret) {
+				/* staging failed: e names it; nothing was issued */
+				run->stop = true;
+				run->err = ret;
+				io->state = IO_FREE;
+				break;
+			}
+		}
 		if (io->state == IO_PENDING && !io_issue(run, i))
 			break;
 	}
@@ -308,7 +409,7 @@ static bool work_left(const struct run *run)
 		return true;
 	if (run->stop)
 		return false;
-	if (run->next_lba < run->end_lba)
+	if (more_to_issue(run))
 		return true;
 	for (i = 0; i < run->x->qd; i++)
 		if (run->io[i].state == IO_PENDING)
@@ -334,7 +435,7 @@ static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_st
 		    const char *why, struct db_err *e)
 {
 	struct db_xfer *x = run->x;
-	const char *op = x->write ? run->ops->write_op : run->ops->read_op;
+	const char *op = io->write ? run->ops->write_op : run->ops->read_op;
 	char opbuf[64];
 
 	x->stats.errors++;
@@ -349,7 +450,7 @@ static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_st
 		.nvme_status = nvme_status,
 	};
 	if (run->err)
-		return;		/* an abort from the between hook came first */
+		return;		/* an abort (between hook, staging) came first */
 	run->err = res;
 	snprintf(opbuf, sizeof(opbuf), "%s at LBA %llu", op, (unsigned long long)io->lba);
 	db_err_set(e, DB_E_IO, res, opbuf, "%s", x->t->path);
@@ -363,19 +464,42 @@ static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_st
 			      x->buf.slot);
 }
 
-static void io_done(struct run *run, struct db_io *io)
+static void stat_done(struct db_io_stats *s, uint32_t len, uint64_t lat)
 {
-	struct db_io_stats *s = &run->x->stats;
-
 	s->ios++;
-	s->bytes += io->len;
-	stat_latency(s, db_now_ns() - io->t_submit);
-	io->state = IO_FREE;
+	s->bytes += len;
+	db_lat_add(&s->lat, lat);
 }
 
-static const char *short_why(const struct db_xfer *x)
+static void io_done(struct run *run, struct db_io *io, struct db_err *e)
 {
-	if (x->write)
+	struct db_xfer *x = run->x;
+	uint64_t now;
+	int ret;
+
+	/* The copy out of the bounce buffer is part of the request's cost. */
+	if (!io->write && x->stage) {
+		ret = x->stage(x->stage_arg, false, io->addr - x->buf.base, io->len, e);
+		if (ret) {
+			io_fail(run, io, ret, 0, NULL, e);
+			io->state = IO_FREE;
+			return;
+		}
+	}
+	now = db_now_ns();
+	io->state = IO_FREE;
+	if (!io->counted)
+		return;
+	stat_done(&x->stats, io->len, now - io->t_submit);
+	if (run->wl) {
+		stat_done(&run->wl->dir[io->write], io->len, now - io->t_submit);
+		run->t_last = now;
+	}
+}
+
+static const char *short_why(const struct db_xfer *x, const struct db_io *io)
+{
+	if (io->write)
 		return "write made no progress";
 	return x->t->kind == DB_TGT_FILE ? "read past end of file" : "read past end of device";
 }
@@ -390,12 +514,19 @@ static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct d
 	uint32_t blocks = moved / run->x->t->lba_size;
 
 	if (!blocks) {
-		io_fail(run, io, -EIO, 0, short_why(run->x), e);
+		io_fail(run, io, -EIO, 0, short_why(run->x, io), e);
 		io->state = IO_FREE;
 		return;
 	}
-	run->x->stats.bytes += (uint64_t)blocks * run->x->t->lba_size;
-	io_set_range(run, io, io->lba + blocks, io->nblocks - blocks);
+	/* The rest of the request continues where the moved blocks ended. */
+	if (io->counted)
+		run->x->stats.bytes += (uint64_t)blocks * run->x->t->lba_size;
+	io->lba += blocks;
+	io->nblocks -= blocks;
+	io->len = io->nblocks * run->x->t->lba_size;
+	io->addr += (uint64_t)blocks * run->x->t->lba_size;
+	if (run->meta)
+		io->meta_len = io->nblocks * run->ops->meta_bytes(run->x->t);
 	io->state = IO_PENDING;
 }
 
@@ -408,7 +539,7 @@ static void complete(struct run *run, const struct io_uring_cqe *cqe, struct db_
 	run->inflight--;
 	res = run->ops->result(cqe, io, &nvme_status);
 	if (res >= 0 && (uint32_t)res >= io->len) {
-		io_done(run, io);
+		io_done(run, io, e);
 	} else if (res >= 0) {
 		io_short(run, io, (uint32_t)res, e);
 	} else if (retryable(run, res) && io->retries < run->max_retries) {
@@ -435,6 +566,9 @@ static unsigned reap(struct run *run, struct db_err *e)
 		n++;
 	}
 	io_uring_cq_advance(ring, n);
+	if (run->wl)
+		__atomic_store_n(&run->wl->progress, run->wl->dir[0].ios + run->wl->dir[1].ios,
+				 __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -473,7 +607,7 @@ static int run_loop(struct run *run, struct db_err *e)
 	int ret;
 
 	while (work_left(run)) {
-		fill(run);
+		fill(run, e);
 		if (!run->inflight)
 			continue;	/* everything left was dropped by a stop */
 		ret = submit_wait(run, e);
@@ -484,6 +618,17 @@ static int run_loop(struct run *run, struct db_err *e)
 		between(run, e);
 	}
 	return run->err;
+}
+
+/* The measured window: first counted issue to last counted completion. */
+static void wl_finish(struct run *run)
+{
+	struct db_workload *wl = run->wl;
+	uint64_t ns = run->t_last > run->t_first ? run->t_last - run->t_first : 0;
+
+	run->x->stats.ns = ns;
+	wl->dir[0].ns = wl->dir[1].ns = ns;
+	wl->progress = wl->dir[0].ios + wl->dir[1].ios;
 }
 
 int db_xfer_run(struct db_xfer *x, struct db_err *e)
@@ -504,7 +649,9 @@ int db_xfer_run(struct db_xfer *x, struct db_err *e)
 	if (!ret) {
 		t0 = db_now_ns();
 		ret = run_loop(&run, e);
-		x->stats.ns = db_now_ns() - t0;
+		x->stats.ns += db_now_ns() - t0;
+		if (run.wl)
+			wl_finish(&run);
 	}
 	run_free(&run);
 	return ret;

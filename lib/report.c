@@ -124,7 +124,7 @@ struct json_object *db_report_stats(struct db_io_stats *s)
 	db_jadd_double(o, "mb_per_s", s->ns ? (double)s->bytes / secs / 1e6 : 0.0);
 	db_jadd_u64(o, "retries", s->retries);
 	db_jadd_u64(o, "errors", s->errors);
-	if (s->nr_lat)
+	if (s->lat.n)
 		json_object_object_add(o, "latency_us", latency_object(s));
 	return o;
 }

@@ -30,26 +30,42 @@
 
 /* --- ring set-up --------------------------------------------------------- */
 
-static int ring_queue_init(struct db_ring *r, unsigned depth, bool big)
+/*
+ * Flags the ring can do without: COOP_TASKRUN saves an IPI per completion
+ * (5.19+), SINGLE_ISSUER + DEFER_TASKRUN run completions in the issuer's
+ * own io_uring_enter() (6.1+).  Older kernels reject them: try with, then
+ * without.  IOPOLL, SQPOLL and the big SQEs are what the caller asked for.
+ */
+static int ring_queue_init(struct db_ring *r, unsigned depth, const struct db_ring_opts *o)
 {
+	unsigned want = 0, optional = IORING_SETUP_COOP_TASKRUN;
 	struct io_uring_params p;
 	int ret;
 
-	/*
-	 * COOP_TASKRUN saves an IPI per completion on 5.19+; older kernels
-	 * reject the unknown flag, so try once without it.
-	 */
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_COOP_TASKRUN;
-	if (big)
-		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-	ret = io_uring_queue_init_params(depth, &r->ring, &p);
-	if (ret != -EINVAL)
-		return ret;
-	memset(&p, 0, sizeof(p));
-	if (big)
-		p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-	return io_uring_queue_init_params(depth, &r->ring, &p);
+	if (o->big)
+		want |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	if (o->iopoll)
+		want |= IORING_SETUP_IOPOLL;
+	if (o->sqpoll) {
+		want |= IORING_SETUP_SQPOLL;
+		optional = 0;	/* the SQ thread runs task work itself */
+	} else if (o->single_issuer) {
+		optional |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	}
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		p.flags = want | optional;
+		if (o->sqpoll)
+			p.sq_thread_idle = 1000;	/* ms before the thread sleeps */
+		ret = io_uring_queue_init_params(depth, &r->ring, &p);
+		if (ret != -EINVAL || !optional)
+			break;
+		/* drop the newest optional flags first */
+		optional = optional & IORING_SETUP_SINGLE_ISSUER ? IORING_SETUP_COOP_TASKRUN : 0;
+	}
+	if (!ret)
+		r->setup_flags = p.flags;
+	return ret;
 }
 
 /* Say why io_uring_setup() was refused when the sysctl is the reason. */
@@ -72,8 +88,11 @@ static void detail_io_uring_disabled(struct db_err *e)
 			      DISABLED_PATH);
 }
 
-static int ring_init_err(int ret, unsigned depth, bool big, struct db_err *e)
+static int ring_init_err(int ret, unsigned depth, const struct db_ring_opts *o,
+			 struct db_err *e)
 {
+	bool big = o->big;
+
 	switch (-ret) {
 	case ENOSYS:
 		db_err_set(e, DB_E_UNSUPPORTED, ret, "io_uring_setup", RING_OBJ);
@@ -84,9 +103,13 @@ static int ring_init_err(int ret, unsigned depth, bool big, struct db_err *e)
 		detail_io_uring_disabled(e);
 		break;
 	case EINVAL:
-		db_err_set(e, big ? DB_E_UNSUPPORTED : DB_E_USAGE, ret, "io_uring_setup",
+		db_err_set(e, big || o->iopoll || o->sqpoll ? DB_E_UNSUPPORTED : DB_E_USAGE, ret,
+			   "io_uring_setup",
 			   RING_OBJ " of %u entries", depth);
-		if (big)
+		if (o->iopoll || o->sqpoll)
+			db_err_detail(e, "the kernel refused an %s ring",
+				      o->iopoll ? "IORING_SETUP_IOPOLL" : "IORING_SETUP_SQPOLL");
+		else if (big)
 			db_err_detail(e, "the kernel refused an SQE128/CQE32 ring (needs Linux 5.19+)");
 		break;
 	default:
@@ -116,6 +139,32 @@ static int ring_table_err(int ret, unsigned nr_slots, struct db_err *e)
 int db_ring_init(struct db_ring *r, unsigned depth, bool big, unsigned nr_slots,
 		 struct db_err *e)
 {
+	struct db_ring_opts o = { .big = big, .fixed_file = -1 };
+
+	return db_ring_init_opts(r, depth, nr_slots, &o, e);
+}
+
+static int ring_extras(struct db_ring *r, const struct db_ring_opts *o, struct db_err *e)
+{
+	int ret;
+
+	if (o->fixed_file >= 0) {
+		ret = io_uring_register_files(&r->ring, &o->fixed_file, 1);
+		if (ret < 0)
+			return db_err_set(e, db_err_kind_of(ret), ret, "IORING_REGISTER_FILES",
+					  RING_OBJ " file table");
+		r->fixed_file = true;
+	}
+	/* Best effort: the ring works the same without (before 5.18). */
+	if (o->reg_ring_fd && io_uring_register_ring_fd(&r->ring) == 1)
+		r->reg_ring_fd = true;
+	return 0;
+}
+
+int db_ring_init_opts(struct db_ring *r, unsigned depth, unsigned nr_slots,
+		      const struct db_ring_opts *o, struct db_err *e)
+{
+	bool big = o->big;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -132,15 +181,20 @@ int db_ring_init(struct db_ring *r, unsigned depth, bool big, unsigned nr_slots,
 			      MAX_REG_BUFFERS);
 		return -EINVAL;
 	}
-	ret = ring_queue_init(r, depth, big);
+	ret = ring_queue_init(r, depth, o);
 	if (ret < 0)
-		return ring_init_err(ret, depth, big, e);
+		return ring_init_err(ret, depth, o, e);
 	if (nr_slots) {
 		ret = io_uring_register_buffers_sparse(&r->ring, nr_slots);
 		if (ret < 0) {
 			io_uring_queue_exit(&r->ring);
 			return ring_table_err(ret, nr_slots, e);
 		}
+	}
+	ret = ring_extras(r, o, e);
+	if (ret) {
+		io_uring_queue_exit(&r->ring);
+		return ret;
 	}
 	r->depth = r->ring.sq.ring_entries;
 	r->big = big;

@@ -1,52 +1,130 @@
 // SPDX-License-Identifier: MIT
-/* I/O statistics: merging and latency percentiles (see include/dmabuf/engine.h). */
+/*
+ * I/O statistics (see include/dmabuf/engine.h): counters, and latencies in a
+ * log-linear histogram so a run of any length takes the same memory and
+ * merging two runs (jobs, windows) is a sum.
+ *
+ * Buckets: values below 2^(SUB_BITS+1) ns each have their own bucket (exact);
+ * above, each power of two [2^k, 2^(k+1)) is cut into 2^SUB_BITS equal
+ * buckets, so a bucket is at most 1/64 of its lower bound wide and the value
+ * reported for it (its midpoint) is within 1/128 of every sample in it.
+ * Samples past the last power of two land in the last bucket; min and max
+ * are kept exactly.
+ */
 #include <errno.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dmabuf/engine.h"
 
-void db_io_stats_free(struct db_io_stats *s)
+#define SUB	(1u << DB_LAT_SUB_BITS)
+#define LINEAR	(2u * SUB)	/* values with their own bucket */
+
+static unsigned msb64(uint64_t v)
 {
-	free(s->lat);
-	memset(s, 0, sizeof(*s));
+	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-/* Make room for @extra more latencies, doubling so appends stay amortised O(1). */
-static int reserve_lat(struct db_io_stats *s, uint64_t extra)
+static unsigned bucket_of(uint64_t ns)
 {
-	uint64_t need = s->nr_lat + extra, cap = s->cap_lat ? s->cap_lat : 64;
-	uint64_t *lat;
+	unsigned k, idx;
 
-	if (need < s->nr_lat)
-		return -EOVERFLOW;
-	if (need <= s->cap_lat)
+	if (ns < LINEAR)
+		return (unsigned)ns;
+	k = msb64(ns);
+	idx = LINEAR + (k - DB_LAT_SUB_BITS - 1) * SUB +
+	      (unsigned)((ns >> (k - DB_LAT_SUB_BITS)) - SUB);
+	return idx < DB_LAT_BUCKETS ? idx : DB_LAT_BUCKETS - 1;
+}
+
+/* The value a bucket stands for: its midpoint (its value when exact). */
+static uint64_t bucket_value(unsigned idx)
+{
+	unsigned g, sub, shift;
+
+	if (idx < LINEAR)
+		return idx;
+	g = (idx - LINEAR) / SUB;
+	sub = (idx - LINEAR) % SUB;
+	shift = g + 1;
+	return ((uint64_t)(SUB + sub) << shift) + (((uint64_t)1 << shift) - 1) / 2;
+}
+
+void db_lat_add(struct db_lat_hist *h, uint64_t ns)
+{
+	if (!h->n || ns < h->min)
+		h->min = ns;
+	if (ns > h->max)
+		h->max = ns;
+	h->n++;
+	h->sum += ns;
+	h->bucket[bucket_of(ns)]++;
+}
+
+void db_lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src)
+{
+	unsigned i;
+
+	if (!src->n)
+		return;
+	if (!dst->n || src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->n += src->n;
+	dst->sum += src->sum;
+	for (i = 0; i < DB_LAT_BUCKETS; i++)
+		dst->bucket[i] += src->bucket[i];
+}
+
+/*
+ * Nearest rank: the bucket holding the smallest sample with at least @p
+ * percent of the samples at or below it, clamped to the exact min and max.
+ */
+uint64_t db_lat_pct(const struct db_lat_hist *h, double p)
+{
+	uint64_t rank, seen = 0, v;
+	double r;
+	unsigned i;
+
+	if (!h->n)
 		return 0;
-	while (cap < need)
-		cap *= 2;
-	if (cap > SIZE_MAX / sizeof(*lat))
-		return -ENOMEM;
-	lat = realloc(s->lat, cap * sizeof(*lat));
-	if (!lat)
-		return -ENOMEM;
-	s->lat = lat;
-	s->cap_lat = cap;
-	return 0;
+	if (!(p > 0))
+		return h->min;
+	if (p >= 100)
+		return h->max;
+	/* The epsilon keeps 99.9 % of 1000 at rank 999, not 1000 from rounding. */
+	r = ceil(p / 100.0 * (double)h->n - 1e-9);
+	rank = r < 1 ? 1 : (uint64_t)r;
+	for (i = 0; i < DB_LAT_BUCKETS; i++) {
+		seen += h->bucket[i];
+		if (seen >= rank)
+			break;
+	}
+	v = bucket_value(i < DB_LAT_BUCKETS ? i : DB_LAT_BUCKETS - 1);
+	return v < h->min ? h->min : v > h->max ? h->max : v;
+}
+
+double db_lat_mean(const struct db_lat_hist *h)
+{
+	return h->n ? (double)h->sum / (double)h->n : 0.0;
+}
+
+void db_io_stats_free(struct db_io_stats *s)
+{
+	memset(s, 0, sizeof(*s));
 }
 
 int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src)
 {
-	uint64_t n = src->nr_lat;
-	int ret;
+	if (dst == src) {
+		/* Doubling: every counter and bucket twice. */
+		struct db_lat_hist h = src->lat;
 
-	ret = reserve_lat(dst, n);
-	if (ret)
-		return ret;
-	/* Read src->lat only now: when src == dst, reserve_lat may have moved it. */
-	if (n)
-		memcpy(dst->lat + dst->nr_lat, src->lat, n * sizeof(*dst->lat));
-	dst->nr_lat += n;
+		db_lat_merge(&dst->lat, &h);
+	} else {
+		db_lat_merge(&dst->lat, &src->lat);
+	}
 	dst->ios += src->ios;
 	dst->bytes += src->bytes;
 	dst->retries += src->retries;
@@ -55,45 +133,7 @@ int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static bool is_sorted(const uint64_t *v, uint64_t n)
-{
-	uint64_t i;
-
-	for (i = 1; i < n; i++)
-		if (v[i - 1] > v[i])
-			return false;
-	return true;
-}
-
-/*
- * Nearest-rank percentile: the smallest sample with at least @p percent of
- * the samples at or below it.  A report asks for several percentiles in a
- * row, so the sort is skipped when the samples are already in order.
- */
 uint64_t db_io_stats_pct(struct db_io_stats *s, double p)
 {
-	uint64_t n = s->nr_lat, rank;
-	double r;
-
-	if (!n)
-		return 0;
-	if (!is_sorted(s->lat, n))
-		qsort(s->lat, n, sizeof(*s->lat), cmp_u64);
-	if (!(p > 0))
-		p = 0;
-	if (p > 100)
-		p = 100;
-	/* The epsilon keeps 99.9 % of 1000 at rank 999, not 1000 from rounding. */
-	r = ceil(p / 100.0 * (double)n - 1e-9);
-	rank = r < 1 ? 1 : (uint64_t)r;
-	if (rank > n)
-		rank = n;
-	return s->lat[rank - 1];
+	return db_lat_pct(&s->lat, p);
 }

@@ -375,11 +375,11 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 	db_jadd_double(ph, "open", c->open_ns / 1e6);
 	db_jadd_double(ph, "alloc", c->alloc_ns / 1e6);
 	db_jadd_double(ph, "register", c->register_ns / 1e6);
-	if (c->stats.ns)
-		db_jadd_double(ph, "io", c->stats.ns / 1e6);
+	if (c->xfer.stats.ns)
+		db_jadd_double(ph, "io", c->xfer.stats.ns / 1e6);
 	json_object_object_add(doc, "phases_ms", ph);
-	if (c->stats.ios || c->stats.errors)
-		json_object_object_add(doc, "io", db_report_stats(&c->stats));
+	if (c->xfer.stats.ios || c->xfer.stats.errors)
+		json_object_object_add(doc, "io", db_report_stats(&c->xfer.stats));
 }
 
 /* --- windows, fill, check ------------------------------------------------------ */

@@ -59,7 +59,7 @@ struct db_ctx {
 	bool registered;
 	/* phase timings, ns */
 	uint64_t open_ns, alloc_ns, register_ns;
-	struct db_io_stats stats;	/* all I/O through db_ctx_io() */
+	struct db_xfer xfer;		/* the one transfer of db_ctx_io(); xfer.stats: all its I/O */
 	/* invalidate support: hook run between completions, errnos retried */
 	int (*between)(void *arg, struct db_err *e);
 	void *between_arg;
@@ -95,6 +95,19 @@ int db_ctx_unregister(struct db_ctx *c, struct db_err *e);
  */
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
 	      struct db_io_failure *fail, struct db_err *e);
+
+/*
+ * Register the context's memory, by the path in use, in slot 0 of another
+ * ring @r (a benchmark job's own ring).  Same errors as db_ctx_register().
+ */
+int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct db_err *e);
+
+/*
+ * The bounce path's copy for one request, as a db_xfer stage hook (@arg is
+ * the context): before a write, @len bytes at @off of the dma-buf into the
+ * bounce buffer; after a read, back.  Bracketed for the exporter.
+ */
+int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e);
 
 /* CPU access to the memory (c->m->map), bracketed for dma-bufs. */
 int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct db_err *e);

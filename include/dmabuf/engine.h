@@ -33,21 +33,41 @@ struct db_iobuf {
 	uint64_t len;		/* bytes */
 };
 
-/* Per-run statistics.  Latencies in ns. */
+/*
+ * Latencies, ns, in a log-linear histogram (lib/stats.c): exact below 128 ns,
+ * within 1/128 of the true value above; fixed size, so a run of any length
+ * and any number of merged runs take the same memory.  min, max and sum
+ * are exact.
+ */
+#define DB_LAT_SUB_BITS	6
+#define DB_LAT_BUCKETS	2304	/* 128 exact + 64 per power of two up to 2^41 ns */
+
+struct db_lat_hist {
+	uint64_t n, min, max, sum;
+	uint64_t bucket[DB_LAT_BUCKETS];
+};
+
+void db_lat_add(struct db_lat_hist *h, uint64_t ns);
+void db_lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src);
+/* Nearest-rank percentile @p (0..100, clamped) in ns; 0 with no samples. */
+uint64_t db_lat_pct(const struct db_lat_hist *h, double p);
+double db_lat_mean(const struct db_lat_hist *h);
+
+/* Per-run statistics. */
 struct db_io_stats {
 	uint64_t ios;		/* requests completed successfully */
 	uint64_t bytes;
 	uint64_t retries;	/* reissues after -EAGAIN (or a retried errno) */
 	uint64_t errors;	/* requests that failed for good */
 	uint64_t ns;		/* wall time of the run */
-	uint64_t *lat;		/* one latency per completed request (owned, free with db_io_stats_free) */
-	uint64_t nr_lat, cap_lat;
+	struct db_lat_hist lat;	/* completion latency of each request */
 };
 
+/* Reset @s to empty (it owns no memory). */
 void db_io_stats_free(struct db_io_stats *s);
-/* Merge @src into @dst (sums; latencies appended). */
+/* Merge @src into @dst (sums; histograms added).  Returns 0. */
 int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src);
-/* Latency percentile @p (0..100) in ns; sorts s->lat.  0 if no samples. */
+/* Latency percentile @p (0..100) in ns: db_lat_pct() of s->lat. */
 uint64_t db_io_stats_pct(struct db_io_stats *s, double p);
 
 /* The first request that failed for good. */
@@ -57,6 +77,29 @@ struct db_io_failure {
 	uint32_t nblocks;
 	int res;		/* negative errno, or 0 with nvme_status set */
 	uint16_t nvme_status;	/* NVMe status (SCT << 8 | SC), passthru only */
+};
+
+/*
+ * A benchmark workload (dmabuf bench) instead of one pass over the range:
+ * requests of the transfer's request size at sequential (wrapping) or
+ * uniformly random block-aligned offsets of [lba, lba + nblocks), reads and
+ * writes mixed by @read_pct, until @runtime_ns has passed after the ramp or
+ * @max_ios requests were counted.  Request slot i of the run uses bytes
+ * [buf_off + i * req_bytes, ...) of the buffer, so the buffer needs
+ * qd * req_bytes bytes and the data of every request is what that part of
+ * the buffer holds.
+ */
+struct db_workload {
+	bool random;		/* uniform random offsets, else sequential */
+	unsigned read_pct;	/* 0..100: share of reads */
+	uint64_t seed;		/* the random offsets and the mix; same seed, same requests */
+	uint64_t ramp_ns;	/* requests issued before this are run but not counted */
+	uint64_t runtime_ns;	/* issue for this long after the ramp; 0 = no limit */
+	uint64_t max_ios;	/* counted requests to issue; 0 = no limit (runtime_ns set) */
+	void *iolog;		/* FILE *: each request as it is generated, "LBA BLOCKS R|W", or NULL */
+	/* results, counted requests only */
+	struct db_io_stats dir[2];	/* [0] reads, [1] writes; ns is the measured window */
+	uint64_t progress;	/* counted completions so far, readable by other threads */
 };
 
 struct db_xfer {
@@ -83,6 +126,17 @@ struct db_xfer {
 	 */
 	int (*between)(void *arg, struct db_err *e);
 	void *between_arg;
+	/*
+	 * Per request, when set: called before a write is issued and after a
+	 * read completed, with the request's byte range relative to buf.base
+	 * (the bounce path copies the dma-buf to and from there).
+	 */
+	int (*stage)(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e);
+	void *stage_arg;
+	/* A workload instead of one pass over the range (dmabuf bench), or NULL. */
+	struct db_workload *wl;
+	/* stats accumulate over runs (a context's one transfer), else each run resets them */
+	bool accumulate;
 	/* results */
 	struct db_io_stats stats;
 	struct db_io_failure fail;
@@ -92,7 +146,8 @@ struct db_xfer {
 #define DB_RETRY_ECANCELED (1u << 1)
 
 /*
- * Run @x to completion.  Returns 0 when every request completed; otherwise
+ * Run @x to completion (or, with x->wl, until the workload's limit).
+ * Returns 0 when every request completed; otherwise
  * stops issuing, drains what is in flight, fills x->fail and returns the
  * first error (-EIO for an NVMe status, DB_E_IO).  -EINVAL (DB_E_USAGE) for a
  * misaligned buffer, a request size that is not a multiple of the LBA size,

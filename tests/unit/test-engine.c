@@ -148,7 +148,7 @@ static void roundtrip(struct fx *f, uint64_t lba, uint64_t nblocks, uint64_t wof
 	assert_false(x.fail.failed);
 	assert_int_equal(x.stats.bytes, bytes);
 	assert_int_equal(x.stats.errors, 0);
-	assert_int_equal(x.stats.nr_lat, x.stats.ios);
+	assert_int_equal(x.stats.lat.n, x.stats.ios);
 	xfer_free(&x);
 
 	x = xfer(f, false, lba, nblocks, roff, req_bytes, qd);
@@ -198,7 +198,7 @@ static void test_rw_stats_count_requests(void **state)
 	assert_int_equal(db_xfer_run(&x, &e), 0);
 	assert_int_equal(x.stats.ios, 125);	/* 1000 blocks / 8 per request */
 	assert_int_equal(x.stats.bytes, 1000 * LBS);
-	assert_int_equal(x.stats.nr_lat, 125);
+	assert_int_equal(x.stats.lat.n, 125);
 	assert_int_equal(x.stats.retries, 0);
 	xfer_free(&x);
 }
@@ -659,7 +659,7 @@ static void test_passthru_prep_fills_sqe128(void **state)
 	struct db_target t = { .fd = 42, .kind = DB_TGT_NVME_CHAR, .lba_size = 4096, .nsid = 3 };
 	struct db_ring r = { .big = true, .live = true, .depth = 8 };
 	struct db_xfer x = { .t = &t, .r = &r, .write = true, .buf = { .slot = 5 } };
-	struct db_io io = { .lba = (1ULL << 33) + 9, .nblocks = 16, .len = 16 * 4096,
+	struct db_io io = { .write = true, .lba = (1ULL << 33) + 9, .nblocks = 16, .len = 16 * 4096,
 			    .addr = 0x10000, .meta = 0x20000, .meta_len = 128 };
 	union { struct io_uring_sqe sqe; uint8_t raw[128]; } u;
 	const struct nvme_uring_cmd *cmd = (const void *)u.sqe.cmd;
@@ -722,7 +722,7 @@ static void test_rw_prep_fills_sqe(void **state)
 	assert_int_equal(sqe.addr, 0x7000);
 	assert_int_equal(sqe.len, 4096);
 	assert_int_equal(sqe.buf_index, 3);
-	x.write = true;
+	io.write = true;	/* the direction is the request's */
 	db_engine_rw_ops.prep(&sqe, &x, &io);
 	assert_int_equal(sqe.opcode, IORING_OP_WRITE_FIXED);
 }

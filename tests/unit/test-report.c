@@ -82,17 +82,24 @@ static struct json_object *round_trip(struct json_object *doc)
 	return back;
 }
 
-/* Latencies 1..n µs (in ns), stored out of order. */
+/* Latencies 1..n µs (in ns), added out of order. */
 static void stats_with_samples(struct db_io_stats *s, uint64_t n)
 {
 	uint64_t i;
 
 	memset(s, 0, sizeof(*s));
-	s->lat = calloc(n, sizeof(*s->lat));
-	assert_non_null(s->lat);
-	s->nr_lat = s->cap_lat = n;
 	for (i = 0; i < n; i++)
-		s->lat[i] = ((i * 7919) % n + 1) * 1000;
+		db_lat_add(&s->lat, ((i * 7919) % n + 1) * 1000);
+}
+
+/* Within the histogram's bound: half a bucket, 1/128 of the value. */
+static void assert_near(uint64_t got, uint64_t want)
+{
+	uint64_t d = got > want ? got - want : want - got;
+
+	if (d * 128 > want)
+		fail_msg("%llu is not within 1/128 of %llu", (unsigned long long)got,
+			 (unsigned long long)want);
 }
 
 /* --- stats ------------------------------------------------------------------- */
@@ -100,10 +107,13 @@ static void stats_with_samples(struct db_io_stats *s, uint64_t n)
 static void test_pct_nearest_rank(void **state)
 {
 	uint64_t v[] = { 50, 15, 40, 20, 35 };
-	struct db_io_stats s = { .lat = v, .nr_lat = 5, .cap_lat = 5 };
+	struct db_io_stats s = { 0 };
+	unsigned i;
 
 	(void)state;
-	/* the textbook nearest-rank example: 15 20 35 40 50 */
+	for (i = 0; i < 5; i++)
+		db_lat_add(&s.lat, v[i]);
+	/* the textbook nearest-rank example: 15 20 35 40 50 (exact below 128 ns) */
 	assert_int_equal(db_io_stats_pct(&s, 0), 15);
 	assert_int_equal(db_io_stats_pct(&s, 5), 15);
 	assert_int_equal(db_io_stats_pct(&s, 20), 15);
@@ -113,9 +123,9 @@ static void test_pct_nearest_rank(void **state)
 	assert_int_equal(db_io_stats_pct(&s, 100), 50);
 	assert_int_equal(db_io_stats_pct(&s, 250), 50);
 	assert_int_equal(db_io_stats_pct(&s, -1), 15);
-	/* sorted in place */
-	assert_int_equal(v[0], 15);
-	assert_int_equal(v[4], 50);
+	assert_int_equal(s.lat.n, 5);
+	assert_int_equal(s.lat.sum, 160);
+	assert_true(db_lat_mean(&s.lat) == 32.0);
 }
 
 static void test_pct_large_set(void **state)
@@ -124,24 +134,52 @@ static void test_pct_large_set(void **state)
 
 	(void)state;
 	stats_with_samples(&s, 1000);
-	assert_int_equal(db_io_stats_pct(&s, 50), 500000);
-	assert_int_equal(db_io_stats_pct(&s, 90), 900000);
-	assert_int_equal(db_io_stats_pct(&s, 99), 990000);
-	/* 99.9 % of 1000 is rank 999 exactly, despite 99.9 not being exact in binary */
-	assert_int_equal(db_io_stats_pct(&s, 99.9), 999000);
+	assert_near(db_io_stats_pct(&s, 50), 500000);
+	assert_near(db_io_stats_pct(&s, 90), 900000);
+	assert_near(db_io_stats_pct(&s, 99), 990000);
+	/* 99.9 % of 1000 is rank 999, despite 99.9 not being exact in binary */
+	assert_near(db_io_stats_pct(&s, 99.9), 999000);
+	assert_true(db_io_stats_pct(&s, 99.9) < 1000000);
+	/* min and max are exact */
+	assert_int_equal(db_io_stats_pct(&s, 0), 1000);
 	assert_int_equal(db_io_stats_pct(&s, 100), 1000000);
 	db_io_stats_free(&s);
 }
 
+/* Every value from 1 ns to 2^40 ns is reported within 1/128, and order is kept. */
+static void test_pct_bucket_bound(void **state)
+{
+	struct db_io_stats s = { 0 };
+	uint64_t v, prev = 0;
+
+	(void)state;
+	for (v = 1; v < (1ull << 40); v = v * 9 / 8 + 1) {
+		uint64_t got;
+
+		db_io_stats_free(&s);
+		db_lat_add(&s.lat, 1);
+		db_lat_add(&s.lat, v);
+		db_lat_add(&s.lat, v);
+		db_lat_add(&s.lat, 1ull << 41);
+		got = db_io_stats_pct(&s, 50);
+		assert_near(got, v);
+		assert_true(got >= prev);
+		prev = got;
+	}
+	/* past the last bucket: still counted, max exact */
+	db_io_stats_free(&s);
+	db_lat_add(&s.lat, UINT64_MAX / 2);
+	assert_int_equal(db_io_stats_pct(&s, 100), UINT64_MAX / 2);
+	assert_int_equal(db_io_stats_pct(&s, 50), UINT64_MAX / 2);
+}
+
 static void test_pct_empty_and_single(void **state)
 {
-	uint64_t one = 777;
 	struct db_io_stats s = { 0 };
 
 	(void)state;
 	assert_int_equal(db_io_stats_pct(&s, 50), 0);
-	s.lat = &one;
-	s.nr_lat = s.cap_lat = 1;
+	db_lat_add(&s.lat, 777);
 	assert_int_equal(db_io_stats_pct(&s, 0), 777);
 	assert_int_equal(db_io_stats_pct(&s, 99.9), 777);
 }
@@ -153,37 +191,37 @@ static void test_stats_add(void **state)
 
 	(void)state;
 	for (i = 0; i < 100; i++) {
-		struct db_io_stats one = { .ios = 1, .bytes = 4096, .ns = 10, .nr_lat = 1,
-					   .cap_lat = 1 };
+		struct db_io_stats one = { .ios = 1, .bytes = 4096, .ns = 10 };
 
-		one.lat = &i;
+		db_lat_add(&one.lat, i);
 		assert_int_equal(db_io_stats_add(&a, &one), 0);
 	}
 	assert_int_equal(a.ios, 100);
 	assert_int_equal(a.bytes, 409600);
 	assert_int_equal(a.ns, 1000);
-	assert_int_equal(a.nr_lat, 100);
-	assert_true(a.cap_lat >= 100);
-	for (i = 0; i < 100; i++)
-		assert_int_equal(a.lat[i], i);
+	assert_int_equal(a.lat.n, 100);
+	assert_int_equal(a.lat.min, 0);
+	assert_int_equal(a.lat.max, 99);
+	assert_int_equal(db_io_stats_pct(&a, 50), 49);
 
 	b.retries = 2;
 	b.errors = 1;
-	assert_int_equal(db_io_stats_add(&a, &b), 0);	/* no samples to append */
+	assert_int_equal(db_io_stats_add(&a, &b), 0);	/* no samples to add */
 	assert_int_equal(a.retries, 2);
 	assert_int_equal(a.errors, 1);
-	assert_int_equal(a.nr_lat, 100);
+	assert_int_equal(a.lat.n, 100);
+	assert_int_equal(a.lat.min, 0);
 
 	/* merging a run into itself doubles it */
 	assert_int_equal(db_io_stats_add(&a, &a), 0);
 	assert_int_equal(a.ios, 200);
-	assert_int_equal(a.nr_lat, 200);
-	assert_int_equal(a.lat[150], 50);
+	assert_int_equal(a.lat.n, 200);
+	assert_int_equal(a.lat.bucket[50], 2);
 	assert_int_equal(db_io_stats_pct(&a, 100), 99);
+	assert_int_equal(db_io_stats_pct(&a, 50), 49);
 
 	db_io_stats_free(&a);
-	assert_null(a.lat);
-	assert_int_equal(a.nr_lat, 0);
+	assert_int_equal(a.lat.n, 0);
 	assert_int_equal(a.ios, 0);
 	db_io_stats_free(&a);	/* twice is harmless */
 }
@@ -211,10 +249,11 @@ static void test_report_stats(void **state)
 	assert_u64_member(back, "errors", 1);
 	lat = member(back, "latency_us");
 	assert_double_member(lat, "min", 1.0);
-	assert_double_member(lat, "p50", 500.0);
-	assert_double_member(lat, "p90", 900.0);
-	assert_double_member(lat, "p99", 990.0);
-	assert_double_member(lat, "p999", 999.0);
+	/* percentiles come from the histogram: within 1/128 */
+	assert_near((uint64_t)(json_object_get_double(member(lat, "p50")) * 1000), 500000);
+	assert_near((uint64_t)(json_object_get_double(member(lat, "p90")) * 1000), 900000);
+	assert_near((uint64_t)(json_object_get_double(member(lat, "p99")) * 1000), 990000);
+	assert_near((uint64_t)(json_object_get_double(member(lat, "p999")) * 1000), 999000);
 	assert_double_member(lat, "max", 1000.0);
 	json_object_put(back);
 	json_object_put(o);
@@ -474,7 +513,7 @@ static void test_text_stats(void **state)
 	assert_non_null(strstr(text, "\n  iops     : 500\n"));
 	assert_non_null(strstr(text, "\n  mb_per_s : 2.05\n"));
 	assert_non_null(strstr(text, "\n  latency_us:\n    min  : 1\n"));
-	assert_non_null(strstr(text, "\n    p999 : 999\n"));
+	assert_non_null(strstr(text, "\n    max  : 1000\n"));
 	free(text);
 	json_object_put(doc);
 	db_io_stats_free(&s);
@@ -485,6 +524,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pct_nearest_rank),
 		cmocka_unit_test(test_pct_large_set),
+		cmocka_unit_test(test_pct_bucket_bound),
 		cmocka_unit_test(test_pct_empty_and_single),
 		cmocka_unit_test(test_stats_add),
 		cmocka_unit_test(test_report_stats),
