@@ -40,6 +40,7 @@ int cmd_read(int argc, char **argv);
 int cmd_write(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_invalidate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Print "dmabuf: <error>" to stderr and return the exit status for its kind. */
 int fail(const struct db_err *e);
@@ -70,6 +71,7 @@ struct io_opts {
 	bool force;
 	bool write;		/* the command writes to the target */
 	bool no_range;		/* register: memory only, no LBA range */
+	bool whole;		/* no range given: from --lba to the end of the target */
 	uint64_t default_size;	/* memory when neither size nor range is given */
 };
 

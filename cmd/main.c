@@ -31,6 +31,7 @@ static const struct cmd commands[] = {
 	{ "write", cmd_write, "write logical blocks from memory (a pattern or a file)" },
 	{ "verify", cmd_verify, "write a pattern, read it back, compare" },
 	{ "invalidate", cmd_invalidate, "invalidate the registered buffer while I/O runs, verify the data" },
+	{ "bench", cmd_bench, "measure IOPS, bandwidth, latency and CPU per I/O, with fio's names" },
 };
 
 static const struct cmd *find_cmd(const char *name)

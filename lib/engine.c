@@ -112,12 +112,26 @@ static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *o
 	return 0;
 }
 
+/*
+ * The device DMAs to base + offset: a token's base is 0, so its offset must
+ * be aligned just like a user address.
+ */
+static int check_align(const struct db_xfer *x, struct db_err *e)
+{
+	uint64_t start = x->buf.base + x->buf_off;
+	uint32_t align = x->t->dma_align ? x->t->dma_align : 1;
+	char obj[48];
+
+	snprintf(obj, sizeof(obj), "fixed buffer slot %u", x->buf.slot);
+	if (start % align)
+		return usage(e, obj, "address 0x%llx is not aligned to the target's "
+			     "%u-byte DMA alignment", (unsigned long long)start, align);
+	return 0;
+}
+
 static int check_buffer(const struct db_xfer *x, struct db_err *e)
 {
-	const struct db_target *t = x->t;
-	uint64_t bytes = x->nblocks * t->lba_size;
-	uint64_t start = x->buf.base + x->buf_off;
-	uint32_t align = t->dma_align ? t->dma_align : 1;
+	uint64_t bytes = x->nblocks * x->t->lba_size;
 	char obj[48];
 
 	snprintf(obj, sizeof(obj), "fixed buffer slot %u", x->buf.slot);
@@ -125,14 +139,7 @@ static int check_buffer(const struct db_xfer *x, struct db_err *e)
 		return usage(e, obj, "%llu bytes at offset %llu do not fit the "
 			     "%llu-byte registered buffer", (unsigned long long)bytes,
 			     (unsigned long long)x->buf_off, (unsigned long long)x->buf.len);
-	/*
-	 * The device DMAs to base + offset: a token's base is 0, so its
-	 * offset must be aligned just like a user address.
-	 */
-	if (start % align)
-		return usage(e, obj, "address 0x%llx is not aligned to the target's "
-			     "%u-byte DMA alignment", (unsigned long long)start, align);
-	return 0;
+	return check_align(x, e);
 }
 
 static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32_t *req,
@@ -159,7 +166,8 @@ static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32
 	ret = ops->check(x, e);
 	if (ret)
 		return ret;
-	ret = check_buffer(x, e);
+	/* A workload's requests use qd places of the buffer: wl_init checks those. */
+	ret = x->wl ? check_align(x, e) : check_buffer(x, e);
 	if (ret)
 		return ret;
 	return pick_req_bytes(x, ops, req, e);
@@ -222,6 +230,7 @@ static int wl_init(struct run *run, uint32_t req_bytes, struct db_err *e)
 		return usage(e, "workload", "read share %u%% is over 100%%", wl->read_pct);
 	memset(wl->dir, 0, sizeof(wl->dir));
 	wl->progress = 0;
+	wl->req_bytes = req_bytes;
 	run->wl = wl;
 	run->rng = wl->seed;
 	run->t_count = now + wl->ramp_ns;

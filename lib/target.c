@@ -73,6 +73,48 @@ static int read_attr_u64(const char *path, uint64_t *val)
 	return 0;
 }
 
+int db_target_devstat(const struct db_target *t, struct db_devstat *s)
+{
+	unsigned long long v[8];
+	char path[96], buf[256];
+	struct stat st;
+	int ret;
+
+	if (t->kind == DB_TGT_FILE)
+		return -ENOENT;
+	if (t->kind == DB_TGT_NVME_CHAR ? (!t->blkdev[0] || stat(t->blkdev, &st)) :
+	    fstat(t->fd, &st))
+		return t->kind == DB_TGT_NVME_CHAR && !t->blkdev[0] ? -ENOENT : -errno;
+	if (!S_ISBLK(st.st_mode))
+		return -ENOENT;
+	if (db_snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat", major(st.st_rdev),
+			minor(st.st_rdev)))
+		return -ENAMETOOLONG;
+	ret = read_attr(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	/* reads, merges, sectors, ticks, then the same four for writes */
+	if (sscanf(buf, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -EINVAL;
+	*s = (struct db_devstat){
+		.read_ios = v[0], .read_merges = v[1], .read_sectors = v[2],
+		.write_ios = v[4], .write_merges = v[5], .write_sectors = v[6],
+	};
+	return 0;
+}
+
+void db_devstat_sub(const struct db_devstat *after, const struct db_devstat *before,
+		    struct db_devstat *d)
+{
+	d->read_ios = after->read_ios - before->read_ios;
+	d->read_merges = after->read_merges - before->read_merges;
+	d->read_sectors = after->read_sectors - before->read_sectors;
+	d->write_ios = after->write_ios - before->write_ios;
+	d->write_merges = after->write_merges - before->write_merges;
+	d->write_sectors = after->write_sectors - before->write_sectors;
+}
+
 /* Canonical sysfs directory of device @rdev ("/sys/devices/…/nvme0n1"). */
 static int sysfs_dev_dir(bool block, dev_t rdev, char *out)
 {

@@ -262,6 +262,14 @@ static int resolve_range(struct io_opts *o, const struct db_target *t, struct io
 	else if (o->length_set) {
 		if (in_blocks(t, "--length", o->length, &rg->nblocks, e))
 			return -EINVAL;
+	} else if (o->whole) {
+		rg->nblocks = t->nlba > rg->lba ? t->nlba - rg->lba : 0;
+		if (!rg->nblocks) {
+			db_err_set(e, DB_E_USAGE, -ERANGE, NULL, "%s", t->path);
+			db_err_detail(e, "LBA %llu is at or past the end (%llu blocks)",
+				      (unsigned long long)rg->lba, (unsigned long long)t->nlba);
+			return -ERANGE;
+		}
 	} else {
 		/* --size: whole blocks that fit; a default (file length): blocks that hold it */
 		rg->nblocks = o->size_set ? o->size / lbs : (o->default_size + lbs - 1) / lbs;

@@ -98,6 +98,7 @@ struct db_workload {
 	uint64_t max_ios;	/* counted requests to issue; 0 = no limit (runtime_ns set) */
 	void *iolog;		/* FILE *: each request as it is generated, "LBA BLOCKS R|W", or NULL */
 	/* results, counted requests only */
+	uint32_t req_bytes;	/* bytes per request the engine used */
 	struct db_io_stats dir[2];	/* [0] reads, [1] writes; ns is the measured window */
 	uint64_t progress;	/* counted completions so far, readable by other threads */
 };

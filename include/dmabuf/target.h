@@ -70,6 +70,27 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
  */
 int db_target_check_safe(const struct db_target *t, struct db_err *e);
 
+/*
+ * What the block layer counted for a block device (/sys/dev/block/M:m/stat,
+ * Documentation/block/stat.rst): requests that reached the driver, and the
+ * requests merged into them before.  A merged request is not a command.
+ */
+struct db_devstat {
+	uint64_t read_ios, read_merges, read_sectors;	/* sectors of 512 bytes */
+	uint64_t write_ios, write_merges, write_sectors;
+};
+
+/*
+ * Read the counters of @t's block device: the target itself, or for an ng
+ * char device its namespace's block device (which counts passthrough
+ * commands only when its queue/iostats_passthrough is 1).  0; -ENOENT for
+ * a file or when sysfs lacks the file; -errno.
+ */
+int db_target_devstat(const struct db_target *t, struct db_devstat *s);
+/* @after - @before, field by field, into @d. */
+void db_devstat_sub(const struct db_devstat *after, const struct db_devstat *before,
+		    struct db_devstat *d);
+
 /* An NVMe namespace found on this machine, for `check`. */
 struct db_nvme_ns_info {
 	char blkdev[64];	/* /dev/nvme0n1 */

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmabuf bench: a timed or counted workload (sequential or random, reads,
+ * writes or a mix) on N jobs, reported with fio's names and units so that
+ * scripts reading fio's JSON read this too.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <liburing.h>
+
+#include "builtin.h"
+#include "dmabuf/bench.h"
+#include "dmabuf/util.h"
+
+#define DEFAULT_BS	4096u
+#define DEFAULT_QD	32u
+#define DEFAULT_RUNTIME	10.0	/* seconds, when neither --runtime nor --ios */
+#define DEFAULT_SEED	1u
+#define DEFAULT_PATTERN	"byte:0x5a"
+
+/* The io_uring modes --tune switches; all on by default. */
+enum { TUNE_REGRING = 1u << 0, TUNE_REGFILE = 1u << 1, TUNE_DEFER = 1u << 2 };
+static const struct { const char *name; unsigned bit; } tunes[] = {
+	{ "regring", TUNE_REGRING }, { "regfile", TUNE_REGFILE }, { "defer", TUNE_DEFER },
+};
+#define TUNE_ALL (TUNE_REGRING | TUNE_REGFILE | TUNE_DEFER)
+
+struct bench_args {
+	struct io_opts io;
+	const char *rw;
+	bool random;
+	unsigned read_pct;
+	double runtime, ramp;	/* seconds */
+	bool runtime_set;
+	uint64_t ios, seed;
+	unsigned jobs;
+	bool iopoll, sqpoll;
+	unsigned tune;
+	const char *iolog;
+};
+
+enum {
+	OPT_RW = 0x300, OPT_RUNTIME, OPT_IOS, OPT_RAMP, OPT_SEED, OPT_JOBS, OPT_IOPOLL,
+	OPT_SQPOLL, OPT_TUNE, OPT_IOLOG,
+};
+
+static const struct argp_option bench_options[] = {
+	{ NULL, 0, NULL, 0, "Workload:", 4 },
+	{ "rw", OPT_RW, "MODE", 0, "read, write, randread (default), randwrite, "
+	  "randrw[:READ%] (default 50)", 4 },
+	{ "runtime", OPT_RUNTIME, "SECS", 0, "issue for SECS seconds after the ramp "
+	  "(default 10 unless --ios)", 4 },
+	{ "ios", OPT_IOS, "N", 0, "issue N measured requests instead", 4 },
+	{ "ramp", OPT_RAMP, "SECS", 0, "run SECS seconds first without measuring (default 0)", 4 },
+	{ "seed", OPT_SEED, "N", 0, "seed of the random offsets and mix (default 1); job J uses N+J", 4 },
+	{ "jobs", OPT_JOBS, "N", 0, "N threads, each with its own ring (default 1)", 4 },
+	{ "iopoll", OPT_IOPOLL, NULL, 0, "poll for completions (IORING_SETUP_IOPOLL; "
+	  "needs NVMe poll queues)", 4 },
+	{ "sqpoll", OPT_SQPOLL, NULL, 0, "a kernel thread submits (IORING_SETUP_SQPOLL)", 4 },
+	{ "tune", OPT_TUNE, "LIST", 0, "io_uring modes: regring,regfile,defer, all (default) "
+	  "or none", 4 },
+	{ "iolog", OPT_IOLOG, "FILE", 0, "write each request (LBA BLOCKS R|W) to FILE "
+	  "(FILE.J per job with --jobs)", 4 },
+	{ 0 }
+};
+
+/* read | write | randread | randwrite | randrw[:PCT] */
+static int parse_rw(struct bench_args *a, const char *s)
+{
+	const char *mix = strchr(s, ':');
+	size_t n = mix ? (size_t)(mix - s) : strlen(s);
+	uint64_t pct;
+
+	a->rw = s;
+	a->random = !strncmp(s, "rand", 4);
+	if ((n == 4 && !strncmp(s, "read", 4)) || (n == 8 && !strncmp(s, "randread", 8)))
+		a->read_pct = 100;
+	else if ((n == 5 && !strncmp(s, "write", 5)) || (n == 9 && !strncmp(s, "randwrite", 9)))
+		a->read_pct = 0;
+	else if (n == 6 && !strncmp(s, "randrw", 6))
+		a->read_pct = 50;
+	else
+		return -1;
+	if (!mix)
+		return 0;
+	if (a->read_pct != 50 || db_parse_u64(mix + 1, &pct) || pct > 100)
+		return -1;
+	a->read_pct = (unsigned)pct;
+	return 0;
+}
+
+static double parse_secs(struct argp_state *state, const char *opt, const char *arg, bool zero_ok)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e6)
+		argp_error(state, "%s: '%s' is not a number of seconds%s", opt, arg,
+			   zero_ok ? "" : " greater than 0");
+	return v;
+}
+
+static unsigned parse_tune(struct argp_state *state, const char *arg)
+{
+	char buf[128], *tok, *save = NULL;
+	unsigned bits = 0;
+
+	if (!strcmp(arg, "all"))
+		return TUNE_ALL;
+	if (!strcmp(arg, "none"))
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned i;
+
+		for (i = 0; i < DB_ARRAY_SIZE(tunes) && strcmp(tok, tunes[i].name); i++)
+			;
+		if (i == DB_ARRAY_SIZE(tunes))
+			argp_error(state, "--tune: '%s' is not regring, regfile, defer, all or none",
+				   tok);
+		bits |= tunes[i].bit;
+	}
+	return bits;
+}
+
+static error_t bench_parse(int key, char *arg, struct argp_state *state)
+{
+	struct bench_args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case OPT_RW:
+		if (parse_rw(a, arg))
+			argp_error(state, "--rw: '%s' is not read, write, randread, randwrite "
+				   "or randrw[:READ%%] (0..100)", arg);
+		break;
+	case OPT_RUNTIME:
+		a->runtime = parse_secs(state, "--runtime", arg, false);
+		a->runtime_set = true;
+		break;
+	case OPT_IOS:
+		if (db_parse_u64(arg, &v) || !v)
+			argp_error(state, "--ios: '%s' is not a count greater than 0", arg);
+		a->ios = v;
+		break;
+	case OPT_RAMP:
+		a->ramp = parse_secs(state, "--ramp", arg, true);
+		break;
+	case OPT_SEED:
+		if (db_parse_u64(arg, &a->seed))
+			argp_error(state, "--seed: '%s' is not a number", arg);
+		break;
+	case OPT_JOBS:
+		a->jobs = parse_count(state, "--jobs", arg, DB_BENCH_MAX_JOBS);
+		break;
+	case OPT_IOPOLL:
+		a->iopoll = true;
+		break;
+	case OPT_SQPOLL:
+		a->sqpoll = true;
+		break;
+	case OPT_TUNE:
+		a->tune = parse_tune(state, arg);
+		break;
+	case OPT_IOLOG:
+		a->iolog = arg;
+		break;
+	case ARGP_KEY_INIT:
+		io_children_init(state, &a->io);
+		break;
+	case ARGP_KEY_END:
+		if (a->runtime_set && a->ios)
+			argp_error(state, "--runtime and --ios exclude each other");
+		if (a->iopoll && a->sqpoll)
+			argp_error(state, "--iopoll and --sqpoll: pick one");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp bench_argp = {
+	bench_options, bench_parse, "TARGET",
+	"Measure a workload on TARGET with memory from SRC: IOPS, bandwidth, completion "
+	"latency percentiles, CPU time per I/O, device commands and IOMMU maps per I/O."
+	"\vThe range defaults to the whole target; memory to jobs x qd x bs.  Writes "
+	"need --force and use one block-invariant --pattern (zero, ones, byte:0xNN; "
+	"default " DEFAULT_PATTERN ").  --json uses fio's names and units (iops, bw_bytes, "
+	"clat_ns with its percentile map, usr_cpu/sys_cpu).",
+	io_pattern_children, NULL, NULL
+};
+
+/* --- the run ---------------------------------------------------------------- */
+
+/* Writes put one buffer at many LBAs: only a pattern every block shares fits. */
+static int bench_pattern(struct bench_args *a, struct db_pattern *p)
+{
+	int ret;
+
+	if (!a->io.pattern)
+		a->io.pattern = DEFAULT_PATTERN;
+	ret = io_pattern(&a->io, p);
+	if (ret)
+		return ret;
+	if (p->kind != DB_PAT_ZERO && p->kind != DB_PAT_ONES && p->kind != DB_PAT_BYTE) {
+		db_pattern_close(p);
+		return usage_error("bench: --pattern %s differs from block to block; bench writes "
+				   "one buffer to many LBAs: use zero, ones or byte:0xNN",
+				   p->text);
+	}
+	return EXIT_OK;
+}
+
+static bool interactive(void)
+{
+	return !g.json && isatty(STDERR_FILENO);
+}
+
+struct progress {
+	double total_s;		/* expected length, 0 if counted by requests */
+	uint64_t ios;		/* requests to do, 0 if timed */
+};
+
+static void show_progress(void *arg, uint64_t elapsed_ns, uint64_t ios)
+{
+	const struct progress *p = arg;
+	double el = (double)elapsed_ns / 1e9;
+	double iops = el > 0 ? (double)ios / el : 0;
+	double eta = p->total_s > 0 ? p->total_s - el : (p->ios && iops > 0 ?
+			(double)(p->ios - DB_MIN(ios, p->ios)) / iops : 0);
+
+	fprintf(stderr, "\rbench: %5.0f s elapsed, %12.0f IOPS so far, ETA %4.0f s ", el, iops,
+		eta > 0 ? eta : 0);
+}
+
+static void fill_opts(const struct bench_args *a, const struct io_range *rg, struct db_bench_opts *bo,
+		      struct progress *pr)
+{
+	memset(bo, 0, sizeof(*bo));
+	bo->wl.random = a->random;
+	bo->wl.read_pct = a->read_pct;
+	bo->wl.seed = a->seed;
+	bo->wl.ramp_ns = (uint64_t)(a->ramp * 1e9);
+	bo->wl.max_ios = a->ios;
+	bo->wl.runtime_ns = a->ios ? 0 : (uint64_t)((a->runtime_set ? a->runtime : DEFAULT_RUNTIME) * 1e9);
+	bo->jobs = a->jobs;
+	bo->lba = rg->lba;
+	bo->nblocks = rg->nblocks;
+	bo->req_bytes = (uint32_t)a->io.bs;
+	bo->iopoll = a->iopoll;
+	bo->sqpoll = a->sqpoll;
+	bo->reg_ring_fd = a->tune & TUNE_REGRING;
+	bo->fixed_file = a->tune & TUNE_REGFILE;
+	bo->single_issuer = a->tune & TUNE_DEFER;
+	bo->iolog = a->iolog;
+	pr->total_s = a->ios ? 0 : a->ramp + (double)bo->wl.runtime_ns / 1e9;
+	pr->ios = a->ios;
+	if (interactive()) {
+		bo->progress = show_progress;
+		bo->progress_arg = pr;
+	}
+}
+
+/* --- the report --------------------------------------------------------------- */
+
+static const double fio_pcts[] = {
+	1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99,
+};
+
+/* fio's clat_ns: min, max, mean, and the percentile map keyed "%f". */
+static struct json_object *clat_obj(struct db_io_stats *s)
+{
+	struct json_object *o = json_object_new_object(), *p = json_object_new_object();
+	char key[32];
+
+	db_jadd_u64(o, "min", s->lat.min);
+	db_jadd_u64(o, "max", s->lat.max);
+	db_jadd_double(o, "mean", db_lat_mean(&s->lat));
+	for (unsigned i = 0; i < DB_ARRAY_SIZE(fio_pcts); i++) {
+		snprintf(key, sizeof(key), "%f", fio_pcts[i]);
+		db_jadd_u64(p, key, db_io_stats_pct(s, fio_pcts[i]));
+	}
+	json_object_object_add(o, "percentile", p);
+	return o;
+}
+
+/* fio's per-direction object: io_bytes, bw_bytes, bw (KiB/s), iops, runtime (ms). */
+static struct json_object *dir_obj(struct db_io_stats *s)
+{
+	struct json_object *o = json_object_new_object();
+	double secs = (double)s->ns / 1e9;
+
+	db_jadd_u64(o, "io_bytes", s->bytes);
+	db_jadd_u64(o, "bw_bytes", secs > 0 ? (uint64_t)((double)s->bytes / secs) : 0);
+	db_jadd_u64(o, "bw", secs > 0 ? (uint64_t)((double)s->bytes / secs / 1024) : 0);
+	db_jadd_double(o, "iops", secs > 0 ? (double)s->ios / secs : 0.0);
+	db_jadd_u64(o, "runtime", s->ns / 1000000);
+	db_jadd_u64(o, "total_ios", s->ios);
+	json_object_object_add(o, "clat_ns", clat_obj(s));
+	return o;
+}
+
+/* usr_cpu / sys_cpu in percent of @ns, and CPU µs per request. */
+static void cpu_fields(struct json_object *o, uint64_t usr, uint64_t sys, uint64_t ns, uint64_t ios)
+{
+	db_jadd_double(o, "usr_cpu", ns ? 100.0 * (double)usr / (double)ns : 0.0);
+	db_jadd_double(o, "sys_cpu", ns ? 100.0 * (double)sys / (double)ns : 0.0);
+	db_jadd_double(o, "cpu_us_per_io", ios ? (double)(usr + sys) / 1e3 / (double)ios : 0.0);
+}
+
+static struct json_object *ring_obj(const struct db_bench_job *j)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned f = j->setup_flags;
+
+	db_jadd_bool(o, "iopoll", f & IORING_SETUP_IOPOLL);
+	db_jadd_bool(o, "sqpoll", f & IORING_SETUP_SQPOLL);
+	db_jadd_bool(o, "single_issuer", f & IORING_SETUP_SINGLE_ISSUER);
+	db_jadd_bool(o, "defer_taskrun", f & IORING_SETUP_DEFER_TASKRUN);
+	db_jadd_bool(o, "registered_ring_fd", j->reg_ring_fd);
+	db_jadd_bool(o, "registered_file", j->r.fixed_file);
+	return o;
+}
+
+static struct json_object *job_obj(struct db_bench_job *j, unsigned idx)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t ios = j->wl.dir[0].ios + j->wl.dir[1].ios;
+	char name[16];
+
+	snprintf(name, sizeof(name), "job%u", idx);
+	db_jadd_str(o, "jobname", name);
+	json_object_object_add(o, "read", dir_obj(&j->wl.dir[0]));
+	json_object_object_add(o, "write", dir_obj(&j->wl.dir[1]));
+	cpu_fields(o, j->usr_ns, j->sys_ns, DB_MAX(j->wl.dir[0].ns, j->wl.dir[1].ns), ios);
+	db_jadd_u64(o, "retries", j->x.stats.retries);
+	json_object_object_add(o, "ring", ring_obj(j));
+	return o;
+}
+
+/* What the block device saw: commands, not requests, once merges are counted. */
+static struct json_object *device_obj(const struct db_devstat *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_u64(o, "read_commands", d->read_ios);
+	db_jadd_u64(o, "read_merges", d->read_merges);
+	db_jadd_u64(o, "read_bytes", d->read_sectors * 512);
+	db_jadd_u64(o, "write_commands", d->write_ios);
+	db_jadd_u64(o, "write_merges", d->write_merges);
+	db_jadd_u64(o, "write_bytes", d->write_sectors * 512);
+	return o;
+}
+
+static struct json_object *total_obj(struct db_bench *b)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
+
+	json_object_object_add(o, "read", dir_obj(&b->dir[0]));
+	json_object_object_add(o, "write", dir_obj(&b->dir[1]));
+	db_jadd_double(o, "iops", (b->dir[0].ns ? (double)b->dir[0].ios * 1e9 / (double)b->dir[0].ns : 0) +
+		       (b->dir[1].ns ? (double)b->dir[1].ios * 1e9 / (double)b->dir[1].ns : 0));
+	cpu_fields(o, b->usr_ns, b->sys_ns, b->wall_ns, ios);
+	db_jadd_u64(o, "retries", b->dir[0].retries);
+	if (b->iommu_maps >= 0) {
+		db_jadd_u64(o, "iommu_maps", (uint64_t)b->iommu_maps);
+		db_jadd_double(o, "iommu_maps_per_io", ios ? (double)b->iommu_maps / (double)ios : 0.0);
+	}
+	if (b->dev_valid)
+		json_object_object_add(o, "device", device_obj(&b->dev));
+	return o;
+}
+
+static struct json_object *workload_obj(const struct bench_args *a, const struct db_bench_opts *bo,
+					const struct db_bench *b, const struct db_pattern *pat)
+{
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_str(o, "rw", a->rw);
+	db_jadd_u64(o, "read_pct", a->read_pct);
+	db_jadd_u64(o, "bs", b->req_bytes ? b->req_bytes : bo->req_bytes);
+	db_jadd_u64(o, "qd", a->io.qd);
+	db_jadd_u64(o, "jobs", a->jobs);
+	if (bo->wl.max_ios)
+		db_jadd_u64(o, "ios", bo->wl.max_ios);
+	else
+		db_jadd_double(o, "runtime_s", (double)bo->wl.runtime_ns / 1e9);
+	db_jadd_double(o, "ramp_s", a->ramp);
+	db_jadd_u64(o, "seed", a->seed);
+	if (a->read_pct < 100)
+		db_jadd_str(o, "pattern", pat->text);
+	return o;
+}
+
+/* --- text: a few lines a person reads, like fio's own ------------------------ */
+
+static void text_dir(const char *name, struct db_io_stats *s)
+{
+	double secs = (double)s->ns / 1e9;
+	char sz[32];
+
+	if (!s->ios)
+		return;
+	printf("  %-5s: IOPS=%.0f, BW=%s/s (%.1f MB/s), %llu requests in %.3f s\n", name,
+	       (double)s->ios / secs, db_fmt_size((uint64_t)((double)s->bytes / secs), sz,
+						  sizeof(sz)),
+	       (double)s->bytes / secs / 1e6, (unsigned long long)s->ios, secs);
+	printf("         clat (us): min=%.1f p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f "
+	       "p99.99=%.1f max=%.1f\n", s->lat.min / 1e3, db_io_stats_pct(s, 50) / 1e3,
+	       db_io_stats_pct(s, 90) / 1e3, db_io_stats_pct(s, 99) / 1e3,
+	       db_io_stats_pct(s, 99.9) / 1e3, db_io_stats_pct(s, 99.99) / 1e3, s->lat.max / 1e3);
+}
+
+static void text_report(const struct bench_args *a, const struct db_ctx *c,
+			const struct io_range *rg, struct db_bench *b)
+{
+	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
+	double wall = (double)b->wall_ns / 1e9;
+	char sz[32];
+
+	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
+	       c->t.path, db_target_kind_name(c->t.kind), c->t.lba_size,
+	       (unsigned long long)rg->lba, (unsigned long long)rg->nblocks, c->m->spec.text,
+	       db_fmt_size(c->m->size, sz, sizeof(sz)), db_path_name(c->path),
+	       db_engine_name(c->engine));
+	if (c->why[0])
+		printf("  (%s)\n", c->why);
+	printf("%s: bs=%u qd=%u jobs=%u seed=%llu%s%s\n", a->rw, b->req_bytes, a->io.qd, a->jobs,
+	       (unsigned long long)a->seed, a->iopoll ? " iopoll" : "", a->sqpoll ? " sqpoll" : "");
+	text_dir("read", &b->dir[0]);
+	text_dir("write", &b->dir[1]);
+	printf("  cpu  : usr=%.1f%% sys=%.1f%%, %.2f us per request\n",
+	       wall > 0 ? 100.0 * (double)b->usr_ns / (double)b->wall_ns : 0.0,
+	       wall > 0 ? 100.0 * (double)b->sys_ns / (double)b->wall_ns : 0.0,
+	       ios ? (double)(b->usr_ns + b->sys_ns) / 1e3 / (double)ios : 0.0);
+	if (b->iommu_maps >= 0)
+		printf("  iommu: %ld map operations, %.3f per request\n", b->iommu_maps,
+		       ios ? (double)b->iommu_maps / (double)ios : 0.0);
+	if (b->dev_valid)
+		printf("  disk : %llu read commands (%llu requests merged), %llu write commands "
+		       "(%llu merged)\n", (unsigned long long)b->dev.read_ios,
+		       (unsigned long long)b->dev.read_merges, (unsigned long long)b->dev.write_ios,
+		       (unsigned long long)b->dev.write_merges);
+	if (b->dir[0].retries)
+		printf("  retries: %llu\n", (unsigned long long)b->dir[0].retries);
+}
+
+static void report(struct bench_args *a, struct db_ctx *c, const struct io_range *rg,
+		   const struct db_bench_opts *bo, struct db_bench *b, const struct db_pattern *pat,
+		   int ret)
+{
+	struct json_object *doc = db_report_new("bench"), *jobs = json_object_new_array();
+
+	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : "error");
+	io_report(doc, c, rg);
+	json_object_object_add(doc, "workload", workload_obj(a, bo, b, pat));
+	for (unsigned i = 0; i < b->nr_jobs; i++)
+		json_object_array_add(jobs, job_obj(&b->job[i], i));
+	json_object_object_add(doc, "jobs", jobs);
+	json_object_object_add(doc, "total", total_obj(b));
+	if (g.json)
+		db_report_print(doc, true, stdout);
+	else
+		text_report(a, c, rg, b);
+	json_object_put(doc);
+}
+
+/* Before a write workload: the whole memory holds the pattern. */
+static int fill_memory(struct db_ctx *c, const struct db_pattern *p)
+{
+	return io_fill(c, p, 0, c->m->size / c->t.lba_size);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL };
+	struct db_pattern pat = { .fd = -1 };
+	struct db_bench_opts bo;
+	struct db_bench b = { 0 };
+	struct progress pr;
+	struct db_err e = { 0 };
+	struct io_range rg;
+	struct db_ctx c;
+	int ret;
+
+	parse_rw(&a, "randread");
+	argp_parse(&bench_argp, argc, argv, 0, NULL, &a);
+	a.io.write = a.read_pct < 100;
+	a.io.whole = true;
+	if (!a.io.bs)
+		a.io.bs = DEFAULT_BS;
+	if (!a.io.qd)
+		a.io.qd = DEFAULT_QD;
+	if (!a.io.size_set) {
+		a.io.size = (uint64_t)a.jobs * a.io.qd * a.io.bs;
+		a.io.size_set = true;
+	}
+	if (a.io.write && (ret = bench_pattern(&a, &pat)))
+		return ret;
+	ret = io_open(&a.io, &c, &rg);
+	if (ret)
+		goto out_pat;
+	if (a.io.write && (ret = fill_memory(&c, &pat)))
+		goto out;
+	fill_opts(&a, &rg, &bo, &pr);
+	if (db_bench_run(&c, &bo, &b, &e))
+		ret = fail(&e);
+	if (bo.progress)
+		fputs("\r\033[K", stderr);
+	report(&a, &c, &rg, &bo, &b, &pat, ret);
+	db_bench_free(&b);
+out:
+	db_ctx_close(&c);
+out_pat:
+	db_pattern_close(&pat);
+	return ret;
+}
