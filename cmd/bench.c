@@ -456,8 +456,11 @@ static void report(struct bench_args *a, struct db_ctx *c, const struct io_range
 {
 	struct json_object *doc = db_report_new("bench"), *jobs = json_object_new_array();
 
+	struct io_range r = *rg;
+
 	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : "error");
-	io_report(doc, c, rg);
+	r.dev_ok = false;	/* total.device counts the measured run only */
+	io_report(doc, c, &r);
 	json_object_object_add(doc, "workload", workload_obj(a, bo, b, pat));
 	for (unsigned i = 0; i < b->nr_jobs; i++)
 		json_object_array_add(jobs, job_obj(&b->job[i], i));
@@ -502,6 +505,17 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (a.io.write && (ret = bench_pattern(&a, &pat)))
 		return ret;
+	/*
+	 * A write workload scatters one buffer over the whole range: never
+	 * without --force, on any target (with it, as for write, the device
+	 * checks are the user's call).
+	 */
+	if (a.io.write && !a.io.force) {
+		db_pattern_close(&pat);
+		fprintf(stderr, "dmabuf: %s: bench --rw %s: refused: a write workload overwrites "
+			"LBAs across the range; give --force\n", a.io.target, a.rw);
+		return EXIT_SAFETY;
+	}
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out_pat;

@@ -92,6 +92,9 @@ unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
 struct io_range {
 	uint64_t lba, nblocks;
 	uint64_t win_blocks;	/* blocks per window (memory size / LBA size) */
+	/* the block device's counters when the context was opened (io_report: the delta) */
+	bool dev_ok;
+	struct db_devstat dev0;
 };
 
 /*
@@ -103,8 +106,15 @@ int io_open(struct io_opts *o, struct db_ctx *c, struct io_range *rg);
 /* io_open() registering the memory in @slots buffer slots. */
 int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io_range *rg);
 
-/* Add the "target", "memory", "path" and "phases" objects for @c to @doc. */
+/*
+ * Add the "target", "memory", "path", "phases_ms" and "process" objects for
+ * @c to @doc, and with @rg the range and, for a block device, "device": the
+ * commands that reached it since io_open() (merged requests are not commands).
+ */
 void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg);
+
+/* This process's pinned memory (VmPin of /proc/self/status) in KiB, -1 unknown. */
+long io_pinned_kb(void);
 
 /* Parse --pattern (default "lba") into @p; exit status. */
 int io_pattern(const struct io_opts *o, struct db_pattern *p);

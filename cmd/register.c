@@ -56,6 +56,7 @@ int cmd_register(int argc, char **argv)
 	struct io_range rg;
 	struct db_ctx c;
 	uint64_t t0, unreg_ns;
+	long pinned;
 	int ret;
 
 	argp_parse(&register_argp, argc, argv, 0, NULL, &a);
@@ -65,6 +66,7 @@ int cmd_register(int argc, char **argv)
 	ret = io_open_slots(&a.io, a.slots, &c, &rg);
 	if (ret)
 		return ret;
+	pinned = io_pinned_kb();	/* while registered: pages pins, token does not */
 	t0 = db_now_ns();
 	ret = db_ctx_unregister(&c, &e);
 	unreg_ns = db_now_ns() - t0;
@@ -76,6 +78,8 @@ int cmd_register(int argc, char **argv)
 	db_jadd_double(reg, "register_us", c.register_ns / 1e3);
 	db_jadd_double(reg, "register_us_per_slot", c.register_ns / 1e3 / c.slots);
 	db_jadd_double(reg, "unregister_us", unreg_ns / 1e3);
+	if (pinned >= 0)
+		db_jadd_u64(reg, "pinned_kb", (uint64_t)pinned);
 	json_object_object_add(doc, "registration", reg);
 	db_report_print(doc, g.json, stdout);
 	json_object_put(doc);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../builtin.h"
 #include "dmabuf/util.h"
@@ -323,6 +324,7 @@ int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io
 	/* db_ctx_setup() closes the context on failure */
 	if (db_ctx_setup(c, &co, &e))
 		return fail(&e);
+	rg->dev_ok = !o->no_range && !db_target_devstat(&c->t, &rg->dev0);
 	note("memory %s: %llu bytes; path %s%s%s", o->mem, (unsigned long long)c->m->size,
 	     db_path_name(c->path), c->why[0] ? " — " : "", c->why);
 	return EXIT_OK;
@@ -363,6 +365,52 @@ static struct json_object *target_obj(const struct db_ctx *c)
 	return o;
 }
 
+/* What the block layer sent to the device during the command. */
+static struct json_object *device_obj(const struct db_ctx *c, const struct io_range *rg)
+{
+	struct db_devstat now, d;
+	struct json_object *o;
+
+	if (!rg->dev_ok || db_target_devstat(&c->t, &now))
+		return NULL;
+	db_devstat_sub(&now, &rg->dev0, &d);
+	o = json_object_new_object();
+	db_jadd_u64(o, "read_commands", d.read_ios);
+	db_jadd_u64(o, "read_merges", d.read_merges);
+	db_jadd_u64(o, "write_commands", d.write_ios);
+	db_jadd_u64(o, "write_merges", d.write_merges);
+	return o;
+}
+
+long io_pinned_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	unsigned long long kb;
+	char line[128];
+	long ret = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %llu kB", &kb) == 1)
+			ret = (long)kb;
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/* Peak resident memory and pinned memory (fixed buffers pin their pages). */
+static struct json_object *process_obj(void)
+{
+	struct json_object *o = json_object_new_object();
+	long pinned = io_pinned_kb();
+	struct rusage ru;
+
+	if (!getrusage(RUSAGE_SELF, &ru))
+		db_jadd_u64(o, "max_rss_kb", (uint64_t)ru.ru_maxrss);
+	if (pinned >= 0)
+		db_jadd_u64(o, "pinned_kb", (uint64_t)pinned);
+	return o;
+}
+
 void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg)
 {
 	struct json_object *ph = json_object_new_object();
@@ -388,6 +436,13 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 	json_object_object_add(doc, "phases_ms", ph);
 	if (c->xfer.stats.ios || c->xfer.stats.errors)
 		json_object_object_add(doc, "io", db_report_stats(&c->xfer.stats));
+	if (rg) {
+		struct json_object *dev = device_obj(c, rg);
+
+		if (dev)
+			json_object_object_add(doc, "device", dev);
+	}
+	json_object_object_add(doc, "process", process_obj());
 }
 
 /* --- windows, fill, check ------------------------------------------------------ */
