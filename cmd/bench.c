@@ -98,8 +98,8 @@ static double parse_secs(struct argp_state *state, const char *opt, const char *
 	double v = strtod(arg, &end);
 
 	if (end == arg || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e6)
-		argp_error(state, "%s: '%s' is not a number of seconds%s", opt, arg,
-			   zero_ok ? "" : " greater than 0");
+		argp_error(state, "%s: '%s' is not a number of seconds %s 1000000", opt, arg,
+			   zero_ok ? "from 0 to" : "greater than 0, at most");
 	return v;
 }
 
@@ -246,7 +246,9 @@ static void fill_opts(const struct bench_args *a, const struct io_range *rg, str
 	bo->wl.seed = a->seed;
 	bo->wl.ramp_ns = (uint64_t)(a->ramp * 1e9);
 	bo->wl.max_ios = a->ios;
-	bo->wl.runtime_ns = a->ios ? 0 : (uint64_t)((a->runtime_set ? a->runtime : DEFAULT_RUNTIME) * 1e9);
+	/* at least 1 ns: 0 would tell the engine there is no time limit */
+	bo->wl.runtime_ns = a->ios ? 0 : DB_MAX((uint64_t)((a->runtime_set ? a->runtime :
+							      DEFAULT_RUNTIME) * 1e9), 1);
 	bo->jobs = a->jobs;
 	bo->lba = rg->lba;
 	bo->nblocks = rg->nblocks;
