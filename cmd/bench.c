@@ -432,7 +432,9 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 	       db_engine_name(c->engine));
 	if (c->why[0])
 		printf("  (%s)\n", c->why);
-	printf("%s: bs=%u qd=%u jobs=%u seed=%llu%s%s\n", a->rw, b->req_bytes, a->io.qd, a->jobs,
+	/* as workload.bs: what the engine used, what was asked if no job ran */
+	printf("%s: bs=%u qd=%u jobs=%u seed=%llu%s%s\n", a->rw,
+	       b->req_bytes ? b->req_bytes : (uint32_t)a->io.bs, a->io.qd, a->jobs,
 	       (unsigned long long)a->seed, a->iopoll ? " iopoll" : "", a->sqpoll ? " sqpoll" : "");
 	text_dir("read", &b->dir[0]);
 	text_dir("write", &b->dir[1]);
