@@ -8,7 +8,7 @@
 # (heap:NAME, pid:PID:FD, file:PATH) are handled whatever COMP_WORDBREAKS
 # holds.  _DMABUF_COMP_DEV overrides /dev (used by the tests).
 
-_dmabuf_commands="check alloc register read write verify invalidate help"
+_dmabuf_commands="check alloc register read write verify invalidate bench help"
 _dmabuf_global_opts="--json --verbose --version --help --usage"
 
 # Options of each command.  Options taking a value are listed in
@@ -23,6 +23,7 @@ _dmabuf_cmd_opts() {
         write)      echo "$_dmabuf_shared_opts --in --pattern --force --help --usage" ;;
         verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --force --help --usage" ;;
         invalidate) echo "$_dmabuf_shared_opts --cycles --during-io --pattern --force --help --usage" ;;
+        bench)      echo "$_dmabuf_shared_opts --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage" ;;
     esac
 }
 
@@ -31,7 +32,8 @@ _dmabuf_takes_value() {
     case $1 in
         -m|--mem|-s|--size|-p|--path|-e|--engine|-l|--lba|-n|--blocks|\
         -o|--offset|-L|--length|-b|--bs|-q|--qd|-N|--name|-P|--pattern|\
-        --slots|--out|--in|--passes|--cycles|--hold-timeout) return 0 ;;
+        --slots|--out|--in|--passes|--cycles|--hold-timeout|\
+        --rw|--runtime|--ios|--ramp|--seed|--jobs|--tune|--iolog) return 0 ;;
     esac
     return 1
 }
@@ -64,9 +66,25 @@ _dmabuf_mem_values() {
 }
 
 _dmabuf_pattern_values() {       # $1: what is typed so far
+    # bench writes one buffer to many LBAs: only block-invariant patterns
+    if [[ ${cmd:-} == bench ]]; then
+        printf '%s\n' zero ones byte:0x
+        return 0
+    fi
     printf '%s\n' zero ones lba lba: random: byte:0x file:
     if [[ $1 == file:* ]]; then
         _dmabuf_files "${1#file:}" | sed 's/^/file:/'
+    fi
+}
+
+_dmabuf_tune_values() {          # $1: what is typed so far, a comma list
+    local v
+    if [[ $1 == *,* ]]; then
+        for v in regring regfile defer; do     # those not in the list yet
+            if [[ ,${1%,*}, != *,$v,* ]]; then printf '%s\n' "${1%,*},$v"; fi
+        done
+    else
+        printf '%s\n' regring regfile defer all none
     fi
 }
 
@@ -87,7 +105,7 @@ _dmabuf_targets() {               # $1: what is typed so far
 # Set _dmabuf_filenames when the values of option $1 (typed: $2) are files.
 _dmabuf_want_files() {
     case $1 in
-        --in|--out) _dmabuf_filenames=1 ;;
+        --in|--out|--iolog) _dmabuf_filenames=1 ;;
         -P|--pattern) if [[ $2 == file:* ]]; then _dmabuf_filenames=1; fi ;;
     esac
     return 0
@@ -100,7 +118,9 @@ _dmabuf_values() {
         -p|--path)      printf '%s\n' token pages bounce auto ;;
         -e|--engine)    printf '%s\n' rw passthru ;;
         -P|--pattern)   _dmabuf_pattern_values "$2" ;;
-        --in)           _dmabuf_files "$2" ;;
+        --in|--iolog)   _dmabuf_files "$2" ;;
+        --rw)           printf '%s\n' read write randread randwrite randrw ;;
+        --tune)         _dmabuf_tune_values "$2" ;;
         --out)          echo -; _dmabuf_files "$2" ;;
         -s|--size|-b|--bs) printf '%s\n' 4k 128k 1M 64M 1G ;;
         *)              ;;          # numbers and names: nothing to offer
@@ -171,7 +191,7 @@ _dmabuf() {
             check)
                 _dmabuf_filenames=1
                 _dmabuf_add "$cur" "$(_dmabuf_targets "$cur")" ;;
-            register|read|write|verify|invalidate)
+            register|read|write|verify|invalidate|bench)
                 if ((npos == 0)); then
                     _dmabuf_filenames=1
                     _dmabuf_add "$cur" "$(_dmabuf_targets "$cur")"

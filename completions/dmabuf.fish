@@ -1,9 +1,9 @@
 # fish completion for dmabuf(1).
 # Installed as share/fish/vendor_completions.d/dmabuf.fish.
 
-set -l dmabuf_commands check alloc register read write verify invalidate help
-set -l dmabuf_data read write verify invalidate
-set -l dmabuf_shared register read write verify invalidate
+set -l dmabuf_commands check alloc register read write verify invalidate bench help
+set -l dmabuf_data read write verify invalidate bench
+set -l dmabuf_shared register read write verify invalidate bench
 
 function __dmabuf_mem_sources
     printf '%s\tbaseline, not a dma-buf\n' memfd hugetlb
@@ -30,6 +30,26 @@ function __dmabuf_patterns
         byte:0x\tone\ byte\ value file:\tdata\ from\ a\ file
 end
 
+# bench writes one buffer to many LBAs: only patterns every block shares.
+function __dmabuf_bench_patterns
+    printf '%s\n' zero\tevery\ byte\ 0x00 ones\tevery\ byte\ 0xff byte:0x\tone\ byte\ value\ \(default\ byte:0x5a\)
+end
+
+# --tune LIST: regring,regfile,defer, all or none; after a comma the rest of the list.
+function __dmabuf_tune_values
+    set -l tok (commandline -ct)
+    string match -q -- '--tune=*' $tok; and set tok (string replace -- '--tune=' '' $tok)
+    if string match -q -- '*,*' $tok
+        set -l pre (string replace -r -- ',[^,]*$' '' $tok)
+        for v in regring regfile defer
+            contains -- $v (string split , -- $pre); or printf '%s,%s\n' $pre $v
+        end
+        return
+    end
+    printf '%s\n' regring\tregistered\ ring\ fd regfile\ttarget\ as\ fixed\ file \
+        defer\tSINGLE_ISSUER\ +\ DEFER_TASKRUN all\tall\ three\ \(default\) none\tnone\ of\ them
+end
+
 function __dmabuf_targets
     for f in /dev/nvme*n* /dev/ng*n*
         test -e $f; and printf '%s\tNVMe namespace\n' $f
@@ -50,7 +70,8 @@ function __dmabuf_needs_target
         switch $w
             case '--*=*'
             case -m --mem -s --size -p --path -e --engine -l --lba -n --blocks -o --offset -L --length \
-                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --hold-timeout
+                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --hold-timeout \
+                --rw --runtime --ios --ramp --seed --jobs --tune --iolog
                 test $seen_cmd = 1; and set skip 1
             case '-*'
             case '*'
@@ -79,6 +100,7 @@ complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a read
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a write -d 'Write logical blocks from memory'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a verify -d 'Write, read back and compare'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a invalidate -d 'Invalidate buffers, check data'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a bench -d 'Measure IOPS, latency, CPU per I/O'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a help -d 'Help for a command'
 complete -c dmabuf -n "__fish_seen_subcommand_from help" -a "$dmabuf_commands"
 
@@ -121,3 +143,18 @@ complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Numb
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l read-only -d 'Only read back and compare'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l cycles -x -d 'Invalidation cycles'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l during-io -d 'Cycles while I/O is in flight'
+
+# bench: the workload.
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l rw -x \
+    -a "read\t'sequential reads' write\t'sequential writes' randread\t'random reads (default)' randwrite\t'random writes' randrw\t'random mix, randrw:READ%'" -d 'Workload'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l runtime -x -d 'Seconds after the ramp (default 10)'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l ios -x -d 'Measured requests per job'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l ramp -x -d 'Seconds run first, not measured'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l seed -x -d 'Seed of offsets and mix (job J: N+J)'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l jobs -x -d 'Threads, each with its own ring'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l iopoll -d 'Poll for completions'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l sqpoll -d 'A kernel thread submits'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l tune -x -a "(__dmabuf_tune_values)" -d 'io_uring modes'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l iolog -r -F -d 'Log each request to FILE'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -s P -l pattern -x -a "(__dmabuf_bench_patterns)" -d 'Data of a write workload'
+complete -c dmabuf -n "__fish_seen_subcommand_from bench" -s f -l force -d 'Allow a write workload'

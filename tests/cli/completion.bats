@@ -41,7 +41,7 @@ cli_commands() {
 
 @test "bash: dmabuf TAB offers every command" {
     complete_line dmabuf ""
-    assert_equal "$reply" "check alloc register read write verify invalidate help"
+    assert_equal "$reply" "check alloc register read write verify invalidate bench help"
 }
 
 @test "bash: a command prefix completes to the matching commands" {
@@ -165,7 +165,47 @@ cli_commands() {
 
 @test "bash: help completes command names" {
     complete_line dmabuf help ""
-    assert_equal "$reply" "check alloc register read write verify invalidate help"
+    assert_equal "$reply" "check alloc register read write verify invalidate bench help"
+}
+
+@test "bash: bench offers the shared options, its workload options, --pattern and --force" {
+    complete_line dmabuf bench /dev/nvme0n1 --
+    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage"
+    complete_line dmabuf bench /dev/nvme0n1 --r
+    assert_equal "$reply" "--rw --runtime --ramp"
+}
+
+@test "bash: bench --rw completes the five workloads" {
+    complete_line dmabuf bench /dev/nvme0n1 --rw ""
+    assert_equal "$reply" "read write randread randwrite randrw"
+    complete_line dmabuf bench /dev/nvme0n1 --rw=randw
+    assert_equal "$reply" "--rw=randwrite"
+}
+
+@test "bash: bench --tune completes the modes, and the rest of a comma list" {
+    complete_line dmabuf bench /dev/nvme0n1 --tune ""
+    assert_equal "$reply" "regring regfile defer all none"
+    complete_line dmabuf bench /dev/nvme0n1 --tune regring,
+    assert_equal "$reply" "regring,regfile regring,defer"
+    complete_line dmabuf bench /dev/nvme0n1 --tune=regfile,defer,
+    assert_equal "$reply" "--tune=regfile,defer,regring"
+}
+
+@test "bash: bench --pattern offers only the patterns every block shares" {
+    complete_line dmabuf bench /dev/nvme0n1 --pattern ""
+    assert_equal "$reply" "zero ones byte:0x"
+}
+
+@test "bash: bench takes one TARGET, after value options too, and --iolog completes files" {
+    touch "$BATS_TEST_TMPDIR/disk.img"
+    complete_line dmabuf bench --jobs 2 --mem memfd "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" "$BATS_TEST_TMPDIR/disk.img"
+    complete_line dmabuf bench "$BATS_TEST_TMPDIR/disk.img" --rw read "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" ""
+    complete_line dmabuf bench /dev/nvme0n1 --iolog "$BATS_TEST_TMPDIR/disk.i"
+    assert_equal "$reply" "$BATS_TEST_TMPDIR/disk.img"
+    complete_line dmabuf bench /dev/nvme0n1 --runtime ""
+    assert_equal "$reply" ""
 }
 
 @test "bash: the completion is registered for the dmabuf command" {
@@ -190,6 +230,13 @@ cli_commands() {
     assert_success
     assert_line --regexp '^token'
     assert_line --regexp '^bounce'
+    run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf bench /dev/nvme0n1 --rw '"
+    assert_success
+    assert_line --regexp '^randrw'
+    run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf bench /dev/nvme0n1 --tune regring,'"
+    assert_success
+    assert_line --regexp '^regring,regfile'
+    refute_line --regexp '^regring,regring'
 }
 
 @test "man: every man/*.scd builds with scdoc without a warning" {
@@ -247,15 +294,16 @@ cli_commands() {
     assert_equal "$actual" "$expected"
 }
 
-# The long options argp knows for a command, from its --help.
+# The long options argp knows for a command: the option lines of its --help
+# (not options its prose mentions, such as the global --json).
 argp_long_options() {
-    "$ROOT/dmabuf" "$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+    "$ROOT/dmabuf" "$1" --help | sed -nE 's/^ +(-[^ ], )?(--[a-z][a-z-]*).*/\2/p' | sort -u |
         grep -v -x -e '--help' -e '--usage' -e '--version'
 }
 
 @test "bash completion and the man page know every long option each command's --help lists" {
     [ -x "$ROOT/dmabuf" ] || skip "dmabuf is not built"
-    for c in check alloc register read write verify invalidate; do
+    for c in check alloc register read write verify invalidate bench; do
         complete_line dmabuf "$c" --
         page=$(scdoc < "$ROOT/man/dmabuf-$c.1.scd")
         for opt in $(argp_long_options "$c"); do
