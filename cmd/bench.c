@@ -123,6 +123,9 @@ static unsigned parse_tune(struct argp_state *state, const char *arg)
 				   tok);
 		bits |= tunes[i].bit;
 	}
+	if (!bits)
+		argp_error(state, "--tune: '%s' names no mode (regring, regfile, defer, all or none)",
+			   arg);
 	return bits;
 }
 
@@ -187,7 +190,8 @@ static const struct argp bench_argp = {
 	bench_options, bench_parse, "TARGET",
 	"Measure a workload on TARGET with memory from SRC: IOPS, bandwidth, completion "
 	"latency percentiles, CPU time per I/O, device commands and IOMMU maps per I/O."
-	"\vThe range defaults to the whole target; memory to jobs x qd x bs.  Writes "
+	"\vbench's own defaults: --bs 4k, --qd 32, --rw randread, --runtime 10.  "
+	"The range defaults to the whole target; memory to jobs x qd x bs.  Writes "
 	"need --force and use one block-invariant --pattern (zero, ones, byte:0xNN; "
 	"default " DEFAULT_PATTERN ").  --json uses fio's names and units (iops, bw_bytes, "
 	"clat_ns with its percentile map, usr_cpu/sys_cpu).",
@@ -367,7 +371,7 @@ static struct json_object *total_obj(struct db_bench *b)
 	json_object_object_add(o, "write", dir_obj(&b->dir[1]));
 	db_jadd_double(o, "iops", (b->dir[0].ns ? (double)b->dir[0].ios * 1e9 / (double)b->dir[0].ns : 0) +
 		       (b->dir[1].ns ? (double)b->dir[1].ios * 1e9 / (double)b->dir[1].ns : 0));
-	cpu_fields(o, b->usr_ns, b->sys_ns, b->wall_ns, ios);
+	cpu_fields(o, b->usr_ns, b->sys_ns, b->measure_ns, ios);
 	db_jadd_u64(o, "retries", b->dir[0].retries);
 	if (b->iommu_maps >= 0) {
 		db_jadd_u64(o, "iommu_maps", (uint64_t)b->iommu_maps);
@@ -422,7 +426,7 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 			const struct io_range *rg, struct db_bench *b)
 {
 	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
-	double wall = (double)b->wall_ns / 1e9;
+	double wall = (double)b->measure_ns / 1e9;
 	char sz[32];
 
 	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
@@ -439,8 +443,8 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 	text_dir("read", &b->dir[0]);
 	text_dir("write", &b->dir[1]);
 	printf("  cpu  : usr=%.1f%% sys=%.1f%%, %.2f us per request\n",
-	       wall > 0 ? 100.0 * (double)b->usr_ns / (double)b->wall_ns : 0.0,
-	       wall > 0 ? 100.0 * (double)b->sys_ns / (double)b->wall_ns : 0.0,
+	       wall > 0 ? 100.0 * (double)b->usr_ns / (double)b->measure_ns : 0.0,
+	       wall > 0 ? 100.0 * (double)b->sys_ns / (double)b->measure_ns : 0.0,
 	       ios ? (double)(b->usr_ns + b->sys_ns) / 1e3 / (double)ios : 0.0);
 	if (b->iommu_maps >= 0)
 		printf("  iommu: %ld map operations, %.3f per request\n", b->iommu_maps,

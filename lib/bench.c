@@ -21,7 +21,7 @@
 #include "dmabuf/util.h"
 
 #define PROGRESS_NS	1000000000ull
-#define POLL_NS		50000000ull
+#define POLL_NS		10000000ull
 
 struct bench_run {
 	struct db_ctx *c;
@@ -32,12 +32,40 @@ struct bench_run {
 	unsigned ready;			/* jobs set up (under lock) */
 	int go;				/* 1: start, -1: abort (under lock) */
 	unsigned done;			/* jobs finished (atomic) */
+	/* the counters when the measuring started (first counted request) */
+	int marked;			/* atomic: 0, then 1 once taken */
+	uint64_t usr0, sys0;
+	bool dev_ok, trace_ok;
+	struct db_devstat dev0;
+	long maps0;
 };
 
 struct job_arg {
 	struct bench_run *run;
 	unsigned idx;
 };
+
+static void cpu_ns(int who, uint64_t *usr, uint64_t *sys);
+
+/*
+ * The ramp is over for a job: its own CPU time starts counting; the first
+ * job there also starts the process's, the device's and the IOMMU's.
+ */
+static void mark_start(void *p)
+{
+	struct job_arg *a = p;
+	struct bench_run *run = a->run;
+	struct db_bench_job *j = &run->b->job[a->idx];
+	int zero = 0;
+
+	cpu_ns(RUSAGE_THREAD, &j->usr0, &j->sys0);
+	if (!__atomic_compare_exchange_n(&run->marked, &zero, 1, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return;
+	cpu_ns(RUSAGE_SELF, &run->usr0, &run->sys0);
+	run->dev_ok = !db_target_devstat(&run->c->t, &run->dev0);
+	run->maps0 = run->trace_ok ? db_trace_iommu_read() : -1;
+}
 
 static uint64_t tv_ns(const struct timeval *tv)
 {
@@ -84,8 +112,7 @@ static void *job_main(void *p)
 	struct job_arg *a = p;
 	struct bench_run *run = a->run;
 	struct db_bench_job *j = &run->b->job[a->idx];
-	uint64_t u0, s0, u1, s1;
-
+	uint64_t u1, s1;
 	int go;
 
 	j->ret = job_setup(run, j);
@@ -97,11 +124,14 @@ static void *job_main(void *p)
 	go = run->go;
 	pthread_mutex_unlock(&run->lock);
 	if (!j->ret && go > 0) {
-		cpu_ns(RUSAGE_THREAD, &u0, &s0);
+		j->wl.on_count = mark_start;
+		j->wl.on_count_arg = a;
 		j->ret = db_xfer_run(&j->x, &j->e);
 		cpu_ns(RUSAGE_THREAD, &u1, &s1);
-		j->usr_ns = u1 - u0;
-		j->sys_ns = s1 - s0;
+		if (j->wl.dir[0].ios + j->wl.dir[1].ios) {
+			j->usr_ns = u1 - j->usr0;
+			j->sys_ns = s1 - j->sys0;
+		}
 	}
 	__atomic_add_fetch(&run->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -170,21 +200,24 @@ static void watch(struct bench_run *run, uint64_t t0)
 	}
 }
 
-static void counters_end(struct bench_run *run, const struct db_devstat *dev0, bool dev_ok,
-			 bool trace_ok)
+/* The counters from mark_start() to now (nothing counted: none). */
+static void counters_end(struct bench_run *run)
 {
 	struct db_bench *b = run->b;
 	struct db_devstat dev1;
+	uint64_t u1, s1;
+	long n = run->trace_ok ? db_trace_iommu_end() : -1;
 
-	b->iommu_maps = -1;
-	if (trace_ok) {
-		long n = db_trace_iommu_end();
-
-		b->iommu_maps = n >= 0 ? n : -1;
-	}
-	b->dev_valid = dev_ok && !db_target_devstat(&run->c->t, &dev1);
+	if (!__atomic_load_n(&run->marked, __ATOMIC_ACQUIRE))
+		return;
+	cpu_ns(RUSAGE_SELF, &u1, &s1);
+	b->usr_ns = u1 - run->usr0;
+	b->sys_ns = s1 - run->sys0;
+	if (n >= 0 && run->maps0 >= 0)
+		b->iommu_maps = n - run->maps0;
+	b->dev_valid = run->dev_ok && !db_target_devstat(&run->c->t, &dev1);
 	if (b->dev_valid)
-		db_devstat_sub(&dev1, dev0, &b->dev);
+		db_devstat_sub(&dev1, &run->dev0, &b->dev);
 }
 
 static void sum_jobs(struct db_bench *b)
@@ -210,13 +243,12 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 	struct bench_run run = { .c = c, .o = o, .b = b };
 	struct job_arg args[DB_BENCH_MAX_JOBS];
 	pthread_t th[DB_BENCH_MAX_JOBS];
-	uint64_t u0 = 0, s0 = 0, u1, s1, t0 = 0;
-	struct db_devstat dev0 = { 0 };
-	bool dev_ok = false, trace_ok = false;
+	uint64_t t0 = 0;
 	unsigned i, started = 0;
 	int ret = 0;
 
 	memset(b, 0, sizeof(*b));
+	b->iommu_maps = -1;
 	if (!o->jobs || o->jobs > DB_BENCH_MAX_JOBS)
 		return db_err_set(e, DB_E_USAGE, -EINVAL, "bench", "%u jobs", o->jobs);
 	b->job = calloc(o->jobs, sizeof(*b->job));
@@ -243,9 +275,7 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 	while (run.ready < started)
 		pthread_cond_wait(&run.cond, &run.lock);
 	if (!ret) {
-		dev_ok = !db_target_devstat(&c->t, &dev0);
-		trace_ok = !db_trace_iommu_begin();
-		cpu_ns(RUSAGE_SELF, &u0, &s0);
+		run.trace_ok = !db_trace_iommu_begin();
 		t0 = db_now_ns();
 	}
 	run.go = ret ? -1 : 1;
@@ -257,14 +287,15 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 		pthread_join(th[i], NULL);
 	pthread_cond_destroy(&run.cond);
 	pthread_mutex_destroy(&run.lock);
-	if (ret)
+	if (ret) {
+		if (run.trace_ok)
+			db_trace_iommu_end();
 		return ret;
+	}
 	b->wall_ns = db_now_ns() - t0;
-	cpu_ns(RUSAGE_SELF, &u1, &s1);
-	b->usr_ns = u1 - u0;
-	b->sys_ns = s1 - s0;
-	counters_end(&run, &dev0, dev_ok, trace_ok);
+	counters_end(&run);
 	sum_jobs(b);
+	b->measure_ns = DB_MAX(b->dir[0].ns, b->dir[1].ns);
 	for (i = 0; i < o->jobs; i++) {
 		struct db_bench_job *j = &b->job[i];
 

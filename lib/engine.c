@@ -264,8 +264,11 @@ static void wl_next(struct run *run, struct db_io *io, unsigned idx)
 	io->meta_len = run->meta ? io->nblocks * run->ops->meta_bytes(x->t) : 0;
 	io->counted = io->t_submit >= run->t_count;
 	if (io->counted) {
-		if (!run->counted++)
+		if (!run->counted++) {
 			run->t_first = io->t_submit;
+			if (wl->on_count)
+				wl->on_count(wl->on_count_arg);
+		}
 		if (wl->max_ios && run->counted >= wl->max_ios)
 			run->issue_done = true;
 	}

@@ -56,7 +56,7 @@ int db_trace_iommu_begin(void)
 	return 0;
 }
 
-long db_trace_iommu_end(void)
+long db_trace_iommu_read(void)
 {
 	long in = -1, written = -1;
 	char path[128], line[256];
@@ -64,8 +64,6 @@ long db_trace_iommu_end(void)
 
 	if (!root)
 		return -ENOENT;
-	tracefs_write("tracing_on", "0");
-	tracefs_write("events/iommu/map/enable", "0");
 	snprintf(path, sizeof(path), "%s/trace", root);
 	f = fopen(path, "re");
 	if (!f)
@@ -75,6 +73,18 @@ long db_trace_iommu_end(void)
 		if (sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld", &in, &written) == 2)
 			break;
 	fclose(f);
-	tracefs_write("trace", "");
 	return written >= 0 ? written : -EINVAL;
+}
+
+long db_trace_iommu_end(void)
+{
+	long n;
+
+	if (!root)
+		return -ENOENT;
+	tracefs_write("tracing_on", "0");
+	tracefs_write("events/iommu/map/enable", "0");
+	n = db_trace_iommu_read();
+	tracefs_write("trace", "");
+	return n;
 }

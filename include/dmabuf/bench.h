@@ -43,7 +43,8 @@ struct db_bench_job {
 	struct db_workload wl;	/* its results: wl.dir[] */
 	struct db_xfer x;	/* x.stats: both directions, x.fail: first failure */
 	struct db_ring r;
-	uint64_t usr_ns, sys_ns;	/* this thread's CPU time during the run */
+	uint64_t usr_ns, sys_ns;	/* this thread's CPU time from the ramp's end on */
+	uint64_t usr0, sys0;		/* (its CPU time when the ramp ended) */
 	int ret;		/* 0 or negative errno; e says what failed */
 	struct db_err e;
 	unsigned setup_flags;	/* IORING_SETUP_* the kernel accepted */
@@ -55,11 +56,17 @@ struct db_bench {
 	struct db_bench_job *job;	/* owned: db_bench_free() */
 	struct db_io_stats dir[2];	/* all jobs: [0] reads, [1] writes */
 	uint32_t req_bytes;	/* bytes per request the engine used (--bs clamped to MDTS) */
-	uint64_t wall_ns;	/* from the jobs' start to the last job's end */
-	uint64_t usr_ns, sys_ns;	/* the whole process (RUSAGE_SELF) during the run:
-					   io_uring's worker threads included */
-	long iommu_maps;	/* iommu:map events during the run, -1 without the tracepoint */
-	bool dev_valid;		/* dev: the block device's counters moved by the run */
+	uint64_t wall_ns;	/* from the jobs' start to the last job's end, ramp included */
+	uint64_t measure_ns;	/* the measured window: the longest of dir[].ns */
+	/*
+	 * The process, the device and the IOMMU from the ramp's end (the first
+	 * counted request of any job) to the last job's end; requests of the
+	 * ramp still in flight then are in these too (at most jobs x qd).
+	 */
+	uint64_t usr_ns, sys_ns;	/* the whole process (RUSAGE_SELF): io_uring's
+					   worker and SQPOLL threads included */
+	long iommu_maps;	/* iommu:map events, -1 without the tracepoint */
+	bool dev_valid;		/* dev: what the block device counted */
 	struct db_devstat dev;
 };
 

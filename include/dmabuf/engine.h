@@ -97,6 +97,9 @@ struct db_workload {
 	uint64_t runtime_ns;	/* issue for this long after the ramp; 0 = no limit */
 	uint64_t max_ios;	/* counted requests to issue; 0 = no limit (runtime_ns set) */
 	void *iolog;		/* FILE *: each request as it is generated, "LBA BLOCKS R|W", or NULL */
+	/* Called once, as the first counted request is generated (the ramp is over). */
+	void (*on_count)(void *arg);
+	void *on_count_arg;
 	/* results, counted requests only */
 	uint32_t req_bytes;	/* bytes per request the engine used */
 	struct db_io_stats dir[2];	/* [0] reads, [1] writes; ns is the measured window */

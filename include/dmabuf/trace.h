@@ -12,6 +12,8 @@
 
 /* Start counting.  0; -ENOENT without tracefs or the event; -errno (root needed). */
 int db_trace_iommu_begin(void);
+/* The events since begin, counting on, or a negative errno. */
+long db_trace_iommu_read(void);
 /* Stop and return the events since begin, or a negative errno. */
 long db_trace_iommu_end(void);
 

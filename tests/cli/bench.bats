@@ -4,17 +4,11 @@
 # names, exact request counts, the request log (range, alignment, seed,
 # sequential wrap), the read/write mix, the data a write workload leaves, and
 # the text report.  No timing assertions beyond generous sanity bounds.
-#
-# Tests of known bugs that are not fixed yet skip unless DMABUF_KNOWN_BUGS=1.
 
 load helpers
 
 setup() { scratch_file 4M; }	# 8192 blocks of 512 bytes
 teardown() { cleanup_scratch; }
-
-known_bug() {
-	[ -n "${DMABUF_KNOWN_BUGS:-}" ] || skip "known bug: $1 (DMABUF_KNOWN_BUGS=1 runs it)"
-}
 
 # bench_bad MESSAGE ARGS...: bench on $TARGET with ARGS exits 2, and the first
 # line of stderr says MESSAGE.  Parse errors never start a run.
@@ -87,6 +81,7 @@ jnum() {
 @test "--tune: an unknown mode exits 2, alone or in a list" {
 	bench_bad "--tune: 'bogus' is not regring, regfile, defer, all or none" --tune bogus
 	bench_bad "--tune: 'bogus' is not regring, regfile, defer, all or none" --tune regring,bogus
+	bench_bad "--tune: ',' names no mode" --tune ,
 }
 
 @test "--runtime and --ios exclude each other" {
@@ -250,7 +245,6 @@ jnum() {
 }
 
 @test "a failed run's JSON has no iommu_maps where the tracepoint is missing" {
-	known_bug "lib/bench.c db_bench_run: b->iommu_maps stays 0, not -1, when a job cannot start"
 	[ ! -e /sys/kernel/tracing/events/iommu/map ] && [ ! -e /sys/kernel/debug/tracing/events/iommu/map ] ||
 		skip "this kernel has the iommu:map tracepoint"
 	run -2 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ios 1 --iolog "$SCRATCH_DIR/no/log"
@@ -422,17 +416,15 @@ check_log() {
 	assert_line --index 1 "randread: bs=4096 qd=32 jobs=1 seed=1"
 }
 
-# --- CPU time: known bugs -------------------------------------------------------
+# --- CPU time: of the measured window -------------------------------------------------------
 
 @test "a job's CPU time leaves the ramp out: one thread is never over 100 %" {
-	known_bug "lib/bench.c job_main samples RUSAGE_THREAD around the whole run, ramp included, but cmd/bench.c divides by the measured window"
 	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ramp 2 --runtime 0.5 --qd 1
 	jq -e '.jobs[0].usr_cpu + .jobs[0].sys_cpu <= 100' <<<"$output" ||
 		fail "job0 used $(jq '.jobs[0].usr_cpu + .jobs[0].sys_cpu' <<<"$output") % of one CPU"
 }
 
 @test "the run's CPU percentages are of the run, not of the 50 ms progress poll" {
-	known_bug "lib/bench.c watch() polls every 50 ms and wall_ns is taken after it, so short runs look idle"
 	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ios 2000 --qd 1
 	# one job, nothing else busy: the process's share is about the job's
 	jq -e '(.total.usr_cpu + .total.sys_cpu) * 4 >= (.jobs[0].usr_cpu + .jobs[0].sys_cpu)' <<<"$output" ||
