@@ -348,20 +348,6 @@ static struct json_object *job_obj(struct db_bench_job *j, unsigned idx)
 	return o;
 }
 
-/* What the block device saw: commands, not requests, once merges are counted. */
-static struct json_object *device_obj(const struct db_devstat *d)
-{
-	struct json_object *o = json_object_new_object();
-
-	db_jadd_u64(o, "read_commands", d->read_ios);
-	db_jadd_u64(o, "read_merges", d->read_merges);
-	db_jadd_u64(o, "read_bytes", d->read_sectors * 512);
-	db_jadd_u64(o, "write_commands", d->write_ios);
-	db_jadd_u64(o, "write_merges", d->write_merges);
-	db_jadd_u64(o, "write_bytes", d->write_sectors * 512);
-	return o;
-}
-
 static struct json_object *total_obj(struct db_bench *b)
 {
 	struct json_object *o = json_object_new_object();
@@ -378,7 +364,7 @@ static struct json_object *total_obj(struct db_bench *b)
 		db_jadd_double(o, "iommu_maps_per_io", ios ? (double)b->iommu_maps / (double)ios : 0.0);
 	}
 	if (b->dev_valid)
-		json_object_object_add(o, "device", device_obj(&b->dev));
+		json_object_object_add(o, "device", io_device_obj(&b->dev));
 	return o;
 }
 

@@ -113,6 +113,12 @@ int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io
  */
 void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range *rg);
 
+/*
+ * What a block device counted (struct db_devstat) as a "device" object:
+ * read/write commands, merges (requests merged into them) and bytes.
+ */
+struct json_object *io_device_obj(const struct db_devstat *d);
+
 /* This process's pinned memory (VmPin of /proc/self/status) in KiB, -1 unknown. */
 long io_pinned_kb(void);
 

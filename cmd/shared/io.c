@@ -365,21 +365,28 @@ static struct json_object *target_obj(const struct db_ctx *c)
 	return o;
 }
 
+struct json_object *io_device_obj(const struct db_devstat *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_u64(o, "read_commands", d->read_ios);
+	db_jadd_u64(o, "read_merges", d->read_merges);
+	db_jadd_u64(o, "read_bytes", d->read_sectors * 512);
+	db_jadd_u64(o, "write_commands", d->write_ios);
+	db_jadd_u64(o, "write_merges", d->write_merges);
+	db_jadd_u64(o, "write_bytes", d->write_sectors * 512);
+	return o;
+}
+
 /* What the block layer sent to the device during the command. */
 static struct json_object *device_obj(const struct db_ctx *c, const struct io_range *rg)
 {
 	struct db_devstat now, d;
-	struct json_object *o;
 
 	if (!rg->dev_ok || db_target_devstat(&c->t, &now))
 		return NULL;
 	db_devstat_sub(&now, &rg->dev0, &d);
-	o = json_object_new_object();
-	db_jadd_u64(o, "read_commands", d.read_ios);
-	db_jadd_u64(o, "read_merges", d.read_merges);
-	db_jadd_u64(o, "write_commands", d.write_ios);
-	db_jadd_u64(o, "write_merges", d.write_merges);
-	return o;
+	return io_device_obj(&d);
 }
 
 long io_pinned_kb(void)
