@@ -928,6 +928,101 @@ static void case_mapped_once(void)
 	close(fd);
 }
 
+/* ---- merging: token bios that continue each other in the mapping ---- */
+
+/* Read requests the block layer merged for @dev so far (stat field 2). */
+static long read_merges(const char *dev)
+{
+	char real[PATH_MAX], path[PATH_MAX + 32];
+	unsigned long long ios, merges;
+	FILE *f;
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(path, sizeof(path), "/sys/class/block/%s/stat", basename(real));
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu %llu", &ios, &merges) != 2)
+		die("read %s", path);
+	fclose(f);
+	return (long)merges;
+}
+
+/*
+ * 64 reads of one 4 KiB block each, LBA i into buffer block @place(i), all
+ * submitted at once (one plug); every one must complete with its block.
+ */
+static void merge_round(struct io_uring *ring, int fd, const struct dbuf *b,
+			const uint8_t *want, bool reversed)
+{
+	const unsigned n = 64, bs = 4096;
+	struct io_uring_cqe *cqe;
+	unsigned i, ok = 0, right = 0;
+
+	memset(b->cpu, 0xa5, n * bs);
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+		unsigned place = reversed ? n - 1 - i : i;
+
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(place * bs), bs,
+					 (uint64_t)i * bs, 0);
+	}
+	if (io_uring_submit_and_wait(ring, n) != (int)n)
+		die("submit %u reads", n);
+	for (i = 0; i < n; i++) {
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("wait cqe");
+		ok += cqe->res == (int)bs;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	for (i = 0; i < n; i++) {
+		unsigned place = reversed ? n - 1 - i : i;
+
+		right += !memcmp(b->cpu + (size_t)place * bs, want + (size_t)i * bs, bs);
+	}
+	check(ok == n, "%s: %u of %u reads complete whole", reversed ? "reversed" : "in order",
+	      ok, n);
+	check(right == n, "%s: %u of %u blocks landed where their request asked",
+	      reversed ? "reversed" : "in order", right, n);
+}
+
+/*
+ * Token bios merge when they continue each other in the mapping as on the
+ * disk (kernel-patches/0007): 64 sequential 4 KiB reads into consecutive
+ * buffer blocks become fewer commands; the same reads into the buffer
+ * blocks in reverse order continue each other on the disk only, and must
+ * not merge (a merged request is one range of the mapping: its data would
+ * land in the wrong places).
+ */
+static void case_merge(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t len = 64 * 4096;
+	int fd = open_dev(dev);
+	uint8_t *want = aligned(len);
+	struct io_uring ring;
+	struct dbuf b;
+	long m0, m1, m2;
+
+	fill(want, len, 77);
+	if (pwrite(fd, want, len, 0) != (ssize_t)len)
+		die("pwrite %s", dev);
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	ring_new(&ring, 128, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	m0 = read_merges(dev);
+	merge_round(&ring, fd, &b, want, false);
+	m1 = read_merges(dev);
+	check(m1 - m0 > 0, "in order: the block layer merged %ld of 64 requests", m1 - m0);
+	merge_round(&ring, fd, &b, want, true);
+	m2 = read_merges(dev);
+	check(m2 - m1 == 0, "reversed in the buffer: no merge (%ld)", m2 - m1);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	free(want);
+	close(fd);
+}
+
 /* ---- IOMMU map operations (tracepoint iommu:map) ---- */
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -1077,6 +1172,7 @@ static const struct tcase cases[] = {
 	{ "unregister-inflight", case_unregister_inflight },
 	{ "close-orders", case_close_orders },
 	{ "mapped-once", case_mapped_once },
+	{ "merge", case_merge },
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 

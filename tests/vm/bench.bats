@@ -97,14 +97,16 @@ bench_ok() {
 	done
 }
 
-@test "bench: sequential 4 KiB reads: the device report shows the merges" {
-	bench_ok "$DMABUF_VM_NS4K" --mem udmabuf --path pages --rw read --qd 32 --ios 2048 \
-		--blocks 2048
-	merges=$(jq .total.device.read_merges <<<"$json")
-	cmds=$(jq .total.device.read_commands <<<"$json")
-	assert_equal "$(( merges + cmds ))" 2048
-	assert [ "$merges" -gt 0 ]
-	assert_equal "$(jq .total.device.read_bytes <<<"$json")" $((2048 * 4096))
+@test "bench: sequential 4 KiB reads merge on the pages and the token path alike" {
+	for path in pages token; do
+		bench_ok "$DMABUF_VM_NS4K" --mem udmabuf --path $path --rw read --qd 32 --ios 2048 \
+			--blocks 2048
+		merges=$(jq .total.device.read_merges <<<"$json")
+		cmds=$(jq .total.device.read_commands <<<"$json")
+		assert_equal "$(( merges + cmds ))" 2048
+		assert [ "$merges" -gt 0 ]
+		assert_equal "$(jq .total.device.read_bytes <<<"$json")" $((2048 * 4096))
+	done
 }
 
 @test "bench: --iopoll polls on the poll queues, block device and passthrough" {

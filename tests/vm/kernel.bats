@@ -28,3 +28,4 @@ ktest() {
 @test "token uAPI: replacing and emptying a slot with requests in flight" { ktest unregister-inflight; }
 @test "token uAPI: ring, dma-buf and target closed in every order with I/O in flight" { ktest close-orders; }
 @test "token uAPI: 5000 reads use the one mapping made at registration" { ktest mapped-once; }
+@test "token uAPI: reads that continue each other in the buffer merge; reversed ones do not, all land right" { ktest merge; }

@@ -108,3 +108,13 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	for _ in $(seq 50); do [ "$(kstat tokens)" = 0 ] && break; sleep 0.1; done
 	assert_equal "$(kstat tokens)" 0
 }
+
+@test "token: sequential 4 KiB requests merge into fewer device commands and the data verifies" {
+	run -0 --separate-stderr dmabuf --json write "$DMABUF_VM_NS4K" --mem udmabuf --path token \
+		--lba 0 --length 8M --bs 4k --qd 32 --pattern lba --force
+	assert [ "$(jq .device.write_merges <<<"$output")" -gt 0 ]
+	assert_equal "$(jq '.device.write_commands + .device.write_merges' <<<"$output")" 2048
+	verify_ok udmabuf "$DMABUF_VM_NS4K" --path token --read-only --lba 0 --length 8M --bs 4k --qd 32
+	assert [ "$(jq .device.read_merges <<<"$json")" -gt 0 ]
+	assert_equal "$(jq '.device.read_commands + .device.read_merges' <<<"$json")" 2048
+}
