@@ -430,3 +430,16 @@ check_log() {
 	jq -e '(.total.usr_cpu + .total.sys_cpu) * 4 >= (.jobs[0].usr_cpu + .jobs[0].sys_cpu)' <<<"$output" ||
 		fail "total $(jq -c '[.total.usr_cpu, .total.sys_cpu]' <<<"$output") vs job0 $(jq -c '[.jobs[0].usr_cpu, .jobs[0].sys_cpu]' <<<"$output")"
 }
+
+@test "on a terminal, stderr has the live progress line (elapsed, IOPS so far, ETA) and it is cleared" {
+	# script(1) gives the command a pseudo-terminal; stdout and stderr both land in the log
+	run -0 script -qfec "$DMABUF bench $TARGET --mem memfd --qd 4 --runtime 2.5" "$SCRATCH_DIR/tty.log"
+	run -0 cat "$SCRATCH_DIR/tty.log"
+	assert_output --regexp 'bench: +[0-9]+ s elapsed, +[0-9]+ IOPS so far, ETA +[0-9]+ s'
+	assert_output --partial $'\r\033[K'
+	assert_output --regexp 'read : IOPS=[0-9]+'
+	# --json wants no progress, terminal or not
+	run -0 script -qfec "$DMABUF --json bench $TARGET --mem memfd --qd 4 --runtime 1.5" "$SCRATCH_DIR/tty2.log"
+	run -0 cat "$SCRATCH_DIR/tty2.log"
+	refute_output --partial "IOPS so far"
+}
