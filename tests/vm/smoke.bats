@@ -2,8 +2,8 @@
 # Smoke tests of the VM itself: the devices and tools every other VM suite
 # relies on.  Run inside the guest by tests/vm/run (DMABUF_VM=1).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
+# bats-support and bats-assert, loaded the cheap way (see helpers.bash)
+load helpers
 
 setup() {
 	if [ "${DMABUF_VM:-}" != 1 ]; then
