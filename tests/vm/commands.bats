@@ -14,21 +14,30 @@ teardown() {
 @test "check lists the three namespaces, udmabuf, the system heap and vgem" {
 	run -0 dmabuf --json check
 	json=$output
-	assert_equal "$(jq '.nvme | length' <<<"$json")" 3
-	assert_equal "$(jq -r '.nvme[] | select(.device=="'"$DMABUF_VM_NS4K_MD"'") | .metadata_size' <<<"$json")" 16
-	assert_equal "$(jq -r '.nvme[] | select(.device=="'"$DMABUF_VM_NS512"'") | .lba_size' <<<"$json")" 512
-	assert_equal "$(jq -r '.memory[] | select(.source=="udmabuf") | .available' <<<"$json")" true
-	assert_equal "$(jq -r '.memory[] | select(.source=="heap:system") | .available' <<<"$json")" true
-	assert_equal "$(jq -r '.memory[] | select(.source=="hugetlb") | .available' <<<"$json")" true
-	assert_equal "$(jq -r '.drm[0].driver' <<<"$json")" vgem
+	jq_fields "$json" n='.nvme | length' \
+		md='.nvme[] | select(.device=="'"$DMABUF_VM_NS4K_MD"'") | .metadata_size' \
+		lba='.nvme[] | select(.device=="'"$DMABUF_VM_NS512"'") | .lba_size' \
+		udmabuf='.memory[] | select(.source=="udmabuf") | .available' \
+		heap='.memory[] | select(.source=="heap:system") | .available' \
+		hugetlb='.memory[] | select(.source=="hugetlb") | .available' \
+		drm='.drm[0].driver'
+	assert_equal "${F[n]}" 3
+	assert_equal "${F[md]}" 16
+	assert_equal "${F[lba]}" 512
+	assert_equal "${F[udmabuf]}" true
+	assert_equal "${F[heap]}" true
+	assert_equal "${F[hugetlb]}" true
+	assert_equal "${F[drm]}" vgem
 }
 
 @test "check says tokens work for the block devices and not for the passthrough char device" {
 	run -0 --separate-stderr dmabuf --json check "$DMABUF_VM_NS512" "$DMABUF_VM_NS4K" "$DMABUF_VM_NS512_NG"
-	assert_equal "$(jq -r .dmabuf_token.uapi <<<"$output")" true
-	assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" "dmabuf tokens work for this target"
-	assert_equal "$(jq -r '.targets[1].token.support' <<<"$output")" "dmabuf tokens work for this target"
-	[[ $(jq -r '.targets[2].token.support' <<<"$output") == *"driver does not"* ]]
+	jq_fields "$output" uapi=.dmabuf_token.uapi t0='.targets[0].token.support' \
+		t1='.targets[1].token.support' t2='.targets[2].token.support'
+	assert_equal "${F[uapi]}" true
+	assert_equal "${F[t0]}" "dmabuf tokens work for this target"
+	assert_equal "${F[t1]}" "dmabuf tokens work for this target"
+	[[ ${F[t2]} == *"driver does not"* ]]
 	run -0 dmabuf check "$DMABUF_VM_NS512"
 	assert_output --partial "dmabuf tokens work for this target"
 }
@@ -37,9 +46,10 @@ teardown() {
 	declare -A exporter=([udmabuf]=udmabuf [udmabuf:huge]=udmabuf [heap]=system [drm]=drm)
 	for src in "${DMABUF_SOURCES[@]}"; do
 		run -0 dmabuf --json alloc --mem "$src" --size 4M --name probe
-		assert_equal "$(jq -r .memory.exporter <<<"$output")" "${exporter[$src]}"
-		assert_equal "$(jq -r .memory.dmabuf <<<"$output")" true
-		[ "$(jq -r .memory.inode <<<"$output")" -gt 0 ]
+		jq_fields "$output" exporter=.memory.exporter dmabuf=.memory.dmabuf inode=.memory.inode
+		assert_equal "${F[exporter]}" "${exporter[$src]}"
+		assert_equal "${F[dmabuf]}" true
+		[ "${F[inode]}" -gt 0 ]
 	done
 }
 
@@ -57,8 +67,9 @@ teardown() {
 @test "register reports the path and why, for every source and path" {
 	for src in "${SOURCES[@]}"; do
 		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512" --mem "$src" --slots 4
-		assert_equal "$(jq -r .path <<<"$output")" "$(auto_path "$src" rw)"
-		assert_equal "$(jq -r .registration.slots <<<"$output")" 4
+		jq_fields "$output" path=.path slots=.registration.slots
+		assert_equal "${F[path]}" "$(auto_path "$src" rw)"
+		assert_equal "${F[slots]}" 4
 		run -0 --separate-stderr dmabuf --json register "$DMABUF_VM_NS512_NG" --mem "$src" --path bounce
 		assert_equal "$(jq -r .path <<<"$output")" bounce
 	done
@@ -83,18 +94,21 @@ teardown() {
 		for eng in rw passthru; do
 			run -0 --separate-stderr dmabuf --json invalidate "$(dev_for NS512 $eng)" --mem "$src" \
 				--path "${UNTOKEN_PATH[$src]}" --lba 50000 --length 1M --bs 4k --qd 32 --cycles 4 --during-io --force
-			assert_equal "$(jq -r .result <<<"$output")" ok
-			assert_equal "$(jq -r .cycles.completed <<<"$output")" 4
-			assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
-			[ "$(jq -r .cycles.requests_retried <<<"$output")" -gt 0 ] || fail "$src/$eng: nothing retried"
+			jq_fields "$output" result=.result completed=.cycles.completed \
+				bad=.verify.blocks_bad retried=.cycles.requests_retried
+			assert_equal "${F[result]}" ok
+			assert_equal "${F[completed]}" 4
+			assert_equal "${F[bad]}" 0
+			[ "${F[retried]}" -gt 0 ] || fail "$src/$eng: nothing retried"
 		done
 	done
 }
 
 @test "invalidate idle cycles on udmabuf" {
 	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem udmabuf --cycles 3 --length 1M --force
-	assert_equal "$(jq -r .cycles.completed <<<"$output")" 3
-	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" 768
+	jq_fields "$output" completed=.cycles.completed checked=.verify.blocks_checked
+	assert_equal "${F[completed]}" 3
+	assert_equal "${F[checked]}" 768
 }
 
 @test "an LBA range past the namespace exits 2 naming the capacity" {

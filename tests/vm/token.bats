@@ -13,7 +13,7 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	for src in "${DMABUF_SOURCES[@]}"; do
 		for ns in NS512 NS4K NS4K_MD; do
 			verify_ok "$src" "$(dev_for $ns rw)" --length 2M --lba 128 --path token
-			assert_equal "$(jq -r .path <<<"$json")" token
+			assert_equal "${F[path]}" token
 		done
 	done
 }
@@ -21,15 +21,15 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 @test "token: auto picks the token for every dma-buf on the block device" {
 	for src in "${DMABUF_SOURCES[@]}"; do
 		verify_ok "$src" "$DMABUF_VM_NS4K" --length 256k
-		assert_equal "$(jq -r .path <<<"$json")" token
-		assert_equal "$(jq -r .path_why <<<"$json")" null
+		assert_equal "${F[path]}" token
+		assert_equal "${F[path_why]}" null
 	done
 }
 
 @test "token: requests over MDTS (1 and 2 MiB) are split by the kernel and verify" {
 	for bs in 1M 2M; do
 		verify_ok udmabuf "$DMABUF_VM_NS4K" --length 8M --bs $bs --path token
-		assert_equal "$(jq -r .target.max_transfer <<<"$json")" 524288
+		assert_equal "${F[max_transfer]}" 524288
 	done
 }
 
@@ -73,8 +73,9 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	before=$(kstat maps)
 	run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS4K" --mem udmabuf --path token \
 		--length 4M --bs 4k --force
-	assert_equal "$(jq -r .result <<<"$output")" ok
-	[ "$(jq -r .io.ios <<<"$output")" -ge 2048 ]
+	jq_fields "$output" result=.result ios=.io.ios
+	assert_equal "${F[result]}" ok
+	[ "${F[ios]}" -ge 2048 ]
 	assert_equal $(( $(kstat maps) - before )) 1
 	# the same dma-buf in four slots: one token, one mapping
 	before=$(kstat maps)
@@ -87,20 +88,23 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	for src in "${DMABUF_SOURCES[@]}"; do
 		run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem "$src" \
 			--path token --lba 50000 --length 1M --bs 4k --qd 32 --cycles 6 --during-io --force
-		assert_equal "$(jq -r .result <<<"$output")" ok
-		assert_equal "$(jq -r .cycles.completed <<<"$output")" 6
-		assert_equal "$(jq -r .cycles.mechanism <<<"$output")" "move_notify (kernel test trigger)"
-		assert_equal "$(jq -r .cycles.kernel_invalidations <<<"$output")" 6
-		[ "$(jq -r .cycles.kernel_maps <<<"$output")" -ge 1 ] || fail "$src: nothing remapped"
-		assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+		jq_fields "$output" result=.result completed=.cycles.completed mechanism=.cycles.mechanism \
+			invalidations=.cycles.kernel_invalidations maps=.cycles.kernel_maps bad=.verify.blocks_bad
+		assert_equal "${F[result]}" ok
+		assert_equal "${F[completed]}" 6
+		assert_equal "${F[mechanism]}" "move_notify (kernel test trigger)"
+		assert_equal "${F[invalidations]}" 6
+		[ "${F[maps]}" -ge 1 ] || fail "$src: nothing remapped"
+		assert_equal "${F[bad]}" 0
 	done
 }
 
 @test "token: idle invalidation cycles remap and verify" {
 	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem drm --path token \
 		--cycles 3 --length 1M --force
-	assert_equal "$(jq -r .cycles.kernel_maps <<<"$output")" 3
-	assert_equal "$(jq -r .verify.blocks_checked <<<"$output")" 768
+	jq_fields "$output" maps=.cycles.kernel_maps checked=.verify.blocks_checked
+	assert_equal "${F[maps]}" 3
+	assert_equal "${F[checked]}" 768
 }
 
 @test "token: no token is left behind once the commands exit" {

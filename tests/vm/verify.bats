@@ -14,8 +14,8 @@ verify_matrix() {	# NSVAR LENGTH
 		for eng in rw passthru; do
 			dev=$(dev_for "$1" $eng)
 			verify_ok "$src" "$dev" --length "$2" --lba 64 --qd 8
-			assert_equal "$(jq -r .target.engine <<<"$json")" $eng
-			assert_equal "$(jq -r .path <<<"$json")" "$(auto_path "$src" $eng)"
+			assert_equal "${F[engine]}" $eng
+			assert_equal "${F[path]}" "$(auto_path "$src" $eng)"
 		done
 	done
 }
@@ -34,14 +34,14 @@ verify_matrix() {	# NSVAR LENGTH
 
 @test "auto explains why it did not use the token path on the passthrough engine" {
 	verify_ok udmabuf "$DMABUF_VM_NS512_NG" --length 64k
-	assert_equal "$(jq -r .path <<<"$json")" pages
-	[[ $(jq -r .path_why <<<"$json") == *"token"*"not NVMe passthrough"* ]]
+	assert_equal "${F[path]}" pages
+	[[ ${F[path_why]} == *"token"*"not NVMe passthrough"* ]]
 }
 
 @test "auto falls back to bounce for heap and drm on passthrough and says the kernel could not pin them" {
 	for src in heap drm; do
 		verify_ok $src "$DMABUF_VM_NS512_NG" --length 64k
-		why=$(jq -r .path_why <<<"$json")
+		why=${F[path_why]}
 		[[ $why == *"pages:"*"could not pin"* ]] || fail "$src: $why"
 	done
 }
@@ -58,21 +58,21 @@ verify_matrix() {	# NSVAR LENGTH
 	for src in "${DMABUF_SOURCES[@]}"; do
 		for eng in rw passthru; do
 			verify_ok $src "$(dev_for NS4K $eng)" --length 512k --path bounce
-			assert_equal "$(jq -r .path <<<"$json")" bounce
+			assert_equal "${F[path]}" bounce
 		done
 	done
 }
 
 @test "verify in windows: 16 MiB through a 1 MiB udmabuf, 3 passes" {
 	verify_ok udmabuf "$DMABUF_VM_NS512" --lba 4096 --length 16M --size 1M --passes 3
-	assert_equal "$(jq -r .verify.blocks_checked <<<"$json")" $((3 * 32768))
+	assert_equal "${F[blocks_checked]}" $((3 * 32768))
 }
 
 @test "requests are split at MDTS (512 KiB on the emulated controller)" {
 	verify_ok hugetlb "$DMABUF_VM_NS4K" --length 8M --bs 1M
-	assert_equal "$(jq -r .target.max_transfer <<<"$json")" 524288
+	assert_equal "${F[max_transfer]}" 524288
 	# 8 MiB in 512 KiB requests, written and read: 32
-	assert_equal "$(jq -r .io.ios <<<"$json")" 32
+	assert_equal "${F[ios]}" 32
 }
 
 @test "qd 1 and qd 64 give the same data" {
@@ -85,7 +85,8 @@ verify_matrix() {	# NSVAR LENGTH
 	run -0 dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --lba 100 --blocks 64 --pattern lba
 	dd if=/dev/urandom of="$DMABUF_VM_NS4K" bs=4096 seek=130 count=1 oflag=direct status=none
 	run -1 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap --lba 100 --blocks 64 --read-only
-	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 1
-	assert_equal "$(jq -r '.verify.mismatches[0].lba' <<<"$output")" 130
-	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" corrupt
+	jq_fields "$output" bad=.verify.blocks_bad lba='.verify.mismatches[0].lba' kind='.verify.mismatches[0].kind'
+	assert_equal "${F[bad]}" 1
+	assert_equal "${F[lba]}" 130
+	assert_equal "${F[kind]}" corrupt
 }

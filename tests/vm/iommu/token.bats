@@ -43,6 +43,7 @@ ktest() {
 @test "iommu: token invalidation during I/O keeps every byte" {
 	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem udmabuf \
 		--path token --during-io --cycles 8 --length 2M --force
-	assert_equal "$(jq -r .result <<<"$output")" ok
-	assert_equal "$(jq -r .cycles.kernel_invalidations <<<"$output")" 8
+	jq_fields "$output" result=.result invalidations=.cycles.kernel_invalidations
+	assert_equal "${F[result]}" ok
+	assert_equal "${F[invalidations]}" 8
 }
