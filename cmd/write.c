@@ -2,6 +2,7 @@
 /* dmabuf write: write logical blocks from a pattern or a file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,12 +15,19 @@ struct write_args {
 	struct io_opts io;
 	const char *in;
 	int in_fd;
-	uint64_t in_off;
+	bool pad;		/* --pad: zero-fill the range past the file's end */
+	int64_t in_size;	/* bytes, -1 when the file's length is unknown (a pipe) */
+	uint64_t in_bytes;	/* bytes of the file written so far */
+	uint64_t padded;	/* zero bytes written after them */
+	uint64_t range_bytes;
 	struct db_pattern pat;
 };
 
+enum { OPT_PAD = 0x100 };
+
 static const struct argp_option write_options[] = {
-	{ "in", 'i', "FILE", 0, "write the contents of FILE (the last block is zero-padded)", 4 },
+	{ "in", 'i', "FILE", 0, "write the bytes of FILE (it must fill the range)", 4 },
+	{ "pad", OPT_PAD, NULL, 0, "with --in: zero-fill the range past the end of FILE", 4 },
 	{ 0 }
 };
 
@@ -31,12 +39,17 @@ static error_t write_parse(int key, char *arg, struct argp_state *state)
 	case 'i':
 		a->in = arg;
 		break;
+	case OPT_PAD:
+		a->pad = true;
+		break;
 	case ARGP_KEY_INIT:
 		io_children_init(state, &a->io);
 		break;
 	case ARGP_KEY_END:
 		if (a->in && a->io.pattern)
 			argp_error(state, "--in and --pattern exclude each other");
+		if (a->pad && !a->in)
+			argp_error(state, "--pad goes with --in");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -59,6 +72,22 @@ static int fill_pattern(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblo
 	return io_fill(c, &a->pat, lba, nblocks);
 }
 
+/* FILE ended inside the range and --pad was not given: nothing more is written. */
+static int short_in(const struct write_args *a, const struct db_ctx *c, uint64_t range_bytes,
+		    bool some_written, uint64_t lba)
+{
+	fprintf(stderr, "dmabuf: %s: %" PRIu64 " bytes, the range is %" PRIu64 " bytes "
+		"(%" PRIu64 " blocks of %u); --pad zero-fills the rest",
+		a->in, a->in_bytes, range_bytes, range_bytes / c->t.lba_size, c->t.lba_size);
+	if (some_written)
+		fprintf(stderr, "; the blocks before LBA %" PRIu64 " were written (FILE is "
+			"not a regular file: its length was known only at its end)", lba);
+	else
+		fprintf(stderr, "; nothing was written");
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
 static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
 	struct write_args *a = arg;
@@ -66,7 +95,6 @@ static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks
 	struct db_err e = { 0 };
 	char *p;
 
-	(void)lba;
 	/* maps the memory for the CPU on first use (the token path never has) */
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
@@ -85,7 +113,14 @@ static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks
 			break;
 		got += (uint64_t)n;
 	}
+	a->in_bytes += got;
+	/* a pipe's length is known only here; a regular file's was checked before */
+	if (got < want && !a->pad) {
+		db_ctx_cpu_end(c, true, NULL);
+		return short_in(a, c, a->range_bytes, a->in_bytes > got, lba);
+	}
 	memset(p + got, 0, want - got);
+	a->padded += want - got;
 	if (db_ctx_cpu_end(c, true, &e))
 		return fail(&e);
 	return EXIT_OK;
@@ -101,6 +136,7 @@ static int open_in(struct write_args *a)
 		fprintf(stderr, "dmabuf: %s: open: %s\n", a->in, strerror(errno));
 		return EXIT_USAGE;
 	}
+	a->in_size = S_ISREG(st.st_mode) ? st.st_size : -1;
 	if (!a->io.blocks_set && !a->io.length_set) {
 		if (!st.st_size) {
 			fprintf(stderr, "dmabuf: %s: file is empty\n", a->in);
@@ -128,12 +164,23 @@ int cmd_write(int argc, char **argv)
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out;
+	a.range_bytes = rg.nblocks * c.t.lba_size;
+	if (a.in && !a.pad && a.in_size >= 0 && (uint64_t)a.in_size < a.range_bytes) {
+		a.in_bytes = (uint64_t)a.in_size;
+		ret = short_in(&a, &c, a.range_bytes, false, rg.lba);
+		db_ctx_close(&c);
+		goto out;
+	}
 	doc = db_report_new("write");
 	ret = io_windows(&c, &rg, true, a.in ? fill_file : fill_pattern, NULL, &a, doc);
-	if (a.in)
+	if (a.in) {
 		db_jadd_str(doc, "source", a.in);
-	else
+		db_jadd_u64(doc, "source_bytes", a.in_bytes);
+		if (a.pad)
+			db_jadd_u64(doc, "padded_bytes", a.padded);
+	} else {
 		db_jadd_str(doc, "pattern", a.pat.text);
+	}
 	io_report(doc, &c, &rg);
 	db_report_print(doc, g.json, stdout);
 	json_object_put(doc);

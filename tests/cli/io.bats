@@ -23,12 +23,46 @@ teardown() { cleanup_scratch; }
 }
 
 @test "write --in then dd reads back the file" {
-	head -c 300000 /dev/urandom > "$SCRATCH_DIR/in"
-	run -0 dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in" --lba 16
+	head -c 300032 /dev/urandom > "$SCRATCH_DIR/in"
+	run -0 --separate-stderr dmabuf --json write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in" --lba 16
+	assert_equal "$(jq -c '[.range.blocks, .source_bytes, .padded_bytes]' <<<"$output")" "[586,300032,null]"
 	dd if="$TARGET" of="$SCRATCH_DIR/back" bs=512 skip=16 count=586 status=none
-	run -0 cmp -n 300000 "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
-	# the last block is zero-padded
-	run -0 cmp -i 300000:0 -n 32 "$SCRATCH_DIR/back" /dev/zero
+	run -0 cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
+}
+
+@test "write --in of a file shorter than the range exits 2 and writes nothing" {
+	head -c 100 /dev/urandom > "$SCRATCH_DIR/in"
+	cp "$TARGET" "$SCRATCH_DIR/before"
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in" --length 4k
+	assert_equal "$stderr" "dmabuf: $SCRATCH_DIR/in: 100 bytes, the range is 4096 bytes (8 blocks of 512); --pad zero-fills the rest; nothing was written"
+	run -0 cmp "$TARGET" "$SCRATCH_DIR/before"
+	# without a range, the range is the file rounded up to a block: still short
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in"
+	assert_output ""
+	[[ "$stderr" == *"100 bytes, the range is 512 bytes (1 blocks of 512)"* ]]
+	run -0 cmp "$TARGET" "$SCRATCH_DIR/before"
+}
+
+@test "write --in --pad zero-fills past the file and reports the padded bytes" {
+	head -c 100 /dev/urandom > "$SCRATCH_DIR/in"
+	dd if=/dev/urandom of="$TARGET" bs=4096 count=1 conv=notrunc status=none
+	run -0 --separate-stderr dmabuf --json write "$TARGET" --mem memfd --in "$SCRATCH_DIR/in" --length 4k --pad
+	assert_equal "$(jq -c '[.source_bytes, .padded_bytes]' <<<"$output")" "[100,3996]"
+	run -0 cmp -n 100 "$SCRATCH_DIR/in" "$TARGET"
+	run -0 cmp -i 100:0 -n 3996 "$TARGET" /dev/zero
+}
+
+@test "write --in from a pipe that ends early exits 2 naming the LBA it reached" {
+	# 64 KiB of memory: windows of 128 blocks; the pipe ends inside the 16th
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --size 64k --length 1M \
+		--in /dev/stdin < <(head -c 1000000 /dev/zero)
+	[[ "$stderr" == *"1000000 bytes, the range is 1048576 bytes (2048 blocks of 512); --pad zero-fills the rest; the blocks before LBA 1920 were written"* ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "--pad without --in exits 2" {
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --pad
+	[[ "$stderr" == *"--pad goes with --in"* ]]
 }
 
 @test "verify passes on the pages path and says which path it used" {
