@@ -92,17 +92,6 @@ static int parse_rw(struct bench_args *a, const char *s)
 	return 0;
 }
 
-static double parse_secs(struct argp_state *state, const char *opt, const char *arg, bool zero_ok)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (end == arg || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e6)
-		argp_error(state, "%s: '%s' is not a number of seconds %s 1000000", opt, arg,
-			   zero_ok ? "from 0 to" : "greater than 0, at most");
-	return v;
-}
-
 static unsigned parse_tune(struct argp_state *state, const char *arg)
 {
 	char buf[128], *tok, *save = NULL;

@@ -88,6 +88,9 @@ void io_children_init(struct argp_state *state, struct io_opts *io);
 unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
 		     unsigned max);
 
+/* Seconds (decimals allowed) above 0, or from 0 with @zero_ok, at most 1e6. */
+double parse_secs(struct argp_state *state, const char *opt, const char *arg, bool zero_ok);
+
 /* The resolved range of an I/O command, in logical blocks. */
 struct io_range {
 	uint64_t lba, nblocks;

@@ -70,7 +70,7 @@ function __dmabuf_needs_target
         switch $w
             case '--*=*'
             case -m --mem -s --size -p --path -e --engine -l --lba -n --blocks -o --offset -L --length \
-                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --hold-timeout \
+                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --time-limit --hold-timeout \
                 --rw --runtime --ios --ramp --seed --jobs --tune --iolog
                 test $seen_cmd = 1; and set skip 1
             case '-*'
@@ -144,6 +144,7 @@ complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Numb
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l read-only -d 'Only read back and compare'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l cycles -x -d 'Invalidation cycles'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l during-io -d 'Cycles while I/O is in flight'
+complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l time-limit -x -d 'With --during-io, give up after SECS'
 
 # bench: the workload.
 complete -c dmabuf -n "__fish_seen_subcommand_from bench" -l rw -x \

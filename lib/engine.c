@@ -586,7 +586,13 @@ static unsigned reap(struct run *run, struct db_err *e)
 
 /* --- the loop ------------------------------------------------------------ */
 
-/* The caller's hook, between completion batches while the run goes on. */
+/*
+ * The caller's hook, once per submission while requests are in flight
+ * (before their completions are reaped), so that it runs at least once per
+ * batch however the completions bunch up: under emulation a whole batch
+ * can complete at once, and a hook run only between reaps would then never
+ * see a request in flight.
+ */
 static void between(struct run *run, struct db_err *e)
 {
 	struct db_xfer *x = run->x;
@@ -626,8 +632,8 @@ static int run_loop(struct run *run, struct db_err *e)
 		/* The ring is unusable: nothing more can be drained. */
 		if (ret)
 			return ret;
-		reap(run, e);
 		between(run, e);
+		reap(run, e);
 	}
 	return run->err;
 }

@@ -5,6 +5,7 @@
  * the report of target, memory and path.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,17 @@ unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
 	if (db_parse_u64(arg, &v) || !v || v > max)
 		argp_error(state, "%s: '%s' is not a count from 1 to %u", opt, arg, max);
 	return (unsigned)v;
+}
+
+double parse_secs(struct argp_state *state, const char *opt, const char *arg, bool zero_ok)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end == arg || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e6)
+		argp_error(state, "%s: '%s' is not a number of seconds %s 1000000", opt, arg,
+			   zero_ok ? "from 0 to" : "greater than 0, at most");
+	return v;
 }
 
 void io_children_init(struct argp_state *state, struct io_opts *io)

@@ -124,9 +124,11 @@ struct db_xfer {
 	unsigned retry;
 	unsigned max_retries;	/* per request, 0 = 10000 */
 	/*
-	 * Called after each batch of completions while requests are in flight;
-	 * used to unregister/re-register or invalidate under load.  A negative
-	 * return aborts the run with that error.
+	 * Called once per submission while requests are in flight, before
+	 * their completions are reaped (so at least once per batch, however
+	 * the completions bunch up); used to unregister/re-register or
+	 * invalidate under load.  A negative return aborts the run with that
+	 * error.
 	 */
 	int (*between)(void *arg, struct db_err *e);
 	void *between_arg;

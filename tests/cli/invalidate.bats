@@ -31,3 +31,29 @@ teardown() { cleanup_scratch; }
 	assert_equal "$(jq -r .cycles.completed <<<"$output")" "4"
 	assert_equal "$(jq -r .result <<<"$output")" "ok"
 }
+
+# One request per pass completes in one batch: a hook run only between
+# completion batches never saw it in flight, and the cycles never fired.
+@test "--during-io fires when each pass is a single request, at least one step per pass" {
+	run -0 --separate-stderr dmabuf --json invalidate "$TARGET" --mem memfd --blocks 8 --bs 4k \
+		--cycles 20 --during-io --path pages
+	assert_equal "$(jq -r .cycles.completed <<<"$output")" "20"
+	assert_equal "$(jq -r .result <<<"$output")" "ok"
+	# two steps a cycle (empty the slot, fill it), one step a pass at least
+	[ "$(jq -r .passes <<<"$output")" -le 40 ] || fail "$(jq -r .passes <<<"$output") passes"
+}
+
+@test "--during-io goes on until every cycle fired; --time-limit ends it with exit 4" {
+	run -4 --separate-stderr dmabuf --json invalidate "$TARGET" --mem memfd --blocks 2048 \
+		--cycles 1000000 --during-io --time-limit 0.3
+	assert_equal "$(jq -r .time_limit_hit <<<"$output")" "true"
+	assert_equal "$(jq -r .time_limit_s <<<"$output")" "0.3"
+	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" "0"
+	[[ "$stderr" == *"cycles fired in"*"passes over 0.3 s (--time-limit); every byte of those passes verified"* ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "--time-limit without --during-io exits 2" {
+	run -2 --separate-stderr dmabuf invalidate "$TARGET" --mem memfd --time-limit 5
+	[[ "$stderr" == *"--time-limit goes with --during-io"* ]]
+}
