@@ -95,7 +95,7 @@ check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
-check-vm: dmabuf ktests
+check-vm: dmabuf ktests unit-bins
 	tests/vm/check-tier
 
 # The VM suites on the debug kernel (KASAN, lockdep, DMA-API debugging): any

@@ -29,3 +29,14 @@ ktest() {
 @test "token uAPI: ring, dma-buf and target closed in every order with I/O in flight" { ktest close-orders; }
 @test "token uAPI: 5000 reads use the one mapping made at registration" { ktest mapped-once; }
 @test "token uAPI: reads that continue each other in the buffer merge; reversed ones do not, all land right" { ktest merge; }
+@test "token uAPI: udmabuf token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-udmabuf; }
+@test "token uAPI: vgem token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-vgem; }
+@test "token uAPI: heap token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-heap; }
+@test "token uAPI: two invalidations with requests on both mappings leave two fences, neither replacing the other" { ktest fences; }
+@test "token uAPI: the host-tier unit tests of the 'no uAPI' answers skip on this kernel, the rest pass" {
+	run --separate-stderr build/tests/unit/test-engine
+	echo "$output"
+	assert_success
+	assert_output --partial "[  SKIPPED ] 3 test(s)"
+	assert_output --partial "# skip: this kernel has the dmabuf token uAPI"
+}
