@@ -441,7 +441,9 @@ static void report(struct bench_args *a, struct db_ctx *c, const struct io_range
 
 	struct io_range r = *rg;
 
-	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : "error");
+	io_result(doc, ret);
+	if (ret > 128)
+		io_interrupted(doc);
 	r.dev_ok = false;	/* total.device counts the measured run only */
 	io_report(doc, c, &r);
 	json_object_object_add(doc, "workload", workload_obj(a, bo, b, pat));

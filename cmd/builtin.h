@@ -137,6 +137,17 @@ typedef int (*io_hook)(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nbloc
 int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
 	       io_hook after, void *arg, struct json_object *doc);
 
+/*
+ * A signal stopped the I/O (DB_E_INTERRUPTED): add "interrupted" to @doc
+ * with the signal's name; returns it, owned by @doc, for the command to add
+ * how far it got (io_windows(): "blocks_done" of the range transferred
+ * whole before the signal, "next_lba" the first not known to be done).
+ */
+struct json_object *io_interrupted(struct json_object *doc);
+
+/* "result" of a report from the command's exit status: ok, mismatch, interrupted, error. */
+void io_result(struct json_object *doc, int status);
+
 /* Pattern fill of the memory window, bracketed for the CPU. */
 int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks);
 

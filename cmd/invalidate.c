@@ -241,7 +241,7 @@ int cmd_invalidate(int argc, char **argv)
 	}
 	doc = db_report_new("invalidate");
 	ret = a.during_io ? run_during_io(&a, &c, &rg, doc) : run_idle(&a, &c, &rg, doc);
-	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
+	io_result(doc, ret);
 	report_cycles(doc, &a, &c);
 	io_report(doc, &c, &rg);
 	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));

@@ -5,11 +5,13 @@
  */
 #include <argp.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
+#include "dmabuf/engine.h"
 
 #ifndef DMABUF_VERSION
 #define DMABUF_VERSION "0.1"
@@ -57,6 +59,8 @@ int exit_status(enum db_err_kind kind)
 		return EXIT_UNSUPPORTED;
 	case DB_E_SAFETY:
 		return EXIT_SAFETY;
+	case DB_E_INTERRUPTED:
+		return 128 + db_xfer_interrupted();	/* as a shell reports a signal */
 	case DB_E_IO:
 	default:
 		return EXIT_IO;
@@ -164,6 +168,31 @@ static const struct argp global_argp = {
 	"\vsee dmabuf(1)", NULL, global_help, NULL
 };
 
+/*
+ * SIGINT/SIGTERM: the first stops the I/O (nothing more is issued, what is in
+ * flight completes, registrations are released as the command unwinds, and
+ * the report says how far it got); a second one ends the process at once.
+ */
+static void on_stop_signal(int signo)
+{
+	if (db_xfer_interrupted()) {
+		signal(signo, SIG_DFL);
+		raise(signo);
+		return;
+	}
+	db_xfer_interrupt(signo);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	/* no SA_RESTART: a blocking io_uring_enter() returns to the loop */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int run_cmd(const struct cmd *c, int argc, char **argv)
 {
 	char name[64];
@@ -172,6 +201,7 @@ static int run_cmd(const struct cmd *c, int argc, char **argv)
 	/* argp names the program after argv[0]: "dmabuf read: …", "Usage: dmabuf read …" */
 	snprintf(name, sizeof(name), "dmabuf %s", c->name);
 	argv[0] = name;
+	catch_stop_signals();
 	ret = c->fn(argc, argv);
 
 	if (fflush(stdout) || ferror(stdout)) {

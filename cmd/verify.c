@@ -82,7 +82,7 @@ int cmd_verify(int argc, char **argv)
 	ret = run_passes(&a, &c, &rg, doc);
 	db_jadd_str(doc, "pattern", a.iv.pat.text);
 	db_jadd_u64(doc, "passes", a.passes);
-	db_jadd_str(doc, "result", ret == EXIT_OK ? "ok" : ret == EXIT_MISMATCH ? "mismatch" : "error");
+	io_result(doc, ret);
 	io_report(doc, &c, &rg);
 	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
 	db_report_print(doc, g.json, stdout);

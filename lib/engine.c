@@ -6,6 +6,7 @@
  * encode SQEs and decode CQEs.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,6 +587,34 @@ static unsigned reap(struct run *run, struct db_err *e)
 
 /* --- the loop ------------------------------------------------------------ */
 
+/* --- interruption ------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupt_signo;
+
+void db_xfer_interrupt(int signo)
+{
+	interrupt_signo = signo;
+}
+
+int db_xfer_interrupted(void)
+{
+	return interrupt_signo;
+}
+
+/* A signal asked to stop: issue nothing more; what is in flight drains. */
+static void check_interrupt(struct run *run, struct db_err *e)
+{
+	int signo = interrupt_signo;
+	const char *name = sigabbrev_np(signo);
+
+	if (!signo || run->stop)
+		return;
+	run->stop = true;
+	run->err = db_err_set(e, DB_E_INTERRUPTED, -EINTR, "interrupted", "%s", run->x->t->path);
+	db_err_detail(e, "stopped by SIG%s (signal %d); the requests in flight completed",
+		      name ? name : "?", signo);
+}
+
 /*
  * The caller's hook, once per submission while requests are in flight
  * (before their completions are reaped), so that it runs at least once per
@@ -625,6 +654,7 @@ static int run_loop(struct run *run, struct db_err *e)
 	int ret;
 
 	while (work_left(run)) {
+		check_interrupt(run, e);
 		fill(run, e);
 		if (!run->inflight)
 			continue;	/* everything left was dropped by a stop */

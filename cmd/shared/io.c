@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
 #include "../builtin.h"
+#include "dmabuf/engine.h"
 #include "dmabuf/util.h"
 
 #define DEFAULT_BLOCK_BYTES (1u << 20)	/* range when nothing says otherwise */
@@ -466,6 +468,26 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 
 /* --- windows, fill, check ------------------------------------------------------ */
 
+struct json_object *io_interrupted(struct json_object *doc)
+{
+	struct json_object *o = json_object_new_object();
+	const char *name = sigabbrev_np(db_xfer_interrupted());
+	char sig[32];
+
+	snprintf(sig, sizeof(sig), "SIG%s", name ? name : "?");
+	db_jadd_str(o, "signal", sig);
+	json_object_object_add(doc, "interrupted", o);
+	return o;
+}
+
+void io_result(struct json_object *doc, int status)
+{
+	const char *r = status == EXIT_OK ? "ok" : status == EXIT_MISMATCH ? "mismatch" :
+			status > 128 ? "interrupted" : "error";
+
+	db_jadd_str(doc, "result", r);
+}
+
 int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
 	       io_hook after, void *arg, struct json_object *doc)
 {
@@ -482,6 +504,12 @@ int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook 
 		if (db_ctx_io(c, write, lba, n, 0, &f, &e)) {
 			if (f.failed && doc)
 				json_object_object_add(doc, "failure", db_report_failure(&f));
+			if (e.kind == DB_E_INTERRUPTED && doc) {
+				struct json_object *o = io_interrupted(doc);
+
+				db_jadd_u64(o, "blocks_done", done);
+				db_jadd_u64(o, "next_lba", rg->lba + done);
+			}
 			return fail(&e);
 		}
 		if (after && (ret = after(arg, c, lba, n)))

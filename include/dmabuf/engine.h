@@ -161,6 +161,18 @@ struct db_xfer {
  */
 int db_xfer_run(struct db_xfer *x, struct db_err *e);
 
+/*
+ * Ask every running and later transfer to stop: no request is issued any
+ * more, those in flight complete (the ring drains), and db_xfer_run()
+ * returns -EINTR with @e of kind DB_E_INTERRUPTED naming the signal.
+ * Async-signal-safe (a SIGINT/SIGTERM handler calls it); @signo is the
+ * signal's number, 0 clears the request.
+ */
+void db_xfer_interrupt(int signo);
+
+/* The signal number db_xfer_interrupt() was given, 0 when none. */
+int db_xfer_interrupted(void);
+
 /* Encode an NVMe read/write passthrough command (exported for unit tests). */
 struct nvme_uring_cmd;
 void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,

@@ -18,6 +18,7 @@ enum db_err_kind {
 	DB_E_IO,		/* I/O or device error (exit 4) */
 	DB_E_SAFETY,		/* refused: would destroy data (exit 5) */
 	DB_E_MISMATCH,		/* verification found mismatches (exit 1) */
+	DB_E_INTERRUPTED,	/* stopped by a signal, I/O drained (exit 128 + signal) */
 };
 
 struct db_err {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# SIGINT and SIGTERM during I/O: the requests in flight complete, the
+# command reports how far it got and exits 128 + the signal, as a shell
+# reports a process a signal ended.
+
+load helpers
+
+setup() { scratch_file 256M; }
+teardown() { cleanup_scratch; }
+
+# Start "dmabuf --json ARGS..." in the background, send SIGNAL once it has
+# run for 0.5 s (it would run for minutes), wait: $status, $output, $stderr.
+interrupt() {	# SIGNAL ARGS...
+	local sig=$1 pid
+	shift
+	"$DMABUF" --json "$@" > "$SCRATCH_DIR/out" 2> "$SCRATCH_DIR/err" &
+	pid=$!
+	sleep 0.5
+	kill -"$sig" "$pid"
+	status=0
+	wait "$pid" || status=$?
+	output=$(cat "$SCRATCH_DIR/out")
+	stderr=$(cat "$SCRATCH_DIR/err")
+}
+
+@test "SIGINT during verify: exit 130, the report says interrupted and how far it got" {
+	interrupt INT verify "$TARGET" --mem memfd --size 1M --length 256M --bs 4k --qd 8 --passes 1000
+	assert_equal "$status" 130
+	assert_equal "$(jq -r .result <<<"$output")" interrupted
+	assert_equal "$(jq -r .interrupted.signal <<<"$output")" SIGINT
+	jq -e '.interrupted.next_lba == .interrupted.blocks_done and .io.ios > 0 and .io.errors == 0' <<<"$output" ||
+		fail "report: $output"
+	# what was checked before the signal was checked right
+	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+	[[ "$stderr" == "dmabuf: $TARGET: interrupted: Interrupted system call: stopped by SIGINT (signal 2); the requests in flight completed" ]] ||
+		fail "stderr: $stderr"
+}
+
+@test "SIGTERM during bench: exit 143, the figures of the run so far" {
+	interrupt TERM bench "$TARGET" --mem memfd --runtime 600 --jobs 2
+	assert_equal "$status" 143
+	assert_equal "$(jq -r .result <<<"$output")" interrupted
+	assert_equal "$(jq -r .interrupted.signal <<<"$output")" SIGTERM
+	jq -e '.total.read.total_ios > 0 and (.jobs | length) == 2 and .jobs[1].read.total_ios > 0' <<<"$output" ||
+		fail "report: $output"
+}
+
+@test "SIGINT during write: exit 130, blocks before next_lba were written" {
+	interrupt INT write "$TARGET" --mem memfd --size 64k --length 256M --bs 4k --qd 1 --pattern byte:0xa5
+	assert_equal "$status" 130
+	n=$(jq -r .interrupted.blocks_done <<<"$output")
+	[ "$n" -gt 0 ] && [ "$n" -lt 524288 ] || fail "blocks_done $n"
+	cmp -n $((n * 512)) "$TARGET" <(head -c $((n * 512)) /dev/zero | tr '\0' '\245')
+}
