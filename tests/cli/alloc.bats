@@ -31,9 +31,16 @@ teardown() {
 	hold=$output
 	HOLDER=${hold%%:*}
 	alive "$HOLDER"
-	# one invocation writes into the held memory via the file, another reads it back
+	# the held memfd, as the holder has it: /proc/PID/fd/FD opens the same file
+	held=/proc/$HOLDER/fd/${hold#*:}
+	# a read through the held buffer leaves the disk's bytes in it ...
 	run -0 dmabuf write "$TARGET" --mem memfd --blocks 2048 --pattern random:42
 	run -0 dmabuf read "$TARGET" --mem "pid:$hold" --blocks 2048
+	cmp <(head -c 1M "$held") <(head -c 1M "$TARGET")
+	# ... and a write through it leaves there exactly what reached the disk
+	run -0 dmabuf write "$TARGET" --mem "pid:$hold" --lba 2048 --blocks 2048 --pattern random:7
+	cmp <(head -c 1M "$held") <(tail -c +1048577 "$TARGET" | head -c 1M)
+	run ! cmp -s <(head -c 1M "$held") <(head -c 1M "$TARGET")
 	kill "$HOLDER"
 	sleep 0.3
 	run ! alive "$HOLDER"

@@ -92,3 +92,35 @@ teardown() { cleanup_scratch; }
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --engine passthru
 	assert_error "/dev/ngXnY"
 }
+
+# The same bad input given to write, on a target it could write: the exit
+# status is the documented one and not a byte of the target changed.  (A
+# write past the end of a regular file grows it, by design; past the end of
+# a block device it is refused: safety.bats, on a loop device.)
+@test "bad input to write exits non-zero and leaves a writable target unchanged" {
+	dd if=/dev/urandom of="$TARGET" bs=1M count=1 conv=notrunc status=none
+	before=$(md5sum < "$TARGET")
+	head -c 100 /dev/urandom > "$SCRATCH_DIR/short"
+	cases=(
+		"2|--offset 100 --length 4k"
+		"2|--offset 0 --length 1000"
+		"2|--bs 1000"
+		"2|--mem memfd --pattern nosuchpattern"
+		"2|--mem memfd --in $SCRATCH_DIR/nosuchfile"
+		"2|--mem memfd --in $SCRATCH_DIR/short --length 4k"
+		"2|--mem fd:0"
+		"2|--mem memfd --engine passthru"
+		"3|--mem heap:nosuchheap"
+	)
+	for c in "${cases[@]}"; do
+		want=${c%%|*}
+		read -r -a args <<<"${c#*|}"
+		[[ " ${args[*]} " == *" --mem "* ]] || args+=(--mem memfd)
+		run --separate-stderr dmabuf write "$TARGET" "${args[@]}" </dev/null
+		[ "$status" -eq "$want" ] || fail "write ${args[*]}: exit $status, not $want ($stderr)"
+		[ -n "$stderr" ] || fail "write ${args[*]}: no message"
+		[ "$(md5sum < "$TARGET")" = "$before" ] || fail "write ${args[*]} changed the target"
+	done
+	run --separate-stderr dmabuf write "$TARGET" --mem pid:999999:3
+	[ "$status" -ne 0 ] && [ "$(md5sum < "$TARGET")" = "$before" ]
+}
