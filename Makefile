@@ -69,6 +69,19 @@ asan:
 
 unit-bins: $(UNIT_BIN)
 
+# libFuzzer (clang) on the parsers of what a user types, for FUZZ_SECS
+# seconds from tests/fuzz/corpus (new inputs go to build-fuzz/corpus); any
+# crash or sanitizer report fails.  Prints the executions and coverage.
+FUZZ_SECS ?= 60
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	@tests/install-deps fuzz
+	$(MAKE) O=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libdmabuf.a
+	clang $(CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/fuzz-parsers \
+		tests/fuzz/fuzz-parsers.c build-fuzz/libdmabuf.a $(LDLIBS)
+	@mkdir -p build-fuzz/corpus
+	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus
+
 # --- tests -----------------------------------------------------------------
 # check = deps + all three tiers (DESIGN.md section 6) + the sanitizer build
 # running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
@@ -134,7 +147,7 @@ install: all
 	install -m 644 completions/dmabuf.fish $(DESTDIR)$(FISHCOMPDIR)/dmabuf.fish
 
 clean:
-	rm -rf build build-asan dmabuf
+	rm -rf build build-asan build-fuzz dmabuf
 
 help:
 	@echo "make            build ./dmabuf and the man pages"
@@ -144,7 +157,8 @@ help:
 	@echo "make demo       boot the VM and run dmabuf verify on every source x engine"
 	@echo "make bench      IOPS of token/pages/bounce next to fio, IOMMU off/lazy/strict (build/bench/)"
 	@echo "make asan       sanitizer build in build-asan/"
+	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests asan unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: all dmabuf man ktests asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
