@@ -83,7 +83,7 @@ fuzz:
 	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus
 
 # --- tests -----------------------------------------------------------------
-# check = deps + all three tiers (DESIGN.md section 6) + the sanitizer build
+# check = deps + all three tiers (unit, cli, vm: tests/vm/README.md) + the sanitizer build
 # running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
 # N skipped"; the last line is the total.
 SUMMARY := $(CURDIR)/$(O)/test-summary

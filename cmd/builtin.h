@@ -17,7 +17,7 @@
 #include "dmabuf/pattern.h"
 #include "dmabuf/report.h"
 
-/* Exit status (dmabuf(1), DESIGN.md section 3). */
+/* Exit status (dmabuf(1)). */
 enum {
 	EXIT_OK = 0,
 	EXIT_MISMATCH = 1,

@@ -3,7 +3,7 @@
  * io_uring set-up and fixed-buffer registration: see include/dmabuf/ring.h.
  *
  * liburing does everything except the extended buffer update of the dmabuf
- * token uAPI (DESIGN.md section 5), which goes through the raw
+ * token uAPI (doc/token-uapi.md), which goes through the raw
  * io_uring_register(2) syscall in db_ring_update_ext().
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Safety rules for destructive writes (DESIGN.md section 3).  A write to a
+ * Safety rules for destructive writes (doc/safety.md).  A write to a
  * block device is refused, unless the user says --force, when the device or
  * one of its partitions
  *   - is mounted (/proc/self/mountinfo),

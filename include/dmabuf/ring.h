@@ -4,7 +4,7 @@
 
 /*
  * io_uring set-up and buffer registration, including the dmabuf token uAPI
- * (include/uapi/io_uring_regbuf.h, DESIGN.md section 5).  liburing for
+ * (include/uapi/io_uring_regbuf.h, doc/token-uapi.md).  liburing for
  * everything it has; the raw io_uring_register(2) syscall only for the
  * extended buffer update liburing lacks.
  */

@@ -61,7 +61,7 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 			  bool write, struct db_err *e);
 
 /*
- * Safety rules for destructive writes (DESIGN.md section 3): refuse when the
+ * Safety rules for destructive writes (doc/safety.md): refuse when the
  * device or one of its partitions is mounted (/proc/self/mountinfo), has
  * holders (/sys/dev/block/M:m/holders), or carries a partition table or
  * filesystem signature (libblkid).  Regular files are always allowed.

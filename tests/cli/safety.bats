@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Writes to devices honour the safety rules (DESIGN.md section 3): exit 5
+# Writes to devices honour the safety rules (doc/safety.md): exit 5
 # without --force on a mounted, held or signed device, and nothing written.
 
 load helpers

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The dmabuf token uAPI layout (DESIGN.md section 5) and the NVMe
+ * The dmabuf token uAPI layout (doc/token-uapi.md) and the NVMe
  * passthrough command encoding.  Layout mistakes would talk nonsense to the
  * kernel without any error, so they are pinned at compile time and again at
  * run time (so that a failure also shows up in the test report).
