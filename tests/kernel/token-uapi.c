@@ -10,7 +10,7 @@
  * write to those namespaces.  Output is TAP-like: "ok"/"not ok" per check,
  * and the exit status is 0 only when every check passed (77: cannot run).
  *
- * Facts checked are DESIGN.md section 5 and issue 3: the extended buffer
+ * Facts checked are those of doc/token-uapi.md and kernel-patches/README.md: the extended buffer
  * update, the errors for malformed descriptors, I/O at byte offsets in the
  * dma-buf compared with the pages path, invalidation (debugfs trigger) under
  * load, unregistration in flight and every close order of ring, dma-buf and
@@ -25,6 +25,7 @@
 #include <liburing.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,7 +41,7 @@
 #include <drm.h>
 #include <drm_mode.h>
 
-/* ---- the uAPI under test (DESIGN.md section 5), spelled out here ---- */
+/* ---- the uAPI under test (doc/token-uapi.md), spelled out here ---- */
 
 #define RSRC_UPDATE_EXTENDED (1U << 1)
 enum { REGBUF_EMPTY = 0, REGBUF_UADDR = 1, REGBUF_DMABUF = 2 };
@@ -340,7 +341,7 @@ static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, ui
 		io_uring_cqe_seen(ring, cqe);
 		if (ret != -EAGAIN)
 			return ret;
-		/* reissue after an invalidation (DESIGN.md section 5) */
+		/* reissue after an invalidation (doc/token-uapi.md) */
 		sqe = io_uring_get_sqe(ring);
 		if (write)
 			io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
@@ -1131,6 +1132,269 @@ static void case_iommu_maps(void)
 	close(fd);
 }
 
+/* ---- the CPU's view: bounce buffers (swiotlb) and non-coherent DMA ---- */
+
+/* The kernel command line has a word starting with @prefix and containing @part. */
+static bool cmdline_has(const char *prefix, const char *part)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (f) {
+		if (fgets(line, sizeof(line), f))
+			for (char *t = strtok(line, " \n"); t && !found; t = strtok(NULL, " \n"))
+				found = !strncmp(t, prefix, strlen(prefix)) && strstr(t, part);
+		fclose(f);
+	}
+	return found;
+}
+
+static void pio(bool write, int fd, void *buf, size_t len, off_t pos)
+{
+	ssize_t n = write ? pwrite(fd, buf, len, pos) : pread(fd, buf, len, pos);
+
+	if (n != (ssize_t)len)
+		die("%s of %zu bytes at %lld", write ? "pwrite" : "pread", len, (long long)pos);
+}
+
+/*
+ * Every byte a token request moves is the CPU's byte: a read lands in the
+ * pages the CPU sees, a write sends what the CPU wrote just before it, and
+ * unmapping the token writes nothing back over the CPU's bytes.  Where the
+ * device needs bounce buffers (swiotlb=force) these hold only if the driver
+ * syncs each request's range; elsewhere they hold trivially.
+ */
+static void case_cpu_view(const char *kind)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 1 * MiB, blk = 4096;
+	uint8_t *disk = aligned(size), *want = aligned(size), *back = aligned(size);
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+
+	if (dbuf_new(&b, kind, size))
+		die("%s", kind);
+	fill(disk, size, 101);
+	pio(true, fd, disk, size, 0);
+	fill(b.cpu, size, 102);
+	ring_new(&ring, 8, 1);
+	ret = reg_dmabuf(&ring, 0, b.fd, fd);
+	if (ret == -EIO && !strcmp(kind, "heap") && cmdline_has("swiotlb=", "force")) {
+		/* its 1 MiB pieces are larger than one bounce buffer (256 KiB) */
+		check(true, "heap under swiotlb=force: the exporter cannot map its "
+		      "pieces, registration fails with -EIO");
+		goto out;
+	}
+	if (!check_ret(ret, 0, "token registration"))
+		goto out;
+
+	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
+	check(ret == (int)size && !memcmp(b.cpu, disk, size),
+	      "%s: a 1 MiB token read is in the CPU's view of the buffer (%d)", kind, ret);
+
+	fill(b.cpu, size, 103);
+	memcpy(want, b.cpu, size);
+	memcpy(want + 3 * blk, disk + 16 * blk, blk);
+	ret = rw_fixed(&ring, false, fd, 0, 3 * blk, blk, 16 * blk);
+	check(ret == (int)blk && !memcmp(b.cpu, want, size),
+	      "%s: a 4 KiB read at buffer offset 12 KiB changes those bytes and no "
+	      "others (%d)", kind, ret);
+
+	fill(b.cpu, size, 104);
+	ret = rw_fixed(&ring, true, fd, 0, 0, size, size);
+	pio(false, fd, back, size, size);
+	check(ret == (int)size && !memcmp(back, b.cpu, size),
+	      "%s: a 1 MiB token write sends the bytes the CPU wrote before it (%d)", kind,
+	      ret);
+
+	fill(b.cpu, size, 105);
+	memcpy(want, b.cpu, size);
+	check_ret(reg_empty(&ring, 0), 0, "unregistration");
+	check(wait_tokens(0) == 0 && !memcmp(b.cpu, want, size),
+	      "%s: unmapping the token leaves the CPU's later bytes alone", kind);
+out:
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	free(disk);
+	free(want);
+	free(back);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
+/* ---- fences: signalled when the DMA is done, one per mapping ---- */
+
+static void debugfs_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		die("write %s to %s", val, path);
+	close(fd);
+}
+
+/* A READ_FIXED of 4 KiB at @addr, linked behind a POLL_ADD on @pipe_rd. */
+static void read_behind_poll(struct io_uring *ring, int pipe_rd, int fd, uint64_t addr)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	io_uring_prep_poll_add(sqe, pipe_rd, POLLIN);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, 4096, addr, 0);
+	sqe->user_data = 2;
+	if (io_uring_submit(ring) != 2)
+		die("submit a read linked behind a poll");
+}
+
+/* Reap @n CQEs; count the reads (user_data 2) that moved 4 KiB. */
+static unsigned reap_reads(struct io_uring *ring, unsigned n)
+{
+	unsigned reads = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("wait");
+		reads += cqe->user_data == 2 && cqe->res == 4096;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return reads;
+}
+
+/*
+ * A request that waits before it is issued (here behind a POLL_ADD that
+ * has not fired) holds no mapping: an invalidation then leaves no fence for
+ * an exporter to wait on, and the request takes the mapping of the moment it
+ * is issued.  The series before took the mapping at prep and kept it to the
+ * request's cleanup: the fence stayed unsignalled for as long as the link
+ * waited, and the read used the mapping the invalidation had dropped.
+ */
+static void case_fence_link(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	int fd = open_dev(dev), p[2];
+	struct io_uring ring;
+	struct dbuf b;
+	long maps;
+
+	if (pipe(p))
+		die("pipe");
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	ring_new(&ring, 16, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	read_behind_poll(&ring, p[0], fd, 0);
+	maps = stat_value("maps");
+	trigger_invalidate();
+	check(stat_value("fences") == 0, "a read waiting behind a poll holds no mapping: the "
+	      "invalidation leaves no unsignalled fence (%ld)", stat_value("fences"));
+	if (write(p[1], "x", 1) != 1)
+		die("write the pipe");
+	check(reap_reads(&ring, 2) == 1, "the poll fires and the read completes with 4 KiB");
+	check(stat_value("maps") - maps == 1, "the read mapped the buffer afresh when issued, "
+	      "after the invalidation (%ld new mappings)", stat_value("maps") - maps);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
+/*
+ * Reads completed by the device but not reaped (DEFER_TASKRUN runs their
+ * completions only when the task enters the ring) hold no mapping either.
+ */
+static void case_fence_unreaped(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	struct io_uring_params pr = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+	unsigned reads = 0;
+
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	ret = io_uring_queue_init_params(16, &ring, &pr);
+	if (ret || io_uring_register_buffers_sparse(&ring, 1))
+		die("DEFER_TASKRUN ring (%d)", ret);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	for (unsigned i = 0; i < 8; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(i * 4096ul), 4096,
+					 i * 4096ul, 0);
+	}
+	if (io_uring_submit(&ring) != 8)
+		die("submit");
+	usleep(500000);		/* the device is done long before */
+	trigger_invalidate();
+	check(stat_value("fences") == 0, "8 reads done by the device but not reaped hold no "
+	      "mapping: no unsignalled fence (%ld)", stat_value("fences"));
+	for (unsigned i = 0; i < 8; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(&ring, &cqe))
+			die("wait");
+		reads += cqe->res == 4096;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(reads == 8, "then they are reaped, all with their data (%u of 8)", reads);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
+/*
+ * Two invalidations, each while the mapping it drops is still in use (the
+ * trigger's "hold" keeps it, as DMA in flight would): both fences stay in
+ * the reservation object, unsignalled, until their mappings are released.
+ * With one fence context per token, the second fence (a later seqno of the
+ * same context) replaced the first, and an exporter waiting on the
+ * reservation object would have moved memory under the first DMA.
+ */
+static void case_fence_contexts(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	int fd = open_dev(dev);
+	struct io_uring ring;
+	struct dbuf b;
+
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	ring_new(&ring, 8, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	check(stat_value("fences") == 0, "no fence before an invalidation (%ld)",
+	      stat_value("fences"));
+	debugfs_write("hold", "1");
+	trigger_invalidate();
+	check(stat_value("fences") == 1, "an invalidation of a mapping in use leaves its fence, "
+	      "unsignalled (%ld)", stat_value("fences"));
+	check_ret(rw_fixed(&ring, false, fd, 0, 0, 4096, 0), 4096, "a read maps afresh");
+	debugfs_write("hold", "1");
+	trigger_invalidate();
+	check(stat_value("fences") == 2, "a second one, the new mapping in use too, leaves 2: "
+	      "neither fence replaces the other (%ld)", stat_value("fences"));
+	debugfs_write("hold", "0");
+	check(stat_value("fences") == 0, "released, both signal (%ld left)", stat_value("fences"));
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
 struct tcase {
 	const char *name;
 	void (*fn)(void);
@@ -1157,6 +1421,9 @@ static void io_vgem(void)
 static void inv_udmabuf(void) { case_invalidate("udmabuf"); }
 static void inv_heap(void) { case_invalidate("heap"); }
 static void inv_vgem(void) { case_invalidate("vgem"); }
+static void cpu_udmabuf(void) { case_cpu_view("udmabuf"); }
+static void cpu_heap(void) { case_cpu_view("heap"); }
+static void cpu_vgem(void) { case_cpu_view("vgem"); }
 
 static const struct tcase cases[] = {
 	{ "register-udmabuf", reg_udmabuf },
@@ -1173,6 +1440,12 @@ static const struct tcase cases[] = {
 	{ "close-orders", case_close_orders },
 	{ "mapped-once", case_mapped_once },
 	{ "merge", case_merge },
+	{ "cpu-view-udmabuf", cpu_udmabuf },
+	{ "cpu-view-heap", cpu_heap },
+	{ "cpu-view-vgem", cpu_vgem },
+	{ "fence-link", case_fence_link },
+	{ "fence-unreaped", case_fence_unreaped },
+	{ "fence-contexts", case_fence_contexts },
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 

@@ -91,3 +91,13 @@ verify_ok() {
 	assert_equal "${F[result]}" ok
 	assert_equal "${F[blocks_bad]}" 0
 }
+
+# ktest CASE...: tests/kernel/token-uapi runs the cases; every check passed.
+# Its TAP lines are printed, so a failing test shows them all.
+ktest() {
+	run --separate-stderr build/tests/kernel/token-uapi "$@"
+	echo "$output"
+	[ -z "$stderr" ] || echo "stderr: $stderr"
+	assert_success
+	refute_output --partial "not ok"
+}

@@ -11,13 +11,6 @@ setup() {
 }
 teardown() { vm_teardown; }
 
-ktest() {
-	run --separate-stderr build/tests/kernel/token-uapi "$1"
-	echo "$output"
-	assert_success
-	refute_output --partial "not ok"
-}
-
 @test "iommu: 10,000 4 KiB reads map once per I/O on the pages path, never on the token path" {
 	ktest iommu-maps
 	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0"

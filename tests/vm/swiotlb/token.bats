@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# Tokens where the device needs bounce buffers: the guest boots with
+# swiotlb=force (tests/vm/check-tier does it for this directory), so every
+# streaming DMA mapping of the NVMe controller goes through swiotlb, as in
+# a confidential guest or for an untrusted device.  The bytes a request
+# moves reach the CPU's view of the buffer only if nvme-pci syncs them
+# (kernel-patches/0004): the data is checked through that view.
+load ../helpers
+
+setup() {
+	vm_setup
+	grep -qw 'swiotlb=[^ ]*force' /proc/cmdline || skip "needs a guest booted with swiotlb=force"
+}
+teardown() { vm_teardown; }
+
+@test "swiotlb: token reads reach the CPU's view, writes send it, unmapping leaves it (udmabuf, vgem)" {
+	ktest cpu-view-udmabuf cpu-view-vgem
+}
+
+@test "swiotlb: the system heap's 1 MiB pieces cannot be bounced: its registration fails with -EIO" {
+	ktest cpu-view-heap
+	assert_output --partial "registration fails with -EIO"
+}
+
+@test "swiotlb: verify passes on the token path for udmabuf and vgem, 512 B and 4 KiB LBAs" {
+	for src in udmabuf drm; do
+		for ns in NS512 NS4K; do
+			verify_ok "$src" "$(dev_for $ns rw)" --length 4M --path token --qd 32
+			assert_equal "${F[path]}" token
+		done
+	done
+}
+
+@test "swiotlb: a token write is what dd reads; a token read is what dd wrote" {
+	head -c 2M /dev/urandom > "$SCRATCH_DIR/in"
+	run -0 --separate-stderr dmabuf write "$DMABUF_VM_NS4K" --mem udmabuf --path token \
+		--lba 1024 --in "$SCRATCH_DIR/in" --force
+	dd if="$DMABUF_VM_NS4K" of="$SCRATCH_DIR/back" bs=4096 skip=1024 count=512 iflag=direct status=none
+	cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
+	head -c 2M /dev/urandom > "$SCRATCH_DIR/in2"
+	dd if="$SCRATCH_DIR/in2" of="$DMABUF_VM_NS4K" bs=4096 seek=2048 oflag=direct status=none
+	run -0 --separate-stderr dmabuf read "$DMABUF_VM_NS4K" --mem drm --path token \
+		--lba 2048 --length 2M --out "$SCRATCH_DIR/out"
+	cmp "$SCRATCH_DIR/in2" "$SCRATCH_DIR/out"
+}
+
+@test "swiotlb: invalidations during token I/O lose nothing" {
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem udmabuf --path token \
+		--length 8M --during-io --cycles 20 --force
+	assert_equal "$(jq -r .result <<<"$output")" ok
+}
