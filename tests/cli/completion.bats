@@ -287,10 +287,10 @@ cli_commands() {
     # cli.md: "0 success; 1 ...; 2 ... (...); ..." in one paragraph.
     local expected actual
     expected=$(sed -n '/^## Exit status/,/^## /{/^##/d;p}' "$ROOT/doc/cli.md" | tr '\n' ' ' |
-        perl -ne 's/\s+/ /g; s/^\s+|[\s.]+$//g; print join("\n", split /; (?=\d )/), "\n"')
+        perl -ne 's/\s+/ /g; s/^\s+|[\s.]+$//g; print join("\n", split /; (?=\d+ )/), "\n"')
     actual=$(sed -n '/^# EXIT STATUS/,/^# /p' "$ROOT/man/dmabuf.1.scd" |
         awk '/^\|  [0-9]/ { code = $2; next } code != "" && /^:  / { sub(/^:  /, ""); print code " " $0; code = "" }')
-    [ "$(wc -l <<<"$expected")" -eq 6 ] || fail "cannot parse cli.md: $expected"
+    [ "$(wc -l <<<"$expected")" -eq 8 ] || fail "cannot parse cli.md: $expected"
     assert_equal "$actual" "$expected"
 }
 
