@@ -585,8 +585,6 @@ static unsigned reap(struct run *run, struct db_err *e)
 	return n;
 }
 
-/* --- the loop ------------------------------------------------------------ */
-
 /* --- interruption ------------------------------------------------------- */
 
 static volatile sig_atomic_t interrupt_signo;
@@ -605,15 +603,18 @@ int db_xfer_interrupted(void)
 static void check_interrupt(struct run *run, struct db_err *e)
 {
 	int signo = interrupt_signo;
-	const char *name = sigabbrev_np(signo);
+	const char *name;
 
 	if (!signo || run->stop)
 		return;
+	name = sigabbrev_np(signo);
 	run->stop = true;
 	run->err = db_err_set(e, DB_E_INTERRUPTED, -EINTR, "interrupted", "%s", run->x->t->path);
 	db_err_detail(e, "stopped by SIG%s (signal %d); the requests in flight completed",
 		      name ? name : "?", signo);
 }
+
+/* --- the loop ------------------------------------------------------------ */
 
 /*
  * The caller's hook, once per submission while requests are in flight
