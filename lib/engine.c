@@ -603,15 +603,14 @@ int db_xfer_interrupted(void)
 static void check_interrupt(struct run *run, struct db_err *e)
 {
 	int signo = interrupt_signo;
-	const char *name;
+	char name[32];
 
 	if (!signo || run->stop)
 		return;
-	name = sigabbrev_np(signo);
 	run->stop = true;
 	run->err = db_err_set(e, DB_E_INTERRUPTED, -EINTR, "interrupted", "%s", run->x->t->path);
-	db_err_detail(e, "stopped by SIG%s (signal %d); the requests in flight completed",
-		      name ? name : "?", signo);
+	db_err_detail(e, "stopped by %s (signal %d); the requests in flight completed",
+		      db_sig_name(signo, name, sizeof(name)), signo);
 }
 
 /* --- the loop ------------------------------------------------------------ */

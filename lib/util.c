@@ -139,3 +139,11 @@ int db_snprintf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+const char *db_sig_name(int signo, char *buf, unsigned len)
+{
+	const char *abbrev = sigabbrev_np(signo);
+
+	snprintf(buf, len, "SIG%s", abbrev ? abbrev : "?");
+	return buf;
+}

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -471,11 +470,9 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 struct json_object *io_interrupted(struct json_object *doc)
 {
 	struct json_object *o = json_object_new_object();
-	const char *name = sigabbrev_np(db_xfer_interrupted());
 	char sig[32];
 
-	snprintf(sig, sizeof(sig), "SIG%s", name ? name : "?");
-	db_jadd_str(o, "signal", sig);
+	db_jadd_str(o, "signal", db_sig_name(db_xfer_interrupted(), sig, sizeof(sig)));
 	json_object_object_add(doc, "interrupted", o);
 	return o;
 }

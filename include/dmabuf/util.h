@@ -24,6 +24,9 @@ int db_parse_size(const char *s, uint64_t *out);
 /* Parse an unsigned decimal or 0x number (no suffix); 0 / -EINVAL / -ERANGE. */
 int db_parse_u64(const char *s, uint64_t *out);
 
+/* "SIGINT" for @signo, into @buf (@len bytes); "SIG?" if unknown.  Returns @buf. */
+const char *db_sig_name(int signo, char *buf, unsigned len);
+
 /* "4 KiB", "1.5 MiB": human size of @bytes into @buf; returns @buf. */
 const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len);
 

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +166,18 @@ static void test_fmt_parse_round_trip(void **state)
 	}
 }
 
+static void test_sig_name(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(db_sig_name(SIGINT, buf, sizeof(buf)), "SIGINT");
+	assert_string_equal(db_sig_name(SIGTERM, buf, sizeof(buf)), "SIGTERM");
+	assert_string_equal(db_sig_name(0, buf, sizeof(buf)), "SIG?");
+	assert_ptr_equal(db_sig_name(SIGINT, buf, 4), buf);
+	assert_string_equal(buf, "SIG");	/* truncated, terminated */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_fmt_size),
 		cmocka_unit_test(test_fmt_size_truncates),
 		cmocka_unit_test(test_fmt_parse_round_trip),
+		cmocka_unit_test(test_sig_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
