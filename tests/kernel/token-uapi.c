@@ -391,13 +391,27 @@ static long stat_value(const char *key)
 	return v;
 }
 
+/* Write @val to @dir/@file (debugfs, tracefs), opened with @flags added. */
+static void write_file(const char *dir, const char *file, const char *val, int flags)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		die("write %s to %s", val, path);
+	close(fd);
+}
+
+static void debugfs_write(const char *file, const char *val)
+{
+	write_file(DEBUGFS, file, val, 0);
+}
+
 static void trigger_invalidate(void)
 {
-	int fd = open(DEBUGFS "/invalidate", O_WRONLY);
-
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("write " DEBUGFS "/invalidate");
-	close(fd);
+	debugfs_write("invalidate", "1");
 }
 
 /* Tokens are freed from a work item: wait up to 5 s for @want live tokens. */
@@ -1030,14 +1044,7 @@ static void case_merge(void)
 
 static void tracefs_write(const char *file, const char *val)
 {
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), TRACEFS "/%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		die("write %s", path);
-	close(fd);
+	write_file(TRACEFS, file, val, O_TRUNC);
 }
 
 /* iommu:map events written since the last clear ("entries-written"). */
@@ -1225,18 +1232,6 @@ out:
 }
 
 /* ---- fences: signalled when the DMA is done, one per mapping ---- */
-
-static void debugfs_write(const char *file, const char *val)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), DEBUGFS "/%s", file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		die("write %s to %s", val, path);
-	close(fd);
-}
 
 /* A READ_FIXED of 4 KiB at @addr, linked behind a POLL_ADD on @pipe_rd. */
 static void read_behind_poll(struct io_uring *ring, int pipe_rd, int fd, uint64_t addr)
