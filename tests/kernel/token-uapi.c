@@ -117,6 +117,15 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* The test exporter whose buffers move (CONFIG_DMABUF_MOVER, /dev/dmabuf_mover). */
+struct mover_alloc { uint64_t size; uint32_t fd_flags; int32_t fd; };
+struct mover_move { int32_t fd; uint32_t flags, timeout_ms, pad; uint64_t wait_ns; };
+struct mover_stat { int32_t fd; uint32_t pins; uint64_t moves, retired_pages, late_pages; };
+#define MOVER_MOVE_NO_WAIT (1U << 0)
+#define MOVER_IOC_ALLOC _IOWR('b', 0x40, struct mover_alloc)
+#define MOVER_IOC_MOVE  _IOWR('b', 0x41, struct mover_move)
+#define MOVER_IOC_STAT  _IOWR('b', 0x42, struct mover_stat)
+
 /* ---- memory sources ---- */
 
 struct dbuf {
@@ -171,18 +180,13 @@ static int heap_new(struct dbuf *b, size_t size)
 	return 0;
 }
 
-/* vgem dumb buffer exported through PRIME (pages allocated lazily). */
-static int vgem_new(struct dbuf *b, size_t size)
+/* The vgem card, or -ENODEV. */
+static int vgem_open(void)
 {
-	/* 4 KiB rows: the kernel computes width * bpp in 32 bits */
-	struct drm_mode_create_dumb c = { .width = 1024, .height = size / 4096, .bpp = 32 };
-	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
-	int card = -1;
-	char path[64];
-
-	for (int i = 0; i < 8 && card < 0; i++) {
+	for (int i = 0; i < 8; i++) {
 		struct drm_version v = { 0 };
-		char name[16] = "";
+		char name[16] = "", path[64];
+		int card;
 
 		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
 		card = open(path, O_RDWR | O_CLOEXEC);
@@ -190,13 +194,23 @@ static int vgem_new(struct dbuf *b, size_t size)
 			continue;
 		v.name = name;
 		v.name_len = sizeof(name) - 1;
-		if (ioctl(card, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem")) {
-			close(card);
-			card = -1;
-		}
+		if (!ioctl(card, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return card;
+		close(card);
 	}
+	return -ENODEV;
+}
+
+/* vgem dumb buffer exported through PRIME (pages allocated lazily). */
+static int vgem_new(struct dbuf *b, size_t size)
+{
+	/* 4 KiB rows: the kernel computes width * bpp in 32 bits */
+	struct drm_mode_create_dumb c = { .width = 1024, .height = size / 4096, .bpp = 32 };
+	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	int card = vgem_open();
+
 	if (card < 0)
-		return -ENODEV;
+		return card;
 	if (ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &c))
 		die("vgem dumb buffer of %zu bytes", size);
 	p.handle = c.handle;
@@ -207,6 +221,26 @@ static int vgem_new(struct dbuf *b, size_t size)
 	b->memfd = -1;
 	b->kind = "vgem";
 	b->size = c.size;
+	return 0;
+}
+
+/* A buffer of the moving test exporter; its CPU mapping follows moves. */
+static int mover_new(struct dbuf *b, size_t size)
+{
+	struct mover_alloc a = { .size = size, .fd_flags = O_RDWR | O_CLOEXEC };
+	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC);
+
+	if (dev < 0)
+		return -errno;
+	if (ioctl(dev, MOVER_IOC_ALLOC, &a)) {
+		close(dev);
+		return -errno;
+	}
+	close(dev);
+	b->fd = a.fd;
+	b->memfd = -1;
+	b->kind = "mover";
+	b->size = size;
 	return 0;
 }
 
@@ -221,6 +255,8 @@ static int dbuf_new(struct dbuf *b, const char *kind, size_t size)
 		ret = udmabuf_new(b, size);
 	else if (!strcmp(kind, "heap"))
 		ret = heap_new(b, size);
+	else if (!strcmp(kind, "mover"))
+		ret = mover_new(b, size);
 	else
 		ret = vgem_new(b, size);
 	if (ret)
@@ -1264,6 +1300,56 @@ static unsigned reap_reads(struct io_uring *ring, unsigned n)
 	return reads;
 }
 
+/* A DEFER_TASKRUN ring (completions run only when the task enters it), one slot. */
+static void defer_ring_new(struct io_uring *ring)
+{
+	struct io_uring_params pr = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
+	int ret = io_uring_queue_init_params(16, ring, &pr);
+
+	if (ret || io_uring_register_buffers_sparse(ring, 1))
+		die("DEFER_TASKRUN ring (%d)", ret);
+}
+
+/* Submit @n READ_FIXED of 4 KiB, block i of the device into block i of slot 0. */
+static void submit_reads(struct io_uring *ring, int fd, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(i * 4096ul), 4096,
+					 i * 4096ul, 0);
+	}
+	if (io_uring_submit(ring) != (int)n)
+		die("submit %u reads", n);
+}
+
+/* Reap @n CQEs; count those that moved 4 KiB. */
+static unsigned reap_4k(struct io_uring *ring, unsigned n)
+{
+	unsigned good = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("wait");
+		good += cqe->res == 4096;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return good;
+}
+
+/* The end of a case: ring, buffer and device gone, and so is every token. */
+static void case_end(struct io_uring *ring, struct dbuf *b, int fd)
+{
+	io_uring_queue_exit(ring);
+	dbuf_free(b);
+	close(fd);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
 /*
  * A request that waits before it is issued (here behind a POLL_ADD that
  * has not fired) holds no mapping: an invalidation then leaves no fence for
@@ -1311,45 +1397,21 @@ static void case_fence_link(void)
 static void case_fence_unreaped(void)
 {
 	const char *dev = env_dev("DMABUF_VM_NS4K");
-	struct io_uring_params pr = {
-		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-	};
-	int fd = open_dev(dev), ret;
+	int fd = open_dev(dev);
 	struct io_uring ring;
 	struct dbuf b;
-	unsigned reads = 0;
 
 	if (dbuf_new(&b, "udmabuf", 1 * MiB))
 		die("udmabuf");
-	ret = io_uring_queue_init_params(16, &ring, &pr);
-	if (ret || io_uring_register_buffers_sparse(&ring, 1))
-		die("DEFER_TASKRUN ring (%d)", ret);
+	defer_ring_new(&ring);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
-	for (unsigned i = 0; i < 8; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(i * 4096ul), 4096,
-					 i * 4096ul, 0);
-	}
-	if (io_uring_submit(&ring) != 8)
-		die("submit");
+	submit_reads(&ring, fd, 8);
 	usleep(500000);		/* the device is done long before */
 	trigger_invalidate();
 	check(stat_value("fences") == 0, "8 reads done by the device but not reaped hold no "
 	      "mapping: no unsignalled fence (%ld)", stat_value("fences"));
-	for (unsigned i = 0; i < 8; i++) {
-		struct io_uring_cqe *cqe;
-
-		if (io_uring_wait_cqe(&ring, &cqe))
-			die("wait");
-		reads += cqe->res == 4096;
-		io_uring_cqe_seen(&ring, cqe);
-	}
-	check(reads == 8, "then they are reaped, all with their data (%u of 8)", reads);
-	io_uring_queue_exit(&ring);
-	dbuf_free(&b);
-	close(fd);
-	check(wait_tokens(0) == 0, "no token left");
+	check(reap_4k(&ring, 8) == 8, "then they are reaped, all with their data");
+	case_end(&ring, &b, fd);
 }
 
 /*
@@ -1388,6 +1450,383 @@ static void case_fence_contexts(void)
 	dbuf_free(&b);
 	close(fd);
 	check(wait_tokens(0) == 0, "no token left");
+}
+
+/* ---- an exporter that really moves: dmabuf_mover ---- */
+
+/* DMABUF_MOVER_IOC_MOVE on @fd: 0 or -errno; *@wait_ns: time waiting on fences. */
+static int mover_move(int fd, uint32_t flags, uint32_t timeout_ms, uint64_t *wait_ns)
+{
+	struct mover_move m = { .fd = fd, .flags = flags, .timeout_ms = timeout_ms };
+	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC), ret;
+
+	if (dev < 0)
+		die("open /dev/dmabuf_mover");
+	ret = ioctl(dev, MOVER_IOC_MOVE, &m) ? -errno : 0;
+	close(dev);
+	if (wait_ns)
+		*wait_ns = m.wait_ns;
+	return ret;
+}
+
+/*
+ * Set @dev's queue/nr_requests to @n (4 is the least the block layer
+ * takes); returns the old value.  With fewer tags than requests in flight,
+ * bios wait in the block layer, each holding the mapping it was issued
+ * with, and reach the device later.
+ */
+static long set_nr_requests(const char *dev, long n)
+{
+	char real[PATH_MAX], dir[PATH_MAX + 32], path[PATH_MAX + 64], val[32];
+	long old = -1;
+	FILE *f;
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(dir, sizeof(dir), "/sys/class/block/%s/queue", basename(real));
+	snprintf(path, sizeof(path), "%s/nr_requests", dir);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &old) != 1)
+		die("read %s", path);
+	fclose(f);
+	snprintf(val, sizeof(val), "%ld", n);
+	write_file(dir, "nr_requests", val, 0);
+	return old;
+}
+
+static struct mover_stat mover_stat(int fd)
+{
+	struct mover_stat st = { .fd = fd };
+	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC);
+
+	if (dev < 0 || ioctl(dev, MOVER_IOC_STAT, &st))
+		die("DMABUF_MOVER_IOC_STAT");
+	close(dev);
+	return st;
+}
+
+/*
+ * The exporter itself, no importer: a move keeps the bytes (the CPU mapping
+ * faults in the new pages), retires the old pages and finds them untouched;
+ * malformed moves and a buffer pinned by an importer that cannot take
+ * move_notify (a vgem PRIME import) are refused.
+ */
+static void case_mover_basics(void)
+{
+	const size_t size = 1 * MiB;
+	struct drm_prime_handle imp = { 0 };
+	struct dbuf b, u;
+	struct mover_stat st;
+	uint8_t *want = aligned(size);
+	int card;
+
+	if (dbuf_new(&b, "mover", size))
+		die("mover buffer");
+	fill(b.cpu, size, 201);
+	memcpy(want, b.cpu, size);
+	check_ret(mover_move(b.fd, 0, 0, NULL), 0, "an idle buffer moves");
+	st = mover_stat(b.fd);
+	check(st.moves == 1 && st.retired_pages == size / 4096 && st.late_pages == 0,
+	      "one move, its %zu old pages watched, none written since (moves %" PRIu64
+	      ", retired %" PRIu64 ", late %" PRIu64 ")", size / 4096, st.moves,
+	      st.retired_pages, st.late_pages);
+	check(!memcmp(b.cpu, want, size), "the CPU mapping sees the same bytes after the move");
+	fill(b.cpu, size, 202);
+	memcpy(want, b.cpu, size);
+	check_ret(mover_move(b.fd, 0, 0, NULL), 0, "a second move");
+	check(!memcmp(b.cpu, want, size) && mover_stat(b.fd).late_pages == 0,
+	      "bytes written through the remapped CPU mapping moved with it, and the old "
+	      "pages stay untouched");
+
+	check_ret(mover_move(b.fd, 1U << 1, 0, NULL), -EINVAL, "unknown move flag");
+	check_ret(mover_move(-1, 0, 0, NULL), -EBADF, "move of a closed fd");
+	if (dbuf_new(&u, "udmabuf", size))
+		die("udmabuf");
+	check_ret(mover_move(u.fd, 0, 0, NULL), -EINVAL, "move of another exporter's dma-buf");
+	dbuf_free(&u);
+
+	card = vgem_open();
+	if (card < 0)
+		die("no vgem card");
+	imp.fd = b.fd;
+	if (ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp))
+		die("vgem PRIME import of a mover buffer");
+	check(mover_stat(b.fd).pins == 1, "a vgem import pins the buffer (it cannot take "
+	      "move_notify)");
+	check_ret(mover_move(b.fd, 0, 0, NULL), -EBUSY, "a pinned buffer does not move");
+	close(card);
+	check(mover_stat(b.fd).pins == 0, "the import gone, the pin is gone");
+	check_ret(mover_move(b.fd, 0, 0, NULL), 0, "and the buffer moves again");
+	check(!memcmp(b.cpu, want, size), "with its bytes");
+	dbuf_free(&b);
+	free(want);
+}
+
+struct mover_arg {
+	int fd;
+	uint32_t flags;
+	unsigned long moves, failed;
+	int err;
+};
+
+static volatile bool mover_stop;
+
+static void *mover_thread(void *arg)
+{
+	struct mover_arg *m = arg;
+
+	while (!mover_stop) {
+		int ret = mover_move(m->fd, m->flags, 0, NULL);
+
+		if (ret) {
+			m->failed++;
+			m->err = ret;
+		} else {
+			m->moves++;
+		}
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void mover_start(pthread_t *th, struct mover_arg *m, int fd, uint32_t flags)
+{
+	*m = (struct mover_arg){ .fd = fd, .flags = flags };
+	mover_stop = false;
+	pthread_create(th, NULL, mover_thread, m);
+}
+
+static void mover_end(pthread_t th)
+{
+	mover_stop = true;
+	pthread_join(th, NULL);
+}
+
+/*
+ * Token reads and writes while the exporter really moves the buffer every
+ * 2 ms: each move waits for the fences of the mappings still in use, so no
+ * byte lands in, or is sent from, pages the exporter gave up.
+ */
+static void case_mover_token(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	const size_t size = 4 * MiB, bs = 64 * 1024;
+	uint8_t *want = aligned(size), *back = aligned(size);
+	int fd = open_dev(dev), ret = 0;
+	struct mover_arg m;
+	struct io_uring ring;
+	struct mover_stat st;
+	struct dbuf b;
+	pthread_t th;
+	long maps0, tags;
+
+	if (dbuf_new(&b, "mover", size))
+		die("mover buffer");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration of a mover buffer");
+	fill(want, size, 211);
+	pio(true, fd, want, size, 0);
+	memset(b.cpu, 0, size);
+	maps0 = stat_value("maps");
+
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			  .size = size };
+	tags = set_nr_requests(dev, 4);
+	mover_start(&th, &m, b.fd, 0);
+	run_reads(&l, 4000);
+	mover_end(th);
+	set_nr_requests(dev, tags);
+	st = mover_stat(b.fd);
+	check(l.err == 0 && m.failed == 0, "%" PRIu64 " reads of 16 KiB at QD 32, 4 tags, under "
+	      "%lu moves: no read error (%d), no move failed (%lu, last %d)", l.ios, m.moves,
+	      l.err, m.failed, m.err);
+	check(m.moves > 0 && !memcmp(b.cpu, want, size),
+	      "every byte read is in the buffer where it now lives");
+	check(st.late_pages == 0, "no page written after the exporter gave it up "
+	      "(%" PRIu64 " late of %" PRIu64 " watched)", st.late_pages, st.retired_pages);
+	check(stat_value("maps") - maps0 >= 1, "requests after a move mapped afresh "
+	      "(%ld new mappings)", stat_value("maps") - maps0);
+
+	fill(b.cpu, size, 212);
+	memcpy(want, b.cpu, size);
+	mover_start(&th, &m, b.fd, 0);
+	for (size_t off = 0; off < size && ret >= 0; off += bs)
+		ret = rw_fixed(&ring, true, fd, 0, off, bs, size + off);
+	mover_end(th);
+	pio(false, fd, back, size, size);
+	check(ret == (int)bs && m.failed == 0 && !memcmp(back, want, size),
+	      "64 token writes of 64 KiB under %lu moves send the buffer's bytes (%d)",
+	      m.moves, ret);
+	check(mover_stat(b.fd).late_pages == 0, "and no late page");
+	case_end(&ring, &b, fd);
+	free(want);
+	free(back);
+}
+
+struct waiter {
+	int fd, ret;
+	struct io_uring *ring;
+};
+
+static void *move_waiter(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->ret = mover_move(w->fd, 0, 10000, NULL);
+	return NULL;
+}
+
+static void *unregister_waiter(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->ret = reg_empty(w->ring, 0);
+	return NULL;
+}
+
+/*
+ * A mapping in use (debugfs "hold", as DMA in flight) keeps the exporter
+ * from moving: its bounded wait for the fence ends in -ETIME and the buffer
+ * stays where it is; released, the move goes through.  Unregistration
+ * waits for a move in progress (it needs the reservation lock to unmap), and
+ * the move waits only for the DMA, never for the ring.
+ */
+static void case_mover_in_use(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 1 * MiB;
+	uint8_t *disk = aligned(size);
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+	uint64_t wait_ns = 0;
+
+	if (dbuf_new(&b, "mover", size))
+		die("mover buffer");
+	fill(disk, size, 221);
+	pio(true, fd, disk, size, 0);
+	ring_new(&ring, 8, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	debugfs_write("hold", "1");
+	ret = mover_move(b.fd, 0, 300, &wait_ns);
+	check(ret == -ETIME && mover_stat(b.fd).moves == 0,
+	      "with the mapping in use the move waits for its fence, gives up after 300 ms "
+	      "(%d after %" PRIu64 " ms) and does not move", ret, wait_ns / 1000000);
+	debugfs_write("hold", "0");
+	check_ret(mover_move(b.fd, 0, 0, NULL), 0, "released, the buffer moves");
+	memset(b.cpu, 0, size);
+	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
+	check(ret == (int)size && !memcmp(b.cpu, disk, size),
+	      "a read after the move lands in the new pages (%d)", ret);
+	check(mover_stat(b.fd).late_pages == 0, "no late page");
+
+	/* unregistration (under the ring's lock) while the exporter waits */
+	struct waiter w = { .fd = b.fd }, u = { .ring = &ring };
+	pthread_t th, tu;
+
+	debugfs_write("hold", "1");
+	pthread_create(&th, NULL, move_waiter, &w);
+	usleep(200000);
+	pthread_create(&tu, NULL, unregister_waiter, &u);
+	usleep(200000);
+	debugfs_write("hold", "0");
+	pthread_join(th, NULL);
+	pthread_join(tu, NULL);
+	check(w.ret == 0 && u.ret == 0, "a move waiting on a fence, and an unregistration "
+	      "waiting on the move: the last use ends, both go through (move %d, "
+	      "unregistration %d)", w.ret, u.ret);
+	case_end(&ring, &b, fd);
+	free(disk);
+}
+
+/*
+ * The exporter stall of a fence tied to request cleanup: a TTM-style move
+ * (bounded wait on the reservation object's fences) of a buffer with a read
+ * linked behind a poll that has not fired, and with reads done but not
+ * reaped on a DEFER_TASKRUN ring.  Neither holds a mapping, so the move
+ * does not wait for them.  (A 2 s bound: past it the move fails -ETIME.)
+ */
+static void case_mover_stall(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 1 * MiB;
+	uint8_t *disk = aligned(size);
+	int fd = open_dev(dev), p[2];
+	struct io_uring ring;
+	struct dbuf b;
+
+	if (pipe(p))
+		die("pipe");
+	fill(disk, size, 231);
+	pio(true, fd, disk, size, 0);
+	if (dbuf_new(&b, "mover", size))
+		die("mover buffer");
+	ring_new(&ring, 16, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	memset(b.cpu, 0, size);
+	read_behind_poll(&ring, p[0], fd, 0);
+	check_ret(mover_move(b.fd, 0, 2000, NULL), 0,
+		  "a read waiting behind a poll does not hold up a move");
+	if (write(p[1], "x", 1) != 1)
+		die("write the pipe");
+	check(reap_reads(&ring, 2) == 1 && !memcmp(b.cpu, disk, 4096),
+	      "the poll fires; the read lands in the moved buffer");
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+
+	defer_ring_new(&ring);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration, DEFER_TASKRUN ring");
+	memset(b.cpu, 0, size);
+	submit_reads(&ring, fd, 8);
+	usleep(500000);		/* the device is done long before */
+	check_ret(mover_move(b.fd, 0, 2000, NULL), 0,
+		  "8 reads done but not reaped do not hold up a move");
+	check(reap_4k(&ring, 8) == 8 && !memcmp(b.cpu, disk, 8 * 4096),
+	      "reaped, all 8 moved with the buffer");
+	check(mover_stat(b.fd).late_pages == 0, "no late page");
+	case_end(&ring, &b, fd);
+	free(disk);
+}
+
+/*
+ * The check that makes the others mean something: an exporter that moves
+ * without waiting for the fences (DMABUF_MOVER_MOVE_NO_WAIT) while reads
+ * are in flight gets DMA into pages it gave up, and the exporter sees it.
+ */
+static void case_mover_late(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	const size_t size = 4 * MiB;
+	int fd = open_dev(dev);
+	struct mover_arg m;
+	struct io_uring ring;
+	struct mover_stat st = { 0 };
+	struct dbuf b;
+	pthread_t th;
+	unsigned rounds;
+	long tags;
+
+	if (dbuf_new(&b, "mover", size))
+		die("mover buffer");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			  .size = size };
+	tags = set_nr_requests(dev, 4);
+	mover_start(&th, &m, b.fd, MOVER_MOVE_NO_WAIT);
+	for (rounds = 0; rounds < 20 && !st.late_pages; rounds++) {
+		run_reads(&l, 1000);
+		st = mover_stat(b.fd);
+	}
+	mover_end(th);
+	set_nr_requests(dev, tags);
+	st = mover_stat(b.fd);
+	check(st.late_pages > 0, "moves that do not wait for the fences, under reads at QD 32 "
+	      "with 4 tags: the exporter finds %" PRIu64 " pages written after it gave them up "
+	      "(%lu moves, %u rounds of 1000 reads)", st.late_pages, m.moves, rounds);
+	case_end(&ring, &b, fd);
 }
 
 struct tcase {
@@ -1441,6 +1880,11 @@ static const struct tcase cases[] = {
 	{ "fence-link", case_fence_link },
 	{ "fence-unreaped", case_fence_unreaped },
 	{ "fence-contexts", case_fence_contexts },
+	{ "mover-basics", case_mover_basics },
+	{ "mover-token", case_mover_token },
+	{ "mover-in-use", case_mover_in_use },
+	{ "mover-stall", case_mover_stall },
+	{ "mover-late", case_mover_late },
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 

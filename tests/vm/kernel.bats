@@ -34,3 +34,8 @@ teardown() { vm_teardown; }
 	assert_output --partial "[  SKIPPED ] 3 test(s)"
 	assert_output --partial "# skip: this kernel has the dmabuf token uAPI"
 }
+@test "token uAPI: the moving test exporter keeps bytes across moves, refuses bad moves and pinned buffers" { ktest mover-basics; }
+@test "token uAPI: reads and writes while the exporter really moves the buffer: every byte, no late DMA" { ktest mover-token; }
+@test "token uAPI: a mapping in use holds off a move until its fence signals; unregistration waits for the move" { ktest mover-in-use; }
+@test "token uAPI: a read behind a poll and unreaped reads do not stall the exporter's move" { ktest mover-stall; }
+@test "token uAPI: a move that skips the fence wait is caught as DMA into pages given up" { ktest mover-late; }

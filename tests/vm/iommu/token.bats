@@ -40,3 +40,7 @@ teardown() { vm_teardown; }
 	assert_equal "${F[result]}" ok
 	assert_equal "${F[invalidations]}" 8
 }
+
+@test "iommu: the exporter really moves the buffer under token I/O: every byte, no late DMA; a move that skips the wait is caught" {
+	ktest mover-token mover-late
+}
