@@ -181,6 +181,7 @@ static struct json_object *memory_arr(void)
 		closedir(dir);
 	}
 	add_source(arr, DB_MEM_DRM, "drm", NULL);
+	add_source(arr, DB_MEM_MOVER, "mover", NULL);
 	return arr;
 }
 

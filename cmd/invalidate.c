@@ -15,6 +15,11 @@
  * the old one, new requests map afresh (or complete with -EAGAIN and are
  * reissued).  The kernel's own counters, read before and after, show that
  * every cycle reached it.
+ *
+ * mover memory (any path): a cycle is a real move by the exporter
+ * (db_mem_move): move_notify, a wait for the importers' fences, a copy to
+ * new pages; the exporter then watches the pages it gave up, and any byte
+ * DMA writes there afterwards fails the run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +39,8 @@ struct inval_args {
 	bool slot_empty;	/* first half of a cycle done */
 	unsigned calls;
 	uint64_t reg_ns, unreg_ns, trigger_ns;
+	uint64_t move_wait_ns, move_wait_max_ns;	/* mover: exporter's fence waits */
+	struct db_mem_move_stats mv;			/* mover: after the run */
 	struct db_token_stats k0;	/* token: kernel counters before */
 };
 
@@ -86,10 +93,25 @@ static const struct argp inval_argp = {
 	io_pattern_children, NULL, NULL
 };
 
-/* A token cycle is one trigger; a pages/bounce cycle, unregister + register. */
+/*
+ * A cycle is one move (mover memory), one trigger (token), or an
+ * unregistration and a registration (pages, bounce).
+ */
 static unsigned steps_per_cycle(const struct db_ctx *c)
 {
-	return c->path == DB_PATH_TOKEN ? 1 : 2;
+	return db_mem_can_move(c->m) || c->path == DB_PATH_TOKEN ? 1 : 2;
+}
+
+static int move_step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
+{
+	uint64_t wait_ns;
+	int ret = db_mem_move(c->m, 0, &wait_ns, e);
+
+	a->move_wait_ns += wait_ns;
+	if (wait_ns > a->move_wait_max_ns)
+		a->move_wait_max_ns = wait_ns;
+	a->fired += !ret;
+	return ret;
 }
 
 /*
@@ -101,6 +123,8 @@ static int step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
 	uint64_t t0 = db_now_ns();
 	int ret;
 
+	if (db_mem_can_move(c->m))
+		return move_step(a, c, e);
 	if (c->path == DB_PATH_TOKEN) {
 		ret = db_token_trigger(e);
 		a->trigger_ns += db_now_ns() - t0;
@@ -187,6 +211,34 @@ static int run_during_io(struct inval_args *a, struct db_ctx *c, const struct io
 	return ret;
 }
 
+static const char *mechanism(const struct db_ctx *c)
+{
+	if (db_mem_can_move(c->m))
+		return "exporter move (move_notify, fence wait, copy to new pages)";
+	return c->path == DB_PATH_TOKEN ? "move_notify (kernel test trigger)"
+					: "unregister+register";
+}
+
+/* The kernel's token counters, from before the run to now (if it has them). */
+static void report_kernel(struct json_object *o, const struct inval_args *a)
+{
+	struct db_token_stats k1;
+
+	if (a->k0.maps < 0 || db_token_stats(&k1, NULL))
+		return;
+	db_jadd_u64(o, "kernel_invalidations", k1.invalidations - a->k0.invalidations);
+	db_jadd_u64(o, "kernel_maps", k1.maps - a->k0.maps);
+}
+
+static void report_moves(struct json_object *o, const struct inval_args *a)
+{
+	db_jadd_double(o, "move_wait_us_avg", a->move_wait_ns / 1e3 / a->fired);
+	db_jadd_double(o, "move_wait_us_max", a->move_wait_max_ns / 1e3);
+	db_jadd_u64(o, "exporter_moves", a->mv.moves);
+	db_jadd_u64(o, "watched_pages", a->mv.retired_pages);
+	db_jadd_u64(o, "late_pages", a->mv.late_pages);
+}
+
 static void report_cycles(struct json_object *doc, const struct inval_args *a,
 			  const struct db_ctx *c)
 {
@@ -195,16 +247,14 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
 	db_jadd_u64(o, "requested", a->cycles);
 	db_jadd_u64(o, "completed", a->fired);
 	db_jadd_bool(o, "during_io", a->during_io);
-	db_jadd_str(o, "mechanism", c->path == DB_PATH_TOKEN ? "move_notify (kernel test trigger)"
-						       : "unregister+register");
-	if (a->fired && c->path == DB_PATH_TOKEN) {
-		struct db_token_stats k1;
-
+	db_jadd_str(o, "mechanism", mechanism(c));
+	if (a->fired && db_mem_can_move(c->m)) {
+		report_moves(o, a);
+		if (c->path == DB_PATH_TOKEN)
+			report_kernel(o, a);
+	} else if (a->fired && c->path == DB_PATH_TOKEN) {
 		db_jadd_double(o, "trigger_us_avg", a->trigger_ns / 1e3 / a->fired);
-		if (!db_token_stats(&k1, NULL)) {
-			db_jadd_u64(o, "kernel_invalidations", k1.invalidations - a->k0.invalidations);
-			db_jadd_u64(o, "kernel_maps", k1.maps - a->k0.maps);
-		}
+		report_kernel(o, a);
 	} else if (a->fired) {
 		db_jadd_double(o, "unregister_us_avg", a->unreg_ns / 1e3 / a->fired);
 		db_jadd_double(o, "register_us_avg", a->reg_ns / 1e3 / a->fired);
@@ -213,9 +263,31 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
 	json_object_object_add(doc, "cycles", o);
 }
 
+/*
+ * mover: pages the exporter gave up that DMA wrote afterwards mean a
+ * request used a mapping after move_notify and its fence: data went to
+ * memory that is no longer the buffer.  That fails the run like a mismatch.
+ */
+static int check_late(struct inval_args *a, struct db_ctx *c, int ret)
+{
+	struct db_err e = { 0 };
+
+	if (!db_mem_can_move(c->m) || !a->fired)
+		return ret;
+	if (db_mem_move_stats(c->m, &a->mv, &e))
+		return ret ? ret : fail(&e);
+	if (!a->mv.late_pages)
+		return ret;
+	fprintf(stderr, "dmabuf: %s: %llu pages the exporter had given up were written after "
+		"a move: DMA through a mapping dropped by move_notify\n", c->m->spec.text,
+		(unsigned long long)a->mv.late_pages);
+	return ret ? ret : EXIT_MISMATCH;
+}
+
 int cmd_invalidate(int argc, char **argv)
 {
-	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, .iv.pat.fd = -1 };
+	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, .iv.pat.fd = -1,
+				.k0.maps = -1 };
 	struct json_object *doc;
 	struct io_range rg;
 	struct db_ctx c;
@@ -229,7 +301,11 @@ int cmd_invalidate(int argc, char **argv)
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out;
-	if (c.path == DB_PATH_TOKEN) {
+	if (db_mem_can_move(c.m)) {
+		/* the kernel's counters, where it has them, are a bonus */
+		if (db_token_stats(&a.k0, NULL))
+			a.k0.maps = -1;
+	} else if (c.path == DB_PATH_TOKEN) {
 		struct db_err e = { 0 };
 
 		/* no trigger: say so before anything is written */
@@ -241,6 +317,7 @@ int cmd_invalidate(int argc, char **argv)
 	}
 	doc = db_report_new("invalidate");
 	ret = a.during_io ? run_during_io(&a, &c, &rg, doc) : run_idle(&a, &c, &rg, doc);
+	ret = check_late(&a, &c, ret);
 	io_result(doc, ret);
 	report_cycles(doc, &a, &c);
 	io_report(doc, &c, &rg);

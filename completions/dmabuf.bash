@@ -56,7 +56,7 @@ _dmabuf_files() {                 # files and directories starting with $1
 
 _dmabuf_mem_values() {
     local dev=${_DMABUF_COMP_DEV:-/dev} f
-    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: fd: pid:
+    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover fd: pid:
     for f in "$dev"/dma_heap/*; do
         if [[ -e $f ]]; then printf 'heap:%s\n' "${f##*/}"; fi
     done

@@ -9,6 +9,7 @@ function __dmabuf_mem_sources
     printf '%s\tbaseline, not a dma-buf\n' memfd hugetlb
     printf '%s\n' udmabuf\tmemfd-backed\ dma-buf udmabuf:huge\tudmabuf\ on\ huge\ pages
     printf '%s\n' heap\tdma-heap\ system heap:\tdma-heap\ by\ name drm\tfirst\ DRM\ render\ node drm:\tDRM\ render\ node\ by\ path
+    printf '%s\n' mover\ttest\ exporter\ whose\ buffers\ move
     printf '%s\n' fd:\tinherited\ dma-buf\ fd:N pid:\tfrom\ a\ holder\ pid:PID:FD
     for f in /dev/dma_heap/*
         test -e $f; and printf 'heap:%s\tdma-heap %s\n' (basename $f) $f

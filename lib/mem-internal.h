@@ -22,6 +22,7 @@ extern const struct db_mem_ops db_mem_hugetlb_ops;
 extern const struct db_mem_ops db_mem_udmabuf_ops;
 extern const struct db_mem_ops db_mem_heap_ops;
 extern const struct db_mem_ops db_mem_drm_ops;
+extern const struct db_mem_ops db_mem_mover_ops;
 extern const struct db_mem_ops db_mem_fd_ops;
 extern const struct db_mem_ops db_mem_pid_ops;
 
@@ -35,6 +36,7 @@ int db_mem_hugetlb_probe(const char *path, struct db_err *e);
 int db_mem_udmabuf_probe(const char *path, struct db_err *e);
 int db_mem_heap_probe(const char *path, struct db_err *e);
 int db_mem_drm_probe(const char *path, struct db_err *e);
+int db_mem_mover_probe(const char *path, struct db_err *e);
 int db_mem_fd_probe(const char *path, struct db_err *e);
 int db_mem_pid_probe(const char *path, struct db_err *e);
 

@@ -22,7 +22,7 @@
 #include "mem-internal.h"
 
 #define MEM_FORMS "memfd, hugetlb, udmabuf, udmabuf:huge, heap, heap:NAME, drm, drm:PATH, " \
-		  "fd:N, pid:PID:FD"
+		  "mover, fd:N, pid:PID:FD"
 #define HEAP_DIR "/dev/dma_heap/"
 
 struct mem_source {
@@ -37,6 +37,7 @@ static const struct mem_source sources[DB_MEM_NR_KINDS] = {
 	[DB_MEM_UDMABUF] = { &db_mem_udmabuf_ops, db_mem_udmabuf_probe, false },
 	[DB_MEM_HEAP]	 = { &db_mem_heap_ops,	  db_mem_heap_probe,	false },
 	[DB_MEM_DRM]	 = { &db_mem_drm_ops,	  db_mem_drm_probe,	false },
+	[DB_MEM_MOVER]	 = { &db_mem_mover_ops,	  db_mem_mover_probe,	false },
 	[DB_MEM_FD]	 = { &db_mem_fd_ops,	  db_mem_fd_probe,	true },
 	[DB_MEM_PID]	 = { &db_mem_pid_ops,	  db_mem_pid_probe,	true },
 };
@@ -165,8 +166,9 @@ int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e)
 	switch (spec->kind) {
 	case DB_MEM_MEMFD:
 	case DB_MEM_HUGETLB:
+	case DB_MEM_MOVER:
 		if (arg)
-			return parse_bad(e, text, "memfd and hugetlb take no argument");
+			return parse_bad(e, text, "memfd, hugetlb and mover take no argument");
 		return 0;
 	case DB_MEM_UDMABUF:
 		if (arg && strcmp(arg, "huge"))
@@ -448,6 +450,36 @@ int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e)
 	*addr = m->map;
 	*len = m->size;
 	return 0;
+}
+
+/* --- moving ------------------------------------------------------------------ */
+
+bool db_mem_can_move(const struct db_mem *m)
+{
+	return m && m->ops->move;
+}
+
+static int move_unsupported(struct db_mem *m, struct db_err *e)
+{
+	db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "move", "%s", m->spec.text);
+	db_err_detail(e, "%s memory does not move; the mover source does", m->ops->name);
+	return -EOPNOTSUPP;
+}
+
+int db_mem_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns, struct db_err *e)
+{
+	*wait_ns = 0;
+	if (!db_mem_can_move(m))
+		return move_unsupported(m, e);
+	return m->ops->move(m, timeout_ms, wait_ns, e);
+}
+
+int db_mem_move_stats(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e)
+{
+	*st = (struct db_mem_move_stats){ 0 };
+	if (!db_mem_can_move(m))
+		return move_unsupported(m, e);
+	return m->ops->move_stats(m, st, e);
 }
 
 /* --- describe / probe ------------------------------------------------------ */

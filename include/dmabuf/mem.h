@@ -3,9 +3,9 @@
 #define DMABUF_MEM_H
 
 /*
- * Memory sources.  Every source (memfd, hugetlb, udmabuf, dma-heap, DRM,
- * inherited fd, another process's fd) sits behind struct db_mem_ops; the rest
- * of the tool sees only struct db_mem.
+ * Memory sources.  Every source (memfd, hugetlb, udmabuf, dma-heap, DRM, the
+ * moving test exporter, inherited fd, another process's fd) sits behind
+ * struct db_mem_ops; the rest of the tool sees only struct db_mem.
  */
 
 #include <stdbool.h>
@@ -20,6 +20,7 @@ enum db_mem_kind {
 	DB_MEM_UDMABUF,		/* /dev/udmabuf over a sealed memfd */
 	DB_MEM_HEAP,		/* /dev/dma_heap/NAME */
 	DB_MEM_DRM,		/* DRM dumb buffer exported with PRIME (libdrm) */
+	DB_MEM_MOVER,		/* /dev/dmabuf_mover: a test exporter that really moves */
 	DB_MEM_FD,		/* fd:N, a dma-buf fd inherited from the parent */
 	DB_MEM_PID,		/* pid:PID:FD, taken with pidfd_getfd() */
 	DB_MEM_NR_KINDS,
@@ -44,6 +45,14 @@ struct db_mem_info {
 	bool is_dmabuf;
 };
 
+/* A movable source's account of its buffer (db_mem_move_stats()). */
+struct db_mem_move_stats {
+	uint64_t moves;		/* moves done */
+	uint64_t retired_pages;	/* pages given up by moves, still watched */
+	uint64_t late_pages;	/* of those, found written after they were given up */
+	unsigned pins;		/* importers that pinned it (it cannot move) */
+};
+
 struct db_mem;
 
 struct db_mem_ops {
@@ -55,6 +64,10 @@ struct db_mem_ops {
 	 */
 	int (*open)(struct db_mem *m, uint64_t size, struct db_err *e);
 	void (*close)(struct db_mem *m);
+	/* Sources whose exporter can move the memory (else NULL). */
+	int (*move)(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
+		    struct db_err *e);
+	int (*move_stats)(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e);
 };
 
 struct db_mem {
@@ -70,7 +83,7 @@ struct db_mem {
 
 /*
  * Parse a --mem argument: memfd, hugetlb, udmabuf, udmabuf:huge, heap,
- * heap:NAME, drm, drm:PATH, fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
+ * heap:NAME, drm, drm:PATH, mover, fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
  * DB_E_USAGE) naming the bad part.
  */
 int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e);
@@ -119,6 +132,33 @@ int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e)
 
 /* Fill @info from fstat() and /proc/self/fdinfo of the dma-buf fd. */
 int db_mem_describe(const struct db_mem *m, struct db_mem_info *info, struct db_err *e);
+
+/*
+ * Can the exporter move this memory on request (the mover source)?  Moving
+ * is the real thing the debugfs trigger only imitates: the data changes
+ * pages while importers are told with move_notify.
+ */
+bool db_mem_can_move(const struct db_mem *m);
+
+/*
+ * Move the memory as an exporter evicting it would: move_notify to every
+ * importer, a wait of at most @timeout_ms (0: the exporter's default,
+ * 15000) for their fences, a copy to new pages; the CPU mapping follows.
+ * *@wait_ns: nanoseconds the exporter waited for the fences (also on
+ * -ETIME).  Errors: -EOPNOTSUPP (DB_E_UNSUPPORTED) for a source that cannot
+ * move; -ETIME: the fences did not signal in time, nothing moved; -EBUSY:
+ * pinned by an importer without move_notify; -EINTR.  Source of the
+ * semantics: kernel-patches/0008 (doc/token-uapi.md).
+ */
+int db_mem_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns, struct db_err *e);
+
+/*
+ * The exporter's account of the buffer: moves, pages it gave up and still
+ * watches, and how many of those were written after it gave them up (DMA
+ * through a mapping that should have been dropped: must be 0).  0 or
+ * -errno; -EOPNOTSUPP for a source that cannot move.
+ */
+int db_mem_move_stats(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e);
 
 /* Is the source usable on this machine?  0, or -errno with detail (for `check`). */
 int db_mem_probe(enum db_mem_kind kind, const char *path, struct db_err *e);

@@ -16,6 +16,12 @@ load helpers
 	assert_equal "$(jq -r '.memory[] | select(.source=="udmabuf") | .available' <<<"$output")" "$want"
 }
 
+@test "check says whether the moving test exporter exists, as the filesystem does" {
+	run -0 dmabuf --json check
+	want=false; [ -e /dev/dmabuf_mover ] && want=true
+	assert_equal "$(jq -r '.memory[] | select(.source=="mover") | .available' <<<"$output")" "$want"
+}
+
 @test "check on a kernel without the token uAPI says the uAPI is absent" {
 	run -0 dmabuf --json check
 	support=$(jq -r .dmabuf_token.support <<<"$output")

@@ -63,6 +63,17 @@ teardown() { cleanup_scratch; }
 	assert_error "DRM"
 }
 
+@test "mover without the test exporter exits 3 naming its kernel option" {
+	[ ! -e /dev/dmabuf_mover ] || skip "this host has /dev/dmabuf_mover"
+	run -3 --separate-stderr dmabuf read "$TARGET" --mem mover
+	assert_error "CONFIG_DMABUF_MOVER"
+}
+
+@test "mover takes no argument" {
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem mover:x
+	assert_error "mover take no argument"
+}
+
 @test "hugetlb without reserved huge pages exits 3 and says how to reserve them" {
 	[ "$(cat /proc/sys/vm/nr_hugepages)" -eq 0 ] || skip "huge pages are reserved on this host"
 	run -3 --separate-stderr dmabuf read "$TARGET" --mem hugetlb

@@ -80,6 +80,7 @@ static void test_parse_valid(void **state)
 		{ "heap:reserved", DB_MEM_HEAP, false, "/dev/dma_heap/reserved", -1, 0 },
 		{ "drm", DB_MEM_DRM, false, "", -1, 0 },
 		{ "drm:/dev/dri/renderD128", DB_MEM_DRM, false, "/dev/dri/renderD128", -1, 0 },
+		{ "mover", DB_MEM_MOVER, false, "", -1, 0 },
 		{ "fd:0", DB_MEM_FD, false, "", 0, 0 },
 		{ "fd:17", DB_MEM_FD, false, "", 17, 0 },
 		{ "fd:2147483647", DB_MEM_FD, false, "", 2147483647, 0 },
@@ -112,7 +113,7 @@ static void test_parse_invalid(void **state)
 		"heap:/dev/dma_heap/system", "drm:", "fd", "fd:", "fd:x", "fd:-1", "fd:+1",
 		"fd: 1", "fd:1 ", "fd:0x3", "fd:2147483648", "fd:99999999999", "pid", "pid:1",
 		"pid:1:", "pid::3", "pid:0:3", "pid:-1:3", "pid:x:3", "pid:1:2:3", "pid:1:x",
-		":memfd",
+		":memfd", "mover:", "mover:x",
 	};
 	struct db_mem_spec spec;
 	struct db_err e;
@@ -224,6 +225,27 @@ static void test_memfd_roundtrip(void **state)
 	check_cpu_roundtrip(m, m->mem_fd);
 	db_mem_close(m);
 	assert_int_equal(lowest_free_fd(), low);
+}
+
+/* Only the mover source moves; asking another one is unsupported, by name. */
+static void test_move_unsupported(void **state)
+{
+	struct db_mem_move_stats st = { .moves = 7 };
+	struct db_mem *m = NULL;
+	uint64_t wait_ns = 1;
+	struct db_err e;
+
+	(void)state;
+	assert_int_equal(open_text("memfd", 64 * KiB, NULL, &m, &e), 0);
+	assert_false(db_mem_can_move(m));
+	assert_int_equal(db_mem_move(m, 0, &wait_ns, &e), -EOPNOTSUPP);
+	assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+	assert_int_equal(wait_ns, 0);
+	assert_true(has(e.detail, "memfd memory does not move"));
+	assert_int_equal(db_mem_move_stats(m, &st, &e), -EOPNOTSUPP);
+	assert_int_equal(st.moves, 0);
+	db_mem_close(m);
+	assert_false(db_mem_can_move(NULL));
 }
 
 static void test_memfd_rounding(void **state)
@@ -682,6 +704,12 @@ static void test_probe(void **state)
 	else
 		assert_int_equal(ret, 0);
 
+	ret = db_mem_probe(DB_MEM_MOVER, NULL, &e);
+	if (access("/dev/dmabuf_mover", F_OK))
+		expect_unsupported(ret, &e, "CONFIG_DMABUF_MOVER");
+	else
+		assert_int_equal(ret, 0);
+
 	memset(&e, 0, sizeof(e));
 	ret = db_mem_probe(DB_MEM_HUGETLB, NULL, &e);
 	if (ret)
@@ -699,6 +727,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_invalid),
+		cmocka_unit_test(test_move_unsupported),
 		cmocka_unit_test(test_parse_too_long),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_memfd_roundtrip),

@@ -14,6 +14,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include "dmabuf/engine.h"
+#include "uapi/dmabuf_mover.h"
 #include "uapi/io_uring_regbuf.h"
 
 #define DESC struct io_uring_regbuf_desc
@@ -32,6 +33,15 @@ _Static_assert(IO_REGBUF_TYPE_EMPTY == 0 && IO_REGBUF_TYPE_UADDR == 1 &&
 	       IO_REGBUF_TYPE_DMABUF == 2, "regbuf types 0/1/2");
 _Static_assert(sizeof(struct io_uring_rsrc_update2) == 32, "rsrc_update2 is 32 bytes");
 _Static_assert(sizeof(struct nvme_uring_cmd) == 72, "nvme_uring_cmd is 72 bytes");
+
+/* The moving test exporter (kernel-patches/0008): the ioctl numbers carry the sizes. */
+_Static_assert(sizeof(struct dmabuf_mover_alloc) == 16, "mover alloc is 16 bytes");
+_Static_assert(offsetof(struct dmabuf_mover_alloc, fd) == 12, "alloc fd at 12");
+_Static_assert(sizeof(struct dmabuf_mover_move) == 24, "mover move is 24 bytes");
+_Static_assert(offsetof(struct dmabuf_mover_move, wait_ns) == 16, "move wait_ns at 16");
+_Static_assert(sizeof(struct dmabuf_mover_stat) == 32, "mover stat is 32 bytes");
+_Static_assert(offsetof(struct dmabuf_mover_stat, late_pages) == 24, "stat late_pages at 24");
+_Static_assert(DMABUF_MOVER_IOC_MOVE == 0xc0186241, "MOVE is _IOWR('b', 0x41, 24 bytes)");
 
 static void test_regbuf_desc_layout(void **state)
 {

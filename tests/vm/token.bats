@@ -98,6 +98,46 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	done
 }
 
+# mover: the kernel's test exporter whose buffers really move (patch 0008);
+# a cycle is a move: move_notify, the wait for the fences, a copy to new
+# pages, the old ones poisoned and watched.
+@test "token: invalidate --mem mover --during-io moves the buffer for real; every byte verifies, no late DMA" {
+	for path in token bounce; do
+		run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem mover \
+			--path $path --lba 60000 --length 1M --bs 4k --qd 32 --cycles 6 --during-io --force
+		jq_fields "$output" result=.result path=.path completed=.cycles.completed \
+			mechanism=.cycles.mechanism moves=.cycles.exporter_moves late=.cycles.late_pages \
+			watched=.cycles.watched_pages bad=.verify.blocks_bad
+		assert_equal "${F[result]}" ok
+		assert_equal "${F[path]}" $path
+		assert_equal "${F[completed]}" 6
+		assert_equal "${F[mechanism]}" "exporter move (move_notify, fence wait, copy to new pages)"
+		assert_equal "${F[moves]}" 6
+		assert_equal "${F[late]}" 0
+		[ "${F[watched]}" -gt 0 ] || fail "$path: no old page watched"
+		assert_equal "${F[bad]}" 0
+	done
+	assert [ "$(jq .cycles.kernel_maps <<<"$output")" = null ]
+}
+
+@test "token: mover memory verifies on the token path, auto picks it, and idle moves remap" {
+	run -0 dmabuf --json check
+	assert_equal "$(jq -r '.memory[] | select(.source=="mover") | .available' <<<"$output")" true
+	verify_ok mover "$DMABUF_VM_NS4K" --length 1M
+	assert_equal "${F[path]}" token
+	# its CPU mapping has no struct pages to pin
+	run -3 --separate-stderr dmabuf verify "$DMABUF_VM_NS4K" --mem mover --path pages --length 64k --force
+	assert_output --partial "cannot be pinned"
+	before=$(kstat maps)
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem mover --path token \
+		--cycles 3 --length 1M --force
+	jq_fields "$output" maps=.cycles.kernel_maps moves=.cycles.exporter_moves late=.cycles.late_pages
+	assert_equal "${F[moves]}" 3
+	assert_equal "${F[late]}" 0
+	assert_equal "${F[maps]}" 3
+	[ $(( $(kstat maps) - before )) -ge 4 ]
+}
+
 @test "token: idle invalidation cycles remap and verify" {
 	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem drm --path token \
 		--cycles 3 --length 1M --force

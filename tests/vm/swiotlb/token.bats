@@ -49,3 +49,13 @@ teardown() { vm_teardown; }
 		--length 8M --during-io --cycles 20 --force
 	assert_equal "$(jq -r .result <<<"$output")" ok
 }
+
+@test "swiotlb: the exporter really moves the buffer under token reads and writes: every byte, no late DMA" {
+	ktest mover-basics mover-token
+	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS512" --mem mover \
+		--path token --during-io --cycles 6 --length 1M --bs 4k --qd 32 --force
+	jq_fields "$output" result=.result moves=.cycles.exporter_moves late=.cycles.late_pages
+	assert_equal "${F[result]}" ok
+	assert_equal "${F[moves]}" 6
+	assert_equal "${F[late]}" 0
+}
