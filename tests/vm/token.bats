@@ -126,7 +126,7 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	verify_ok mover "$DMABUF_VM_NS4K" --length 1M
 	assert_equal "${F[path]}" token
 	# its CPU mapping has no struct pages to pin
-	run -3 --separate-stderr dmabuf verify "$DMABUF_VM_NS4K" --mem mover --path pages --length 64k --force
+	run -3 dmabuf verify "$DMABUF_VM_NS4K" --mem mover --path pages --length 64k --force
 	assert_output --partial "cannot be pinned"
 	before=$(kstat maps)
 	run -0 --separate-stderr dmabuf --json invalidate "$DMABUF_VM_NS4K" --mem mover --path token \
