@@ -68,6 +68,7 @@ struct rsrc_update2 {
 _Static_assert(sizeof(struct rsrc_update2) == 32, "io_uring_rsrc_update2 is 32 bytes");
 
 #define DEBUGFS "/sys/kernel/debug/dmabuf_token"
+#define DEBUGFS_FAIL "/sys/kernel/debug/fail_make_request"
 #define MiB (1024 * 1024)
 
 /* ---- reporting ---- */
@@ -1829,6 +1830,280 @@ static void case_mover_late(void)
 	case_end(&ring, &b, fd);
 }
 
+/* fail_make_request: fail the next @times bios submitted to @dev (0: stop). */
+static void fail_bios(const char *dev, int times)
+{
+	char real[PATH_MAX], dir[PATH_MAX + 32], val[16];
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(dir, sizeof(dir), "/sys/class/block/%s", basename(real));
+	write_file(DEBUGFS_FAIL, "interval", "1", 0);
+	write_file(DEBUGFS_FAIL, "verbose", "0", 0);
+	snprintf(val, sizeof(val), "%d", times);
+	write_file(DEBUGFS_FAIL, "times", val, 0);
+	write_file(DEBUGFS_FAIL, "probability", times ? "100" : "0", 0);
+	write_file(dir, "make-it-fail", times ? "1" : "0", 0);
+}
+
+/*
+ * Bios that fail before they reach the driver (fail_make_request): a
+ * request of two bios with one failed completes with -EIO, not with the
+ * other's bytes; failed requests leave the buffer alone; every failed bio
+ * gives its mapping back (an invalidation then leaves no fence), and reads
+ * work again once the fault is off.
+ */
+static void case_fail_bios(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 4 * MiB;
+	uint8_t *want = aligned(size), *zero = calloc(1, size);
+	int fd = open_dev(dev), ret, eio = 0;
+	struct io_uring ring;
+	struct dbuf b;
+
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ring_new(&ring, 16, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	fill(want, size, 251);
+	pio(true, fd, want, size, 0);
+	memset(b.cpu, 0, size);
+
+	fail_bios(dev, 1);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 1 * MiB, 0);
+	check(ret == -EIO, "a 1 MiB read, two bios over MDTS, one of them failed: -EIO (%d)",
+	      ret);
+	fail_bios(dev, 8);
+	for (unsigned i = 0; i < 8; i++)
+		eio += rw_fixed(&ring, false, fd, 0, 2 * MiB + i * 65536ul, 65536,
+				2 * MiB + i * 65536ul) == -EIO;
+	fail_bios(dev, 0);
+	check(eio == 8 && !memcmp(b.cpu + 2 * MiB, zero, 8 * 65536),
+	      "8 reads whose bios failed: all -EIO (%d), the buffer untouched", eio);
+	trigger_invalidate();
+	check(stat_value("fences") == 0, "the failed bios gave their mapping back: an "
+	      "invalidation leaves no unsignalled fence (%ld)", stat_value("fences"));
+	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
+	check(ret == (int)size && !memcmp(b.cpu, want, size),
+	      "the fault off, a 4 MiB read gets every byte (%d)", ret);
+	case_end(&ring, &b, fd);
+	free(want);
+	free(zero);
+}
+
+/* ---- the controller goes away: reset, removal ---- */
+
+/* /sys/class/nvme/nvmeX of the namespace @dev, into @out. */
+static void ctrl_dir(const char *dev, char *out, size_t len)
+{
+	char real[PATH_MAX], link[PATH_MAX + 32], ctrl[PATH_MAX];
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(link, sizeof(link), "/sys/class/block/%s/device", basename(real));
+	if (!realpath(link, ctrl))
+		die("realpath %s", link);
+	snprintf(out, len, "/sys/class/nvme/%s", basename(ctrl));
+}
+
+struct sysfs_poke {
+	char dir[PATH_MAX];
+	const char *file;
+	unsigned delay_us;
+};
+
+static void *poke_thread(void *arg)
+{
+	struct sysfs_poke *k = arg;
+
+	usleep(k->delay_us);
+	write_file(k->dir, k->file, "1", 0);
+	return NULL;
+}
+
+/*
+ * A controller reset while token reads are in flight: nvme-pci cancels and
+ * requeues them, the PCI device (and so the token's DMA mapping) stays, and
+ * every read completes with its data; the registration works on after it.
+ */
+static void case_reset(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	const size_t size = 4 * MiB;
+	uint8_t *want = aligned(size);
+	struct sysfs_poke k = { .file = "reset_controller", .delay_us = 100000 };
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+	pthread_t th;
+
+	ctrl_dir(dev, k.dir, sizeof(k.dir));
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	fill(want, size, 241);
+	pio(true, fd, want, size, 0);
+	memset(b.cpu, 0, size);
+
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			  .size = size };
+	pthread_create(&th, NULL, poke_thread, &k);
+	run_reads(&l, 8000);
+	pthread_join(th, NULL);
+	check(l.err == 0 && !memcmp(b.cpu, want, size), "%" PRIu64 " token reads at QD 32 "
+	      "across a controller reset: no error (%d), every byte in place", l.ios, l.err);
+	memset(b.cpu, 0, 4096);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 4096, 0);
+	check(ret == 4096 && !memcmp(b.cpu, want, 4096),
+	      "after the reset the registration still reads (%d)", ret);
+	case_end(&ring, &b, fd);
+	free(want);
+}
+
+/* Does /sys/kernel/debug/dma_buf/bufinfo list an attachment of device @name? */
+static bool dmabuf_attached(const char *name)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+
+	if (!f)
+		die("open /sys/kernel/debug/dma_buf/bufinfo");
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found |= !strcmp(line + strspn(line, "\t "), name);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The controller's PCI device removed while a token of it is registered
+ * and reads are in flight: they end (an error, no hang), new ones fail,
+ * and the driver's removal unmaps and detaches the token then, while the
+ * device can still unmap, not when the registration goes away later (an
+ * IOMMU domain or a DMA-debug entry of a device that no longer exists).
+ * Unregistration, closing the ring and the dma-buf leave no token.  The
+ * device is gone afterwards: the caller rescans.
+ */
+static void case_remove(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	const size_t size = 4 * MiB;
+	struct sysfs_poke k = { .file = "remove", .delay_us = 100000 };
+	char ctrl[PATH_MAX], link[PATH_MAX + 16];
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+	pthread_t th;
+
+	ctrl_dir(dev, ctrl, sizeof(ctrl));
+	snprintf(link, sizeof(link), "%s/device", ctrl);
+	if (!realpath(link, k.dir))
+		die("realpath %s", link);
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	check(dmabuf_attached(basename(k.dir)), "the dma-buf is attached to %s",
+	      basename(k.dir));
+
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			  .size = size };
+	pthread_create(&th, NULL, poke_thread, &k);
+	run_reads(&l, 8000);
+	pthread_join(th, NULL);
+	check(!dmabuf_attached(basename(k.dir)), "once the device is removed, the token is "
+	      "detached from it, its registration still in place");
+	check(l.err != 0, "%" PRIu64 " token reads at QD 32 as the controller's PCI device "
+	      "(%s) goes away: they all end, the last ones with an error (%d)", l.ios,
+	      basename(k.dir), l.err);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 4096, 0);
+	check(ret <= 0, "a read after the removal fails or, the disk's capacity now 0, reads "
+	      "nothing (%d)", ret);
+	check_ret(reg_empty(&ring, 0), 0, "unregistration after the removal");
+	case_end(&ring, &b, fd);
+}
+
+/* Interrupts so far of the I/O queues (nvmeXqN, N > 0) of @dev's controller. */
+static long queue_irqs(const char *dev)
+{
+	char ctrl[PATH_MAX], prefix[64], line[1024];
+	long total = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	ctrl_dir(dev, ctrl, sizeof(ctrl));
+	snprintf(prefix, sizeof(prefix), "%sq", basename(ctrl));
+	if (!f)
+		die("open /proc/interrupts");
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strstr(line, prefix), *p = strchr(line, ':'), *end;
+
+		if (!name || !p || atoi(name + strlen(prefix)) == 0)
+			continue;
+		/* the per-CPU counts: the numbers after "IRQ:" */
+		for (p++;; p = end) {
+			long v = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += v;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * IORING_SETUP_IOPOLL: a token read of one bio goes to a poll queue and is
+ * completed by polling, as a pages read is; the controller's I/O queues
+ * raise no interrupt for it.  (Before, token requests ignored IOCB_HIPRI:
+ * each completed by interrupt on a default queue while the ring spun.)
+ */
+static void case_iopoll(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	struct io_uring_params pr = { .flags = IORING_SETUP_IOPOLL };
+	const size_t size = 1 * MiB, n = 2000;
+	uint8_t *want = aligned(size), *pages = aligned(size);
+	int fd = open_dev(dev), ret = 0;
+	struct iovec iov = { pages, size };
+	struct io_uring ring;
+	struct dbuf b;
+	long irq0, irq_pages, irq_token;
+
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ret = io_uring_queue_init_params(16, &ring, &pr);
+	if (ret || io_uring_register_buffers_sparse(&ring, 2))
+		die("IOPOLL ring (%d)", ret);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration, IOPOLL ring");
+	if (io_uring_register_buffers_update_tag(&ring, 1, &iov, NULL, 1) != 1)
+		die("register the pages buffer");
+	fill(want, size, 261);
+	pio(true, fd, want, size, 0);
+
+	irq0 = queue_irqs(dev);
+	for (size_t i = 0; i < n && ret >= 0; i++)
+		ret = rw_fixed(&ring, false, fd, 1, (uintptr_t)pages + i % 256 * 4096, 4096,
+			       i % 256 * 4096);
+	irq_pages = queue_irqs(dev) - irq0;
+	for (size_t i = 0; i < n && ret >= 0; i++)
+		ret = rw_fixed(&ring, false, fd, 0, i % 256 * 4096, 4096, i % 256 * 4096);
+	irq_token = queue_irqs(dev) - irq0 - irq_pages;
+	check(ret == 4096 && !memcmp(b.cpu, want, size) && !memcmp(pages, want, size),
+	      "%zu polled reads of 4 KiB on each path, every byte in place (%d)", n, ret);
+	check(irq_pages < (long)n / 10, "the pages path polls: %ld I/O queue interrupts for "
+	      "%zu reads", irq_pages, n);
+	check(irq_token < (long)n / 10, "the token path polls too: %ld I/O queue interrupts "
+	      "for %zu reads", irq_token, n);
+	case_end(&ring, &b, fd);
+	free(want);
+	free(pages);
+}
+
 struct tcase {
 	const char *name;
 	void (*fn)(void);
@@ -1885,6 +2160,10 @@ static const struct tcase cases[] = {
 	{ "mover-in-use", case_mover_in_use },
 	{ "mover-stall", case_mover_stall },
 	{ "mover-late", case_mover_late },
+	{ "fail-bios", case_fail_bios },
+	{ "iopoll", case_iopoll },
+	{ "reset", case_reset },
+	{ "remove", case_remove },		/* removes a controller: not in "all" */
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 
@@ -1901,7 +2180,8 @@ int main(int argc, char **argv)
 			if (!strcmp(argv[i], "list")) {
 				puts(cases[c].name);
 				found = true;
-			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps) ||
+			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps &&
+				    cases[c].fn != case_remove) ||
 				   !strcmp(argv[i], cases[c].name)) {
 				printf("# %s\n", cases[c].name);
 				cases[c].fn();

@@ -101,3 +101,18 @@ ktest() {
 	assert_success
 	refute_output --partial "not ok"
 }
+
+# pci_rescan SERIAL: bring back a removed NVMe controller (echo 1 >
+# /sys/bus/pci/rescan) and wait up to 30 s for a namespace of it.
+pci_rescan() {
+	echo 1 > /sys/bus/pci/rescan
+	for _ in $(seq 300); do
+		for c in /sys/class/nvme/nvme*; do
+			[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "$1" ] &&
+				ls -d "$c"/nvme*n1 >/dev/null 2>&1 && return 0
+		done
+		sleep 0.1
+	done
+	echo "controller $1 did not come back after a PCI rescan" >&2
+	return 1
+}

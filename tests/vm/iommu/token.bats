@@ -44,3 +44,9 @@ teardown() { vm_teardown; }
 @test "iommu: the exporter really moves the buffer under token I/O: every byte, no late DMA; a move that skips the wait is caught" {
 	ktest mover-token mover-late
 }
+
+# Last in this file: it removes the 512 B controller, and its names may change on rescan.
+@test "iommu: removing the controller's PCI device with a token live unmaps it before the IOMMU lets the device go" {
+	ktest remove
+	pci_rescan DMABUF0001
+}
