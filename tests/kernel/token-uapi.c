@@ -160,22 +160,29 @@ static int udmabuf_new(struct dbuf *b, size_t size)
 	return 0;
 }
 
+/* One ioctl @req on the device node @path: 0 or -errno. */
+static int dev_ioctl(const char *path, int oflags, unsigned long req, void *arg)
+{
+	int dev = open(path, oflags | O_CLOEXEC), ret = 0;
+
+	if (dev < 0)
+		return -errno;
+	if (ioctl(dev, req, arg))
+		ret = -errno;
+	close(dev);
+	return ret;
+}
+
 static int heap_new(struct dbuf *b, size_t size)
 {
 	struct dma_heap_allocation_data a = {
 		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	int ret = dev_ioctl("/dev/dma_heap/system", O_RDONLY, DMA_HEAP_IOCTL_ALLOC, &a);
 
-	if (heap < 0)
-		return -errno;
-	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &a)) {
-		close(heap);
-		return -errno;
-	}
-	close(heap);
+	if (ret)
+		return ret;
 	b->fd = a.fd;
-	b->memfd = -1;
 	b->kind = "heap";
 	b->size = size;
 	return 0;
@@ -229,17 +236,11 @@ static int vgem_new(struct dbuf *b, size_t size)
 static int mover_new(struct dbuf *b, size_t size)
 {
 	struct mover_alloc a = { .size = size, .fd_flags = O_RDWR | O_CLOEXEC };
-	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC);
+	int ret = dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_ALLOC, &a);
 
-	if (dev < 0)
-		return -errno;
-	if (ioctl(dev, MOVER_IOC_ALLOC, &a)) {
-		close(dev);
-		return -errno;
-	}
-	close(dev);
+	if (ret)
+		return ret;
 	b->fd = a.fd;
-	b->memfd = -1;
 	b->kind = "mover";
 	b->size = size;
 	return 0;
@@ -1459,12 +1460,8 @@ static void case_fence_contexts(void)
 static int mover_move(int fd, uint32_t flags, uint32_t timeout_ms, uint64_t *wait_ns)
 {
 	struct mover_move m = { .fd = fd, .flags = flags, .timeout_ms = timeout_ms };
-	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC), ret;
+	int ret = dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_MOVE, &m);
 
-	if (dev < 0)
-		die("open /dev/dmabuf_mover");
-	ret = ioctl(dev, MOVER_IOC_MOVE, &m) ? -errno : 0;
-	close(dev);
 	if (wait_ns)
 		*wait_ns = m.wait_ns;
 	return ret;
@@ -1498,11 +1495,9 @@ static long set_nr_requests(const char *dev, long n)
 static struct mover_stat mover_stat(int fd)
 {
 	struct mover_stat st = { .fd = fd };
-	int dev = open("/dev/dmabuf_mover", O_RDWR | O_CLOEXEC);
 
-	if (dev < 0 || ioctl(dev, MOVER_IOC_STAT, &st))
+	if (dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_STAT, &st))
 		die("DMABUF_MOVER_IOC_STAT");
-	close(dev);
 	return st;
 }
 
