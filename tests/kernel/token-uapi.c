@@ -1286,22 +1286,6 @@ static void read_behind_poll(struct io_uring *ring, int pipe_rd, int fd, uint64_
 		die("submit a read linked behind a poll");
 }
 
-/* Reap @n CQEs; count the reads (user_data 2) that moved 4 KiB. */
-static unsigned reap_reads(struct io_uring *ring, unsigned n)
-{
-	unsigned reads = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		struct io_uring_cqe *cqe;
-
-		if (io_uring_wait_cqe(ring, &cqe))
-			die("wait");
-		reads += cqe->user_data == 2 && cqe->res == 4096;
-		io_uring_cqe_seen(ring, cqe);
-	}
-	return reads;
-}
-
 /* A DEFER_TASKRUN ring (completions run only when the task enters it), one slot. */
 static void defer_ring_new(struct io_uring *ring)
 {
@@ -1327,8 +1311,8 @@ static void submit_reads(struct io_uring *ring, int fd, unsigned n)
 		die("submit %u reads", n);
 }
 
-/* Reap @n CQEs; count those that moved 4 KiB. */
-static unsigned reap_4k(struct io_uring *ring, unsigned n)
+/* Reap @n CQEs; count those that moved 4 KiB (with user_data @only, if not 0). */
+static unsigned reap_4k(struct io_uring *ring, unsigned n, uint64_t only)
 {
 	unsigned good = 0;
 
@@ -1337,7 +1321,7 @@ static unsigned reap_4k(struct io_uring *ring, unsigned n)
 
 		if (io_uring_wait_cqe(ring, &cqe))
 			die("wait");
-		good += cqe->res == 4096;
+		good += (!only || cqe->user_data == only) && cqe->res == 4096;
 		io_uring_cqe_seen(ring, cqe);
 	}
 	return good;
@@ -1381,7 +1365,7 @@ static void case_fence_link(void)
 	      "invalidation leaves no unsignalled fence (%ld)", stat_value("fences"));
 	if (write(p[1], "x", 1) != 1)
 		die("write the pipe");
-	check(reap_reads(&ring, 2) == 1, "the poll fires and the read completes with 4 KiB");
+	check(reap_4k(&ring, 2, 2) == 1, "the poll fires and the read completes with 4 KiB");
 	check(stat_value("maps") - maps == 1, "the read mapped the buffer afresh when issued, "
 	      "after the invalidation (%ld new mappings)", stat_value("maps") - maps);
 	io_uring_queue_exit(&ring);
@@ -1412,7 +1396,7 @@ static void case_fence_unreaped(void)
 	trigger_invalidate();
 	check(stat_value("fences") == 0, "8 reads done by the device but not reaped hold no "
 	      "mapping: no unsignalled fence (%ld)", stat_value("fences"));
-	check(reap_4k(&ring, 8) == 8, "then they are reaped, all with their data");
+	check(reap_4k(&ring, 8, 0) == 8, "then they are reaped, all with their data");
 	case_end(&ring, &b, fd);
 }
 
@@ -1765,7 +1749,7 @@ static void case_mover_stall(void)
 		  "a read waiting behind a poll does not hold up a move");
 	if (write(p[1], "x", 1) != 1)
 		die("write the pipe");
-	check(reap_reads(&ring, 2) == 1 && !memcmp(b.cpu, disk, 4096),
+	check(reap_4k(&ring, 2, 2) == 1 && !memcmp(b.cpu, disk, 4096),
 	      "the poll fires; the read lands in the moved buffer");
 	io_uring_queue_exit(&ring);
 	close(p[0]);
@@ -1778,7 +1762,7 @@ static void case_mover_stall(void)
 	usleep(500000);		/* the device is done long before */
 	check_ret(mover_move(b.fd, 0, 2000, NULL), 0,
 		  "8 reads done but not reaped do not hold up a move");
-	check(reap_4k(&ring, 8) == 8 && !memcmp(b.cpu, disk, 8 * 4096),
+	check(reap_4k(&ring, 8, 0) == 8 && !memcmp(b.cpu, disk, 8 * 4096),
 	      "reaped, all 8 moved with the buffer");
 	check(mover_stat(b.fd).late_pages == 0, "no late page");
 	case_end(&ring, &b, fd);
