@@ -137,6 +137,15 @@ struct dbuf {
 	size_t size;
 };
 
+/* What every source fills in: the dma-buf, its kind, its size in bytes. */
+static int dbuf_set(struct dbuf *b, int fd, const char *kind, size_t size)
+{
+	b->fd = fd;
+	b->kind = kind;
+	b->size = size;
+	return 0;
+}
+
 static int udmabuf_new(struct dbuf *b, size_t size)
 {
 	struct udmabuf_create c = { 0 };
@@ -155,9 +164,7 @@ static int udmabuf_new(struct dbuf *b, size_t size)
 	close(dev);
 	if (b->fd < 0)
 		return -errno;
-	b->kind = "udmabuf";
-	b->size = size;
-	return 0;
+	return dbuf_set(b, b->fd, "udmabuf", size);
 }
 
 /* One ioctl @req on the device node @path: 0 or -errno. */
@@ -182,10 +189,7 @@ static int heap_new(struct dbuf *b, size_t size)
 
 	if (ret)
 		return ret;
-	b->fd = a.fd;
-	b->kind = "heap";
-	b->size = size;
-	return 0;
+	return dbuf_set(b, a.fd, "heap", size);
 }
 
 /* The vgem card, or -ENODEV. */
@@ -225,11 +229,7 @@ static int vgem_new(struct dbuf *b, size_t size)
 	if (ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
 		die("vgem PRIME export");
 	close(card);	/* the dma-buf keeps the object */
-	b->fd = p.fd;
-	b->memfd = -1;
-	b->kind = "vgem";
-	b->size = c.size;
-	return 0;
+	return dbuf_set(b, p.fd, "vgem", c.size);
 }
 
 /* A buffer of the moving test exporter; its CPU mapping follows moves. */
@@ -240,10 +240,7 @@ static int mover_new(struct dbuf *b, size_t size)
 
 	if (ret)
 		return ret;
-	b->fd = a.fd;
-	b->kind = "mover";
-	b->size = size;
-	return 0;
+	return dbuf_set(b, a.fd, "mover", size);
 }
 
 /* A dma-buf of @kind with a CPU mapping: a udmabuf's memfd, else its own. */
