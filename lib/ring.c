@@ -377,18 +377,35 @@ static enum db_err_kind dmabuf_err_kind(int ret)
 	}
 }
 
+/* Is @fd open for direct I/O?  Tokens are registered for such files only. */
+static bool fd_direct(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	return flags >= 0 && (flags & O_DIRECT);
+}
+
 static int dmabuf_err(int ret, unsigned slot, int dmabuf_fd, int target_fd,
 		      struct db_err *e)
 {
+	bool direct = fd_direct(target_fd);
 	char tname[128];
 
 	fd_name(target_fd, tname, sizeof(tname));
-	db_err_set(e, dmabuf_err_kind(ret), ret, UPDATE_OP,
-		   RING_OBJ " slot %u: dma-buf fd %d for %s", slot, dmabuf_fd, tname);
+	db_err_set(e, ret == -EINVAL && !direct ? DB_E_USAGE : dmabuf_err_kind(ret), ret,
+		   UPDATE_OP, RING_OBJ " slot %u: dma-buf fd %d for %s", slot, dmabuf_fd, tname);
 	switch (-ret) {
 	case EINVAL:
-		db_err_detail(e, "this kernel has no dmabuf token support "
-			      "(IORING_RSRC_UPDATE_EXTENDED unknown)");
+		/* doc/token-uapi.md, "Telling kernels apart": one errno, several causes */
+		if (!direct)
+			db_err_detail(e, "%s is not open with O_DIRECT (tokens serve direct "
+				      "I/O only), or this kernel has no dmabuf token support "
+				      "(IORING_RSRC_UPDATE_EXTENDED unknown)", tname);
+		else
+			db_err_detail(e, "this kernel has no dmabuf token support "
+				      "(IORING_RSRC_UPDATE_EXTENDED unknown), or %s's driver "
+				      "does not support dmabuf tokens (the upstream series "
+				      "answers EINVAL for that)", tname);
 		break;
 	case EOPNOTSUPP:
 		db_err_detail(e, "kernel built without dmabuf token support, or %s's driver "
@@ -491,7 +508,12 @@ static enum db_token_support probe_target(struct db_ring *r, int target_fd, int 
 	int ret;
 
 	ret = db_ring_register_dmabuf(r, 0, dmabuf_fd, target_fd, e);
-	if (ret == -EOPNOTSUPP)
+	/*
+	 * This port answers a driver without tokens with -EOPNOTSUPP, the
+	 * upstream series with -EINVAL: for an O_DIRECT target whose uAPI
+	 * step passed, both mean the same.
+	 */
+	if (ret == -EOPNOTSUPP || (ret == -EINVAL && fd_direct(target_fd)))
 		return DB_TOKEN_NO_TARGET;
 	if (ret)
 		return DB_TOKEN_ERROR;

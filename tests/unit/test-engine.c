@@ -634,6 +634,24 @@ static void test_register_dmabuf_says_no_uapi(void **state)
 	close(fd);
 }
 
+/* -EINVAL on a target without O_DIRECT names that cause too (doc/token-uapi.md). */
+static void test_register_dmabuf_names_o_direct(void **state)
+{
+	struct fx *f = *state;
+	struct db_err e = { 0 };
+	int fd, target;
+
+	SKIP_IF_TOKEN_UAPI(f);
+	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
+	target = memfd_create("buffered-target", MFD_CLOEXEC);
+	assert_true(fd >= 0 && target >= 0);
+	assert_int_equal(db_ring_register_dmabuf(&f->r, SLOT_SPARE, fd, target, &e), -EINVAL);
+	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_non_null(strstr(e.detail, "is not open with O_DIRECT"));
+	close(target);
+	close(fd);
+}
+
 static void test_token_probe_reports_no_uapi(void **state)
 {
 	struct fx *f = *state;
@@ -790,6 +808,7 @@ int main(void)
 		FX(test_register_uaddr_errors),
 		FX(test_update_ext_unknown_on_this_kernel),
 		FX(test_register_dmabuf_says_no_uapi),
+		FX(test_register_dmabuf_names_o_direct),
 		FX(test_token_probe_reports_no_uapi),
 	};
 
