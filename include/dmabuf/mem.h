@@ -148,7 +148,7 @@ bool db_mem_can_move(const struct db_mem *m);
  * -ETIME).  Errors: -EOPNOTSUPP (DB_E_UNSUPPORTED) for a source that cannot
  * move; -ETIME: the fences did not signal in time, nothing moved; -EBUSY:
  * pinned by an importer without move_notify; -EINTR.  Source of the
- * semantics: kernel-patches/0008 (doc/token-uapi.md).
+ * semantics: kernel-patches/0009 (doc/token-uapi.md).
  */
 int db_mem_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns, struct db_err *e);
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The test exporter whose dma-bufs move: /dev/dmabuf_mover
- * (CONFIG_DMABUF_MOVER, kernel-patches/0008).
+ * (CONFIG_DMABUF_MOVER, kernel-patches/0009).
  *
- * Source of these facts: our patch 0008, include/uapi/linux/dmabuf_mover.h
+ * Source of these facts: our patch 0009, include/uapi/linux/dmabuf_mover.h
  * there.  The layout must match it bit for bit; doc/token-uapi.md describes
  * the exporter.
  */
@@ -14,11 +14,19 @@
 #include <linux/types.h>
 
 #ifndef DMABUF_MOVER_IOC_ALLOC
+/*
+ * ALLOC: each page as 512-byte entries of the sg_table (pieces that
+ * are not whole pages, as a sub-allocating exporter hands out).
+ */
+#define DMABUF_MOVER_ALLOC_SMALL_PIECES	(1U << 0)
+
 /* ALLOC: a buffer of @size bytes (page-rounded); @fd comes back. */
 struct dmabuf_mover_alloc {
 	__u64 size;
 	__u32 fd_flags;		/* O_CLOEXEC, O_RDWR */
 	__s32 fd;
+	__u32 flags;		/* DMABUF_MOVER_ALLOC_* */
+	__u32 pad;
 };
 
 /* MOVE: skip the wait for the importers' fences, as a broken exporter. */

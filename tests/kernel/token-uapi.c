@@ -69,6 +69,7 @@ _Static_assert(sizeof(struct rsrc_update2) == 32, "io_uring_rsrc_update2 is 32 b
 
 #define DEBUGFS "/sys/kernel/debug/dmabuf_token"
 #define DEBUGFS_FAIL "/sys/kernel/debug/fail_make_request"
+#define DEBUGFS_FAIL_TIMEOUT "/sys/kernel/debug/fail_io_timeout"
 #define MiB (1024 * 1024)
 
 /* ---- reporting ---- */
@@ -119,7 +120,8 @@ static uint64_t now_ns(void)
 }
 
 /* The test exporter whose buffers move (CONFIG_DMABUF_MOVER, /dev/dmabuf_mover). */
-struct mover_alloc { uint64_t size; uint32_t fd_flags; int32_t fd; };
+struct mover_alloc { uint64_t size; uint32_t fd_flags; int32_t fd; uint32_t flags, pad; };
+#define MOVER_ALLOC_SMALL_PIECES	(1U << 0)	/* 512-byte sg entries */
 struct mover_move { int32_t fd; uint32_t flags, timeout_ms, pad; uint64_t wait_ns; };
 struct mover_stat { int32_t fd; uint32_t pins; uint64_t moves, retired_pages, late_pages; };
 #define MOVER_MOVE_NO_WAIT (1U << 0)
@@ -233,9 +235,9 @@ static int vgem_new(struct dbuf *b, size_t size)
 }
 
 /* A buffer of the moving test exporter; its CPU mapping follows moves. */
-static int mover_new(struct dbuf *b, size_t size)
+static int mover_new(struct dbuf *b, size_t size, uint32_t flags)
 {
-	struct mover_alloc a = { .size = size, .fd_flags = O_RDWR | O_CLOEXEC };
+	struct mover_alloc a = { .size = size, .fd_flags = O_RDWR | O_CLOEXEC, .flags = flags };
 	int ret = dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_ALLOC, &a);
 
 	if (ret)
@@ -255,7 +257,9 @@ static int dbuf_new(struct dbuf *b, const char *kind, size_t size)
 	else if (!strcmp(kind, "heap"))
 		ret = heap_new(b, size);
 	else if (!strcmp(kind, "mover"))
-		ret = mover_new(b, size);
+		ret = mover_new(b, size, 0);
+	else if (!strcmp(kind, "mover-small"))	/* each page as 8 sg entries */
+		ret = mover_new(b, size, MOVER_ALLOC_SMALL_PIECES);
 	else
 		ret = vgem_new(b, size);
 	if (ret)
@@ -555,7 +559,8 @@ static void case_errors(void)
 
 	/* over 1 GiB: vgem allocates lazily, so this costs no memory */
 	if (vgem_new(&big, (1ull << 30) + 4096 * 16) == 0) {
-		check_ret(reg_dmabuf(&ring, 0, big.fd, fd), -EFBIG, "a dma-buf over 1 GiB");
+		check_ret(reg_dmabuf(&ring, 0, big.fd, fd), -EINVAL,
+			  "a dma-buf over 1 GiB (-EINVAL, as upstream)");
 		dbuf_free(&big);
 		if (vgem_new(&big, 1ull << 30) == 0) {
 			check_ret(reg_dmabuf(&ring, 0, big.fd, fd), 0,
@@ -568,8 +573,12 @@ static void case_errors(void)
 	}
 
 	/* the EMPTY/UADDR descriptors work like iovecs */
-	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_EMPTY, .size = 4096)), -EINVAL,
-		  "EMPTY with size set");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_EMPTY, .size = 4096)), -EFAULT,
+		  "EMPTY with size set (-EFAULT, as an iovec with a length and no base)");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_EMPTY, .uaddr = (uintptr_t)b.cpu)),
+		  -EFAULT, "EMPTY with uaddr set");
+	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_EMPTY, .target_fd = fd)), -EINVAL,
+		  "EMPTY with target_fd set");
 	check_ret(reg_desc(&ring, 0, DESC(.type = REGBUF_UADDR, .uaddr = (uintptr_t)b.cpu,
 					 .size = b.size)),
 		  0, "UADDR descriptor registers user memory");
@@ -592,9 +601,26 @@ static void case_errors(void)
 			  "READ_FIXED on another open file of the same device");
 		check_ret(rw_fixed(&ring, false, buffered, 1, 0, 4096, 0), -EBADF,
 			  "READ_FIXED on a buffered open of the device");
+		check_ret(reg_dmabuf(&ring, 2, b.fd, buffered), -EINVAL,
+			  "registration for a target not opened O_DIRECT (as upstream)");
 		close(other);
 		close(buffered);
 	}
+	{
+		int flags = fcntl(fd, F_GETFL);
+
+		/* O_DIRECT can be cleared after registration: I/O checks it again */
+		if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_DIRECT))
+			die("F_SETFL");
+		check_ret(rw_fixed(&ring, false, fd, 1, 0, 4096, 0), -EINVAL,
+			  "READ_FIXED once the target's O_DIRECT is cleared (F_SETFL)");
+		if (fcntl(fd, F_SETFL, flags))
+			die("F_SETFL");
+		check_ret(rw_fixed(&ring, false, fd, 1, 0, 4096, 0), 4096,
+			  "and again once it is set");
+	}
+	check_ret(rw_fixed(&ring, false, fd, 1, 0, 0, 0), -EFAULT,
+		  "READ_FIXED of 0 bytes (-EFAULT, as upstream)");
 	check_ret(rw_fixed(&ring, false, fd, 1, b.size - 4096, 8192, 0), -EFAULT,
 		  "READ_FIXED past the end of the dma-buf");
 	check_ret(rw_fixed(&ring, false, fd, 1, 2, 4096, 0), -EINVAL,
@@ -1037,7 +1063,7 @@ static void merge_round(struct io_uring *ring, int fd, const struct dbuf *b,
 
 /*
  * Token bios merge when they continue each other in the mapping as on the
- * disk (kernel-patches/0007): 64 sequential 4 KiB reads into consecutive
+ * disk (kernel-patches/0008): 64 sequential 4 KiB reads into consecutive
  * buffer blocks become fewer commands; the same reads into the buffer
  * blocks in reverse order continue each other on the disk only, and must
  * not merge (a merged request is one range of the mapping: its data would
@@ -1324,6 +1350,22 @@ static unsigned reap_4k(struct io_uring *ring, unsigned n, uint64_t only)
 	return good;
 }
 
+/*
+ * The start of a case: @disk (@size bytes of pattern @seed) written at LBA 0
+ * of @fd, a @kind dma-buf of @size bytes registered as a token in slot 0 of
+ * a new ring of @entries.
+ */
+static void case_begin(struct io_uring *ring, unsigned entries, struct dbuf *b,
+		       const char *kind, int fd, uint8_t *disk, size_t size, uint64_t seed)
+{
+	if (dbuf_new(b, kind, size))
+		die("%s buffer", kind);
+	fill(disk, size, seed);
+	pio(true, fd, disk, size, 0);
+	ring_new(ring, entries, 1);
+	check_ret(reg_dmabuf(ring, 0, b->fd, fd), 0, "token registration");
+}
+
 /* The end of a case: ring, buffer and device gone, and so is every token. */
 static void case_end(struct io_uring *ring, struct dbuf *b, int fd)
 {
@@ -1448,6 +1490,26 @@ static int mover_move(int fd, uint32_t flags, uint32_t timeout_ms, uint64_t *wai
 	return ret;
 }
 
+/* Set @dev's queue/@attr to @val; returns the old value. */
+static long queue_attr_set(const char *dev, const char *attr, long val)
+{
+	char real[PATH_MAX], dir[PATH_MAX + 32], path[PATH_MAX + 64], buf[32];
+	long old = -1;
+	FILE *f;
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(dir, sizeof(dir), "/sys/class/block/%s/queue", basename(real));
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%ld", &old) != 1)
+		die("read %s", path);
+	fclose(f);
+	snprintf(buf, sizeof(buf), "%ld", val);
+	write_file(dir, attr, buf, 0);
+	return old;
+}
+
 /*
  * Set @dev's queue/nr_requests to @n (4 is the least the block layer
  * takes); returns the old value.  With fewer tags than requests in flight,
@@ -1456,21 +1518,7 @@ static int mover_move(int fd, uint32_t flags, uint32_t timeout_ms, uint64_t *wai
  */
 static long set_nr_requests(const char *dev, long n)
 {
-	char real[PATH_MAX], dir[PATH_MAX + 32], path[PATH_MAX + 64], val[32];
-	long old = -1;
-	FILE *f;
-
-	if (!realpath(dev, real))
-		die("realpath %s", dev);
-	snprintf(dir, sizeof(dir), "/sys/class/block/%s/queue", basename(real));
-	snprintf(path, sizeof(path), "%s/nr_requests", dir);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%ld", &old) != 1)
-		die("read %s", path);
-	fclose(f);
-	snprintf(val, sizeof(val), "%ld", n);
-	write_file(dir, "nr_requests", val, 0);
-	return old;
+	return queue_attr_set(dev, "nr_requests", n);
 }
 
 static struct mover_stat mover_stat(int fd)
@@ -1678,12 +1726,7 @@ static void case_mover_in_use(void)
 	struct dbuf b;
 	uint64_t wait_ns = 0;
 
-	if (dbuf_new(&b, "mover", size))
-		die("mover buffer");
-	fill(disk, size, 221);
-	pio(true, fd, disk, size, 0);
-	ring_new(&ring, 8, 1);
-	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	case_begin(&ring, 8, &b, "mover", fd, disk, size, 221);
 	debugfs_write("hold", "1");
 	ret = mover_move(b.fd, 0, 300, &wait_ns);
 	check(ret == -ETIME && mover_stat(b.fd).moves == 0,
@@ -1712,6 +1755,74 @@ static void case_mover_in_use(void)
 	check(w.ret == 0 && u.ret == 0, "a move waiting on a fence, and an unregistration "
 	      "waiting on the move: the last use ends, both go through (move %d, "
 	      "unregistration %d)", w.ret, u.ret);
+	case_end(&ring, &b, fd);
+	free(disk);
+}
+
+/*
+ * A read that must map afresh waits for the reservation lock, which a
+ * TTM-style exporter holds for as long as its fence wait lasts (up to its
+ * timeout, 10 s here, 15 s in TTM).  The wait is interruptible: cancelling
+ * the read (IORING_OP_ASYNC_CANCEL signals the io-wq worker that waits)
+ * ends it at once, rather than when the move ends.
+ */
+static void case_map_cancel(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 1 * MiB;
+	uint8_t *disk = aligned(size);
+	int fd = open_dev(dev), ret, res = 0;
+	struct waiter w = { .ret = -1 };
+	struct __kernel_timespec ts = { .tv_sec = 4 };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	struct dbuf b;
+	uint64_t t0, ms = 0;
+	bool done = false;
+	pthread_t th;
+
+	case_begin(&ring, 8, &b, "mover", fd, disk, size, 233);
+
+	/* the mapping in use: the move drops it, then waits under the lock */
+	debugfs_write("hold", "1");
+	w.fd = b.fd;
+	pthread_create(&th, NULL, move_waiter, &w);
+	usleep(300000);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, fd, NULL, 4096, 0, 0);
+	sqe->user_data = 1;
+	io_uring_submit(&ring);
+	usleep(300000);		/* punted to io-wq, waiting for the lock */
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 1, 0);
+	sqe->user_data = 2;
+	t0 = now_ns();
+	io_uring_submit(&ring);
+	while (!done) {
+		ret = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
+		if (ret)
+			break;
+		if (cqe->user_data == 1) {
+			res = cqe->res;
+			ms = (now_ns() - t0) / 1000000;
+			done = true;
+		}
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	check(done && (res == -EINTR || res == -ECANCELED) && ms < 1000,
+	      "a read waiting to map while the exporter holds the lock is cancelled at once "
+	      "(%s: %d after %" PRIu64 " ms; the move would hold it up to 10 s)",
+	      done ? "ended" : "still waiting after 4 s", res, ms);
+	debugfs_write("hold", "0");
+	pthread_join(th, NULL);
+	check_ret(w.ret, 0, "released, the move goes through");
+	if (!done)	/* reap the read the cancel did not end */
+		reap_4k(&ring, 1, 0);
+	memset(b.cpu, 0, size);
+	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
+	check(ret == (int)size && !memcmp(b.cpu, disk, size),
+	      "a read after the move lands in the new pages (%d)", ret);
 	case_end(&ring, &b, fd);
 	free(disk);
 }
@@ -1807,19 +1918,28 @@ static void case_mover_late(void)
 }
 
 /* fail_make_request: fail the next @times bios submitted to @dev (0: stop). */
-static void fail_bios(const char *dev, int times)
+/*
+ * Arm the fault attribute in debugfs @attr for the next @times requests of
+ * the disk @dev (its sysfs switch @knob), or disarm it with 0.
+ */
+static void fault_inject(const char *attr, const char *knob, const char *dev, int times)
 {
 	char real[PATH_MAX], dir[PATH_MAX + 32], val[16];
 
 	if (!realpath(dev, real))
 		die("realpath %s", dev);
 	snprintf(dir, sizeof(dir), "/sys/class/block/%s", basename(real));
-	write_file(DEBUGFS_FAIL, "interval", "1", 0);
-	write_file(DEBUGFS_FAIL, "verbose", "0", 0);
+	write_file(attr, "interval", "1", 0);
+	write_file(attr, "verbose", "0", 0);
 	snprintf(val, sizeof(val), "%d", times);
-	write_file(DEBUGFS_FAIL, "times", val, 0);
-	write_file(DEBUGFS_FAIL, "probability", times ? "100" : "0", 0);
-	write_file(dir, "make-it-fail", times ? "1" : "0", 0);
+	write_file(attr, "times", val, 0);
+	write_file(attr, "probability", times ? "100" : "0", 0);
+	write_file(dir, knob, times ? "1" : "0", 0);
+}
+
+static void fail_bios(const char *dev, int times)
+{
+	fault_inject(DEBUGFS_FAIL, "make-it-fail", dev, times);
 }
 
 /*
@@ -1866,6 +1986,44 @@ static void case_fail_bios(void)
 	case_end(&ring, &b, fd);
 	free(want);
 	free(zero);
+}
+
+/*
+ * Pieces smaller than a page: a mover buffer whose sg_table gives each page
+ * as eight 512-byte entries.  Under swiotlb=force (the swiotlb tier) each is
+ * bounced on its own, keeping its offset in the page, so the pieces start
+ * and end mid-page: PRPs cannot say them, SGLs take a descriptor a piece
+ * and 256 to a request, while a request of swiotlb's 256 KiB spans 512
+ * pieces.  Reads and a write of 1 MiB that start inside a piece stay within
+ * the driver's bound request by request, and every byte is the CPU's.
+ * Before, such requests failed with -EIO.  (Without bouncing the pieces
+ * join into pages.)
+ */
+static void case_sgl_pieces(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS4K");
+	const size_t size = 4 * MiB, len = 1 * MiB;
+	uint8_t *want = aligned(size), *back = aligned(len);
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+
+	case_begin(&ring, 8, &b, "mover-small", fd, want, size, 239);
+	memset(b.cpu, 0, size);
+	ret = rw_fixed(&ring, false, fd, 0, 256, len, 0);
+	check(ret == (int)len && !memcmp(b.cpu + 256, want, len),
+	      "a 1 MiB read into dma-buf offset 256 (inside a piece) lands whole (%d)", ret);
+	ret = rw_fixed(&ring, false, fd, 0, 3 * 1024 + 128, len, 3 * MiB);
+	check(ret == (int)len && !memcmp(b.cpu + 3 * 1024 + 128, want + 3 * MiB, len),
+	      "and one into offset 3 KiB + 128 from LBA 768 (%d)", ret);
+	fill(b.cpu + 2 * MiB + 1600, len, 238);
+	ret = rw_fixed(&ring, true, fd, 0, 2 * MiB + 1600, len, 2 * MiB);
+	pio(false, fd, back, len, 2 * MiB);
+	check(ret == (int)len && !memcmp(back, b.cpu + 2 * MiB + 1600, len),
+	      "a 1 MiB write from offset 2 MiB + 1600 is what the disk holds (%d)", ret);
+	case_end(&ring, &b, fd);
+	free(want);
+	free(back);
 }
 
 /* ---- the controller goes away: reset, removal ---- */
@@ -1934,6 +2092,51 @@ static void case_reset(void)
 	ret = rw_fixed(&ring, false, fd, 0, 0, 4096, 0);
 	check(ret == 4096 && !memcmp(b.cpu, want, 4096),
 	      "after the reset the registration still reads (%d)", ret);
+	case_end(&ring, &b, fd);
+	free(want);
+}
+
+/*
+ * Token reads whose completions are lost (fail_io_timeout drops the
+ * controller's answer, as a controller that stops answering would): the
+ * timeout handler aborts them, then resets the controller, and nvme-pci
+ * retries them.  Every read ends (no hang), with its data or with an
+ * error; none leaves its mapping behind; the registration reads on.
+ */
+static void case_io_timeout(void)
+{
+	const char *dev = env_dev("DMABUF_VM_NS512");
+	const size_t size = 1 * MiB;
+	uint8_t *want = aligned(size);
+	int fd = open_dev(dev), ret;
+	struct io_uring ring;
+	struct dbuf b;
+	uint64_t t0;
+	long old_ms;
+
+	case_begin(&ring, 16, &b, "udmabuf", fd, want, size, 247);
+	memset(b.cpu, 0, size);
+
+	old_ms = queue_attr_set(dev, "io_timeout", 1000);	/* ms */
+	fault_inject(DEBUGFS_FAIL_TIMEOUT, "io-timeout-fail", dev, 2);
+	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 4, .bs = 16384,
+			  .size = size };
+	t0 = now_ns();
+	run_reads(&l, 64);
+	fault_inject(DEBUGFS_FAIL_TIMEOUT, "io-timeout-fail", dev, 0);
+	queue_attr_set(dev, "io_timeout", old_ms);
+	check(l.ios == 64, "64 token reads at QD 4, two completions lost: all %" PRIu64
+	      " ended, after %" PRIu64 " ms (timeout, abort, reset)", l.ios,
+	      (now_ns() - t0) / 1000000);
+	check(l.err == 0 && !memcmp(b.cpu, want, size),
+	      "retried after the reset, every read has its data (first error %d)", l.err);
+	trigger_invalidate();
+	check(stat_value("fences") == 0, "the timed-out requests gave their mapping back: an "
+	      "invalidation leaves no unsignalled fence (%ld)", stat_value("fences"));
+	memset(b.cpu, 0, size);
+	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
+	check(ret == (int)size && !memcmp(b.cpu, want, size),
+	      "afterwards a 1 MiB read gets every byte (%d)", ret);
 	case_end(&ring, &b, fd);
 	free(want);
 }
@@ -2135,10 +2338,13 @@ static const struct tcase cases[] = {
 	{ "mover-token", case_mover_token },
 	{ "mover-in-use", case_mover_in_use },
 	{ "mover-stall", case_mover_stall },
+	{ "map-cancel", case_map_cancel },
 	{ "mover-late", case_mover_late },
+	{ "sgl-pieces", case_sgl_pieces },
 	{ "fail-bios", case_fail_bios },
 	{ "iopoll", case_iopoll },
 	{ "reset", case_reset },
+	{ "io-timeout", case_io_timeout },
 	{ "remove", case_remove },		/* removes a controller: not in "all" */
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };

@@ -34,9 +34,10 @@ _Static_assert(IO_REGBUF_TYPE_EMPTY == 0 && IO_REGBUF_TYPE_UADDR == 1 &&
 _Static_assert(sizeof(struct io_uring_rsrc_update2) == 32, "rsrc_update2 is 32 bytes");
 _Static_assert(sizeof(struct nvme_uring_cmd) == 72, "nvme_uring_cmd is 72 bytes");
 
-/* The moving test exporter (kernel-patches/0008): the ioctl numbers carry the sizes. */
-_Static_assert(sizeof(struct dmabuf_mover_alloc) == 16, "mover alloc is 16 bytes");
+/* The moving test exporter (kernel-patches/0009): the ioctl numbers carry the sizes. */
+_Static_assert(sizeof(struct dmabuf_mover_alloc) == 24, "mover alloc is 24 bytes");
 _Static_assert(offsetof(struct dmabuf_mover_alloc, fd) == 12, "alloc fd at 12");
+_Static_assert(offsetof(struct dmabuf_mover_alloc, flags) == 16, "alloc flags at 16");
 _Static_assert(sizeof(struct dmabuf_mover_move) == 24, "mover move is 24 bytes");
 _Static_assert(offsetof(struct dmabuf_mover_move, wait_ns) == 16, "move wait_ns at 16");
 _Static_assert(sizeof(struct dmabuf_mover_stat) == 32, "mover stat is 32 bytes");

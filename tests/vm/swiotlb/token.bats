@@ -4,7 +4,7 @@
 # streaming DMA mapping of the NVMe controller goes through swiotlb, as in
 # a confidential guest or for an untrusted device.  The bytes a request
 # moves reach the CPU's view of the buffer only if nvme-pci syncs them
-# (kernel-patches/0004): the data is checked through that view.
+# (kernel-patches/0005): the data is checked through that view.
 load ../helpers
 
 setup() {
@@ -20,6 +20,10 @@ teardown() { vm_teardown; }
 @test "swiotlb: the system heap's 1 MiB pieces cannot be bounced: its registration fails with -EIO" {
 	ktest cpu-view-heap
 	assert_output --partial "registration fails with -EIO"
+}
+
+@test "swiotlb: pieces that start or end mid-page (SGLs only): 1 MiB requests over 512 pieces are split, every byte lands" {
+	ktest sgl-pieces
 }
 
 @test "swiotlb: verify passes on the token path for udmabuf and vgem, 512 B and 4 KiB LBAs" {
