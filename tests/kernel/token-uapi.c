@@ -1827,6 +1827,73 @@ static void case_map_cancel(void)
 	free(disk);
 }
 
+struct reg_waiter {
+	struct io_uring ring;
+	int dmabuf_fd, target_fd, ret;
+};
+
+static void *register_waiter(void *arg)
+{
+	struct reg_waiter *r = arg;
+
+	r->ret = reg_dmabuf(&r->ring, 0, r->dmabuf_fd, r->target_fd);
+	return NULL;
+}
+
+/*
+ * Registration does not hold a global lock while it waits: one that must
+ * map a buffer whose exporter holds the reservation lock for its fence
+ * wait (a move of a mover buffer with its mapping in use, 10 s bound),
+ * here for the second controller, leaves every other registration alone.
+ * Before, the token core held its share lock across the wait, and a
+ * udmabuf registration for the first controller waited for the move.
+ */
+static void case_register_stall(void)
+{
+	const char *dev4k = env_dev("DMABUF_VM_NS4K"), *dev512 = env_dev("DMABUF_VM_NS512");
+	const size_t size = 1 * MiB;
+	uint8_t *disk = aligned(size);
+	int fd = open_dev(dev4k), fd512 = open_dev(dev512), ret;
+	struct waiter w = { .ret = -1 };
+	struct reg_waiter r = { .ret = -1 };
+	struct io_uring ring, other;
+	struct dbuf b, u;
+	pthread_t tm, tr;
+	uint64_t t0, ms;
+
+	case_begin(&ring, 8, &b, "mover", fd, disk, size, 229);
+	if (dbuf_new(&u, "udmabuf", size))
+		die("udmabuf");
+	debugfs_write("hold", "1");
+	w.fd = b.fd;
+	pthread_create(&tm, NULL, move_waiter, &w);
+	usleep(300000);			/* the move waits, holding the lock */
+	ring_new(&r.ring, 8, 1);
+	r.dmabuf_fd = b.fd;
+	r.target_fd = fd512;
+	pthread_create(&tr, NULL, register_waiter, &r);
+	usleep(300000);			/* that registration waits for the lock */
+	ring_new(&other, 8, 1);
+	t0 = now_ns();
+	ret = reg_dmabuf(&other, 0, u.fd, fd);
+	ms = (now_ns() - t0) / 1000000;
+	check(ret == 0 && ms < 1000, "meanwhile a udmabuf registers at once (%d after %" PRIu64
+	      " ms; the move would hold it up to 10 s)", ret, ms);
+	debugfs_write("hold", "0");
+	pthread_join(tm, NULL);
+	pthread_join(tr, NULL);
+	check(w.ret == 0 && r.ret == 0, "released, the move and the waiting registration go "
+	      "through (move %d, registration %d)", w.ret, r.ret);
+	check_ret(rw_fixed(&r.ring, false, fd512, 0, 0, 4096, 0), 4096,
+		  "the buffer reads through the second controller's token");
+	io_uring_queue_exit(&r.ring);
+	io_uring_queue_exit(&other);
+	dbuf_free(&u);
+	close(fd512);
+	case_end(&ring, &b, fd);
+	free(disk);
+}
+
 /*
  * The exporter stall of a fence tied to request cleanup: a TTM-style move
  * (bounded wait on the reservation object's fences) of a buffer with a read
@@ -2339,6 +2406,7 @@ static const struct tcase cases[] = {
 	{ "mover-in-use", case_mover_in_use },
 	{ "mover-stall", case_mover_stall },
 	{ "map-cancel", case_map_cancel },
+	{ "register-stall", case_register_stall },
 	{ "mover-late", case_mover_late },
 	{ "sgl-pieces", case_sgl_pieces },
 	{ "fail-bios", case_fail_bios },

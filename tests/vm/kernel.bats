@@ -40,6 +40,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: a read behind a poll and unreaped reads do not stall the exporter's move" { ktest mover-stall; }
 @test "token uAPI: a move that skips the fence wait is caught as DMA into pages given up" { ktest mover-late; }
 @test "token uAPI: a read waiting to map behind an exporter's move is cancelled at once, not after the move" { ktest map-cancel; }
+@test "token uAPI: a registration waiting behind an exporter's move holds up no other registration" { ktest register-stall; }
 @test "token uAPI: a buffer of 512-byte sg entries takes 1 MiB reads and writes at offsets inside a piece" { ktest sgl-pieces; }
 @test "token uAPI: bios failed by fail_make_request fail their requests, leave the buffer and give the mapping back" { ktest fail-bios; }
 @test "token uAPI: token reads on an IOPOLL ring are polled, as pages reads are: no I/O queue interrupt" { ktest iopoll; }
