@@ -2093,6 +2093,79 @@ static void case_sgl_pieces(void)
 	free(back);
 }
 
+/* /sys/class/block/<node of @dev>/@attr as a number. */
+static uint64_t block_attr(const char *dev, const char *attr)
+{
+	char real[PATH_MAX], path[PATH_MAX + 64];
+	unsigned long long v;
+	FILE *f;
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", basename(real), attr);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &v) != 1)
+		die("read %s", path);
+	fclose(f);
+	return v;
+}
+
+/*
+ * A token on a partition of the 512 B namespace (DMABUF_VM_PART, made by
+ * tests/vm/token.bats).  Its device is the disk's, so the same dma-buf
+ * registered for the partition and for the whole disk is one token.  I/O
+ * offsets are the partition's and land at its start on the disk; at and
+ * past its end reads stop and writes fail, as on the pages path; the
+ * partition's registration serves no other file.
+ */
+static void case_partition(void)
+{
+	const char *part = env_dev("DMABUF_VM_PART"), *disk = env_dev("DMABUF_VM_NS512");
+	const size_t len = 1 * MiB;
+	const uint64_t start = block_attr(part, "start") * 512;
+	const uint64_t end = block_attr(part, "size") * 512;
+	uint8_t *back = aligned(len), *want = aligned(len);
+	int pfd = open_dev(part), dfd = open_dev(disk), ret;
+	struct io_uring ring;
+	struct dbuf b;
+
+	if (dbuf_new(&b, "udmabuf", len))
+		die("udmabuf");
+	ring_new(&ring, 8, 2);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, pfd), 0, "token registration for the partition");
+	check_ret(reg_dmabuf(&ring, 1, b.fd, dfd), 0, "the same dma-buf for the whole disk");
+	check(stat_value("tokens") == 1, "one token for both: the same device (%ld)",
+	      stat_value("tokens"));
+
+	fill(b.cpu, len, 227);
+	ret = rw_fixed(&ring, true, pfd, 0, 0, len, 4 * MiB);
+	pio(false, dfd, back, len, start + 4 * MiB);
+	check(ret == (int)len && !memcmp(back, b.cpu, len), "a 1 MiB write at partition "
+	      "offset 4 MiB is on the disk at the partition's start + 4 MiB (%d)", ret);
+	fill(want, len, 226);
+	pio(true, dfd, want, len, start + 8 * MiB);
+	memset(b.cpu, 0, len);
+	ret = rw_fixed(&ring, false, pfd, 0, 0, len, 8 * MiB);
+	check(ret == (int)len && !memcmp(b.cpu, want, len),
+	      "a read at partition offset 8 MiB gets what the disk holds there (%d)", ret);
+	check_ret(rw_fixed(&ring, false, dfd, 0, 0, 4096, 0), -EBADF,
+		  "the partition's registration on the whole disk's file");
+
+	check_ret(rw_fixed(&ring, false, pfd, 0, 0, 4096, end), 0,
+		  "a read at the partition's end (0 bytes, as for pages)");
+	check_ret(rw_fixed(&ring, false, pfd, 0, 0, len, end - 65536), 65536,
+		  "a 1 MiB read over the end stops there");
+	check_ret(rw_fixed(&ring, true, pfd, 0, 0, 4096, end), -ENOSPC,
+		  "a write at the partition's end");
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(dfd);
+	close(pfd);
+	check(wait_tokens(0) == 0, "no token left");
+	free(back);
+	free(want);
+}
+
 /* ---- the controller goes away: reset, removal ---- */
 
 /* /sys/class/nvme/nvmeX of the namespace @dev, into @out. */
@@ -2413,6 +2486,7 @@ static const struct tcase cases[] = {
 	{ "iopoll", case_iopoll },
 	{ "reset", case_reset },
 	{ "io-timeout", case_io_timeout },
+	{ "partition", case_partition },	/* needs DMABUF_VM_PART: not in "all" */
 	{ "remove", case_remove },		/* removes a controller: not in "all" */
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
@@ -2431,7 +2505,7 @@ int main(int argc, char **argv)
 				puts(cases[c].name);
 				found = true;
 			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps &&
-				    cases[c].fn != case_remove) ||
+				    cases[c].fn != case_remove && cases[c].fn != case_partition) ||
 				   !strcmp(argv[i], cases[c].name)) {
 				printf("# %s\n", cases[c].name);
 				cases[c].fn();

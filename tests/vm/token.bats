@@ -7,8 +7,22 @@ load helpers
 setup() { vm_setup; }
 teardown() {
 	[ -z "${SGL_THRESHOLD_WAS:-}" ] || echo "$SGL_THRESHOLD_WAS" > /sys/module/nvme/parameters/sgl_threshold
+	[ -z "${PARTED:-}" ] || unpartition "$PARTED"
 	vm_teardown
 }
+
+# partition DISK: a GPT with one 16 MiB partition at 1 MiB; prints its node.
+partition() {
+	printf 'label: gpt\nstart=2048, size=32768\n' | sfdisk --quiet "$1" >/dev/null ||
+		fail "sfdisk $1"
+	PARTED=$1
+	for _ in $(seq 100); do
+		[ -b "${1}p1" ] && { echo "${1}p1"; return; }
+		sleep 0.1
+	done
+	fail "no ${1}p1 after sfdisk"
+}
+unpartition() { wipefs --all --quiet "$1" && blockdev --rereadpt "$1"; }
 
 kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/stats; }
 
@@ -160,4 +174,21 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	verify_ok udmabuf "$DMABUF_VM_NS4K" --path token --read-only --lba 0 --length 8M --bs 4k --qd 32
 	assert [ "$(jq .device.read_merges <<<"$json")" -gt 0 ]
 	assert_equal "$(jq '.device.read_commands + .device.read_merges' <<<"$json")" 2048
+}
+
+@test "token: a partition's token uses its offsets, shares the disk's token, stops at its end" {
+	part=$(partition "$DMABUF_VM_NS512")
+	DMABUF_VM_PART=$part ktest partition
+	verify_ok udmabuf "$part" --length 4M --path token
+	assert_equal "${F[path]}" token
+	# a token write into the partition is where dd finds it on the whole disk
+	head -c 1M /dev/urandom > "$SCRATCH_DIR/in"
+	run -0 --separate-stderr dmabuf write "$part" --mem heap --path token --lba 4096 \
+		--in "$SCRATCH_DIR/in" --force
+	dd if="$DMABUF_VM_NS512" of="$SCRATCH_DIR/back" bs=512 skip=$((2048 + 4096)) count=2048 \
+		iflag=direct status=none
+	cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
+	# and the range past the partition's end is refused before any I/O
+	run -2 --separate-stderr dmabuf verify "$part" --mem udmabuf --path token --lba 32768 \
+		--length 4k --force
 }
