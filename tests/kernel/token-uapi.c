@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <liburing.h>
 #include <linux/dma-heap.h>
+#include <linux/nvme_ioctl.h>
 #include <linux/udmabuf.h>
 #include <poll.h>
 #include <pthread.h>
@@ -389,6 +390,71 @@ static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, ui
 	}
 }
 
+/*
+ * NVMe passthrough: an NVMe Read or Write (@write) of @len bytes at @lba of
+ * namespace @nsid (LBAs of @lbs bytes) through the generic char device
+ * @ngfd, as IORING_OP_URING_CMD with NVME_URING_CMD_IO on a ring with
+ * 128-byte SQEs.  With @slot >= 0 the data is at byte @addr of that fixed
+ * buffer (IORING_URING_CMD_FIXED); else @addr is a user address.  @meta is
+ * an optional separate metadata buffer of @meta_len bytes (user memory).
+ */
+struct pt_cmd {
+	int ngfd, slot;
+	bool write;
+	uint32_t nsid, lbs, len, meta_len;
+	uint64_t addr, lba;
+	void *meta;
+};
+
+static void pt_prep(struct io_uring_sqe *sqe, const struct pt_cmd *c)
+{
+	struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->ngfd, NULL, 0, 0);
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	if (c->slot >= 0) {
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = c->slot;
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = c->write ? 0x01 : 0x02;
+	cmd->nsid = c->nsid;
+	cmd->addr = c->addr;
+	cmd->data_len = c->len;
+	cmd->metadata = (uintptr_t)c->meta;
+	cmd->metadata_len = c->meta_len;
+	cmd->cdw10 = (uint32_t)c->lba;
+	cmd->cdw11 = c->lba >> 32;
+	cmd->cdw12 = c->len / c->lbs - 1;	/* NLB, 0's based */
+}
+
+/* Run one passthrough command: cqe->res (0, an NVMe status, or -errno). */
+static int pt_io(struct io_uring *ring, const struct pt_cmd *c)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	pt_prep(io_uring_get_sqe(ring), c);
+	ret = io_uring_submit_and_wait(ring, 1);
+	if (ret < 0)
+		return ret;
+	if (io_uring_wait_cqe(ring, &cqe))
+		die("wait cqe");
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/* A ring for passthrough (128-byte SQEs, 32-byte CQEs), @slots empty slots. */
+static void pt_ring_new(struct io_uring *ring, unsigned entries, unsigned slots)
+{
+	int ret = io_uring_queue_init(entries, ring, IORING_SETUP_SQE128 |
+				      IORING_SETUP_CQE32);
+
+	if (ret || io_uring_register_buffers_sparse(ring, slots))
+		die("SQE128 ring (%d)", ret);
+}
+
 static void fill(uint8_t *p, size_t len, uint64_t seed)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -553,8 +619,9 @@ static void case_errors(void)
 	tmpfd = mkstemp(tmpl);
 	unlink(tmpl);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, tmpfd), -EOPNOTSUPP, "target a tmpfs file");
-	check_ret(reg_dmabuf(&ring, 0, b.fd, ngfd), -EOPNOTSUPP,
-		  "target the NVMe generic char device");
+	check_ret(reg_dmabuf(&ring, 0, b.fd, ngfd), 0,
+		  "target the NVMe generic char device (passthrough)");
+	check_ret(reg_empty(&ring, 0), 0, "and its slot emptied");
 	check_ret(reg_dmabuf(&ring, 4, b.fd, fd), -EINVAL, "slot past the table");
 
 	/* over 1 GiB: vgem allocates lazily, so this costs no memory */
@@ -632,7 +699,7 @@ static void case_errors(void)
 		struct io_uring_cqe *cqe;
 		int res;
 
-		/* uring_cmd passthrough with a token buffer: not supported */
+		/* uring_cmd passthrough with the block device's token buffer */
 		io_uring_queue_exit(&ring);
 		if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
 			die("SQE128 ring");
@@ -664,7 +731,8 @@ static void case_errors(void)
 		io_uring_wait_cqe(&ring, &cqe);
 		res = cqe->res;
 		io_uring_cqe_seen(&ring, cqe);
-		check_ret(res, -EOPNOTSUPP, "NVMe passthrough (uring_cmd) on a token buffer");
+		check_ret(res, -EBADF, "NVMe passthrough (uring_cmd) on the char device with the "
+			  "block device's token buffer: another file");
 	}
 #undef DESC
 	io_uring_queue_exit(&ring);
@@ -758,7 +826,28 @@ struct load {
 	size_t size;
 	uint64_t ios, eagain;
 	int err;
+	/* passthrough: NVMe Reads on the char device fd, LBAs of lbs bytes */
+	bool passthru;
+	uint32_t nsid, lbs;
 };
+
+/* A read of l->bs bytes at byte @off of the device into byte @off of the buffer. */
+static void load_prep(struct load *l, uint64_t off)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
+
+	if (l->passthru) {
+		struct pt_cmd c = { .ngfd = l->fd, .slot = l->slot, .nsid = l->nsid,
+				    .lbs = l->lbs, .len = l->bs, .addr = l->base + off,
+				    .lba = off / l->lbs };
+
+		pt_prep(sqe, &c);
+	} else {
+		io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)(l->base + off),
+					 l->bs, off, l->slot);
+	}
+	sqe->user_data = off;
+}
 
 /* Read the dma-buf's blocks from the device, @total requests, QD at a time
  * (the block count must be coprime with 7919, the stride). */
@@ -771,14 +860,11 @@ static void run_reads(struct load *l, uint64_t total)
 		struct io_uring_cqe *cqe;
 
 		while (issued < total && inflight < l->qd) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
 			/* a stride coprime with the block count: every block, no two
 			 * neighbours in a row, so the block layer cannot merge them */
 			uint64_t off = (issued * 7919 % (l->size / l->bs)) * l->bs;
 
-			io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)(l->base + off),
-						 l->bs, off, l->slot);
-			sqe->user_data = off;
+			load_prep(l, off);
 			issued++;
 			inflight++;
 		}
@@ -793,17 +879,12 @@ static void run_reads(struct load *l, uint64_t total)
 			io_uring_cqe_seen(l->ring, cqe);
 			inflight--;
 			if (res == -EAGAIN) {
-				struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
-
 				l->eagain++;
-				io_uring_prep_read_fixed(sqe, l->fd,
-							 (void *)(uintptr_t)(l->base + off),
-							 l->bs, off, l->slot);
-				sqe->user_data = off;
+				load_prep(l, off);
 				inflight++;
 				continue;
 			}
-			if (res != (int)l->bs && !l->err)
+			if (res != (l->passthru ? 0 : (int)l->bs) && !l->err)
 				l->err = res < 0 ? res : -EIO;
 			l->ios++;
 		}
@@ -1226,17 +1307,29 @@ static void pio(bool write, int fd, void *buf, size_t len, off_t pos)
 		die("%s of %zu bytes at %lld", write ? "pwrite" : "pread", len, (long long)pos);
 }
 
+/* How many @blk-byte blocks of @a and @b (@len bytes) differ. */
+static size_t blocks_differ(const uint8_t *a, const uint8_t *b, size_t len, size_t blk)
+{
+	size_t n = 0;
+
+	for (size_t off = 0; off < len; off += blk)
+		n += memcmp(a + off, b + off, blk) != 0;
+	return n;
+}
+
 /*
  * Every byte a token request moves is the CPU's byte: a read lands in the
  * pages the CPU sees, a write sends what the CPU wrote just before it, and
- * unmapping the token writes nothing back over the CPU's bytes.  Where the
+ * no unmap (after an invalidation, at unregistration) writes anything back
+ * over the CPU's bytes.  Where the
  * device needs bounce buffers (swiotlb=force) these hold only if the driver
  * syncs each request's range; elsewhere they hold trivially.
  */
-static void case_cpu_view(const char *kind)
+static bool cpu_view(const char *kind, size_t size)
 {
 	const char *dev = env_dev("DMABUF_VM_NS4K");
-	const size_t size = 1 * MiB, blk = 4096;
+	const size_t blk = 4096;
+	bool bounce_refused = false;
 	uint8_t *disk = aligned(size), *want = aligned(size), *back = aligned(size);
 	int fd = open_dev(dev), ret;
 	struct io_uring ring;
@@ -1252,7 +1345,8 @@ static void case_cpu_view(const char *kind)
 	if (ret == -EIO && !strcmp(kind, "heap") && cmdline_has("swiotlb=", "force")) {
 		/* its 1 MiB pieces are larger than one bounce buffer (256 KiB) */
 		check(true, "heap under swiotlb=force: the exporter cannot map its "
-		      "pieces, registration fails with -EIO");
+		      "1 MiB pieces, registration fails with -EIO");
+		bounce_refused = true;
 		goto out;
 	}
 	if (!check_ret(ret, 0, "token registration"))
@@ -1260,7 +1354,8 @@ static void case_cpu_view(const char *kind)
 
 	ret = rw_fixed(&ring, false, fd, 0, 0, size, 0);
 	check(ret == (int)size && !memcmp(b.cpu, disk, size),
-	      "%s: a 1 MiB token read is in the CPU's view of the buffer (%d)", kind, ret);
+	      "%s: a %zu KiB token read is in the CPU's view of the buffer (%d)", kind,
+	      size / 1024, ret);
 
 	fill(b.cpu, size, 103);
 	memcpy(want, b.cpu, size);
@@ -1274,14 +1369,28 @@ static void case_cpu_view(const char *kind)
 	ret = rw_fixed(&ring, true, fd, 0, 0, size, size);
 	pio(false, fd, back, size, size);
 	check(ret == (int)size && !memcmp(back, b.cpu, size),
-	      "%s: a 1 MiB token write sends the bytes the CPU wrote before it (%d)", kind,
-	      ret);
+	      "%s: a %zu KiB token write sends the bytes the CPU wrote before it (%d)", kind,
+	      size / 1024, ret);
 
+	/*
+	 * The CPU writes again, then an invalidation drops the mapping and a
+	 * read maps the buffer afresh.  Neither unmap (the dropped mapping's,
+	 * the new one's at unregistration) may copy a bounce buffer back: the
+	 * requests synced what they moved, and a copy-back would put the
+	 * bytes of the last write over the CPU's newer ones.
+	 */
 	fill(b.cpu, size, 105);
 	memcpy(want, b.cpu, size);
+	trigger_invalidate();
+	memcpy(want + 5 * blk, disk + 20 * blk, blk);
+	ret = rw_fixed(&ring, false, fd, 0, 5 * blk, blk, 20 * blk);
+	check(ret == (int)blk && !memcmp(b.cpu + 5 * blk, disk + 20 * blk, blk),
+	      "%s: a read after an invalidation maps afresh and lands (%d)", kind, ret);
 	check_ret(reg_empty(&ring, 0), 0, "unregistration");
-	check(wait_tokens(0) == 0 && !memcmp(b.cpu, want, size),
-	      "%s: unmapping the token leaves the CPU's later bytes alone", kind);
+	check(wait_tokens(0) == 0 && !blocks_differ(b.cpu, want, size, blk),
+	      "%s: unmapping the token's mappings (the one the invalidation dropped and "
+	      "the one made after it) leaves the CPU's later bytes alone (%zu of %zu "
+	      "blocks differ)", kind, blocks_differ(b.cpu, want, size, blk), size / blk);
 out:
 	io_uring_queue_exit(&ring);
 	dbuf_free(&b);
@@ -1290,6 +1399,19 @@ out:
 	free(want);
 	free(back);
 	check(wait_tokens(0) == 0, "no token left");
+	return bounce_refused;
+}
+
+/*
+ * The system heap's exporter syncs the whole buffer at its final unmap,
+ * which copies a bounce buffer back: under swiotlb, a buffer of 64 KiB
+ * pieces (which it can bounce) shows that nvme-pci gives the bounce buffer
+ * the CPU's bytes first.
+ */
+static void case_cpu_view(const char *kind)
+{
+	if (cpu_view(kind, 1 * MiB))
+		cpu_view(kind, 256 * 1024);
 }
 
 /* ---- fences: signalled when the DMA is done, one per mapping ---- */
@@ -2196,6 +2318,341 @@ static void *poke_thread(void *arg)
 	return NULL;
 }
 
+/* ---- NVMe passthrough (uring_cmd) from a token ---- */
+
+/* The namespace @devvar (a DMABUF_VM_NS* variable) as a passthrough target. */
+struct pt_ns {
+	const char *dev, *ng;
+	int fd, ngfd;		/* block device (O_DIRECT), char device */
+	uint32_t nsid, lbs, ms;	/* namespace, LBA bytes, metadata bytes per LBA */
+	size_t max_bytes;	/* one command's most data bytes (max_hw_sectors_kb) */
+};
+
+static void pt_ns_open(struct pt_ns *n, const char *devvar)
+{
+	char ngvar[64];
+	int nsid;
+
+	snprintf(ngvar, sizeof(ngvar), "%s_NG", devvar);
+	n->dev = env_dev(devvar);
+	n->ng = env_dev(ngvar);
+	n->fd = open_dev(n->dev);
+	n->ngfd = open(n->ng, O_RDWR | O_CLOEXEC);
+	if (n->ngfd < 0)
+		die("open %s", n->ng);
+	nsid = ioctl(n->ngfd, NVME_IOCTL_ID);
+	if (nsid <= 0)
+		die("NVME_IOCTL_ID %s", n->ng);
+	n->nsid = nsid;
+	n->lbs = block_attr(n->dev, "queue/logical_block_size");
+	n->ms = block_attr(n->dev, "metadata_bytes");
+	n->max_bytes = block_attr(n->dev, "queue/max_hw_sectors_kb") * 1024;
+}
+
+/*
+ * A command of @len bytes at @lba on @n, data at byte @addr of slot 0.  A
+ * namespace with metadata gets its metadata buffer, @meta (in user memory,
+ * @len / lbs * ms bytes): the controller transfers metadata on every
+ * command, and without a buffer it would use address 0.
+ */
+static struct pt_cmd pt_cmd_of(const struct pt_ns *n, bool write, uint64_t addr,
+			       uint32_t len, uint64_t lba, uint8_t *meta)
+{
+	return (struct pt_cmd){ .ngfd = n->ngfd, .slot = 0, .write = write,
+				.nsid = n->nsid, .lbs = n->lbs, .len = len, .addr = addr,
+				.lba = lba, .meta = n->ms ? meta : NULL,
+				.meta_len = n->ms ? len / n->lbs * n->ms : 0 };
+}
+
+static void pt_ns_close(struct pt_ns *n)
+{
+	close(n->fd);
+	close(n->ngfd);
+}
+
+/*
+ * One namespace, one @kind dma-buf registered for its char device: NVMe
+ * Reads and Writes through the token at offsets across the buffer (0
+ * included, and one only dword aligned), every byte checked against the
+ * block device (pages path), no mapping made after registration; with the
+ * namespace's metadata, if it has any, in user memory beside the token's
+ * data.  The metadata buffers are fresh (never written by the process), as
+ * a program's often are.
+ */
+static void pt_io_ns(const char *kind, const char *devvar)
+{
+	const size_t size = 2 * MiB, chunk = 128 * 1024;
+	uint8_t *disk = aligned(size), *back = aligned(size);
+	struct io_uring ring;
+	struct pt_ns n;
+	struct dbuf b;
+	long maps0;
+	int bad = 0, ret;
+
+	pt_ns_open(&n, devvar);
+	const size_t meta_size = size / n.lbs * n.ms, meta_chunk = chunk / n.lbs * n.ms;
+	uint8_t *meta = aligned(meta_size + 1), *meta_back = aligned(meta_size + 1);
+	uint8_t *meta_scratch = aligned(meta_chunk + 1);
+
+	if (dbuf_new(&b, kind, size))
+		die("%s", kind);
+	pt_ring_new(&ring, 8, 1);
+	ret = reg_dmabuf(&ring, 0, b.fd, n.ngfd);
+	if (!check_ret(ret, 0, "token registration for the char device"))
+		goto out;
+	maps0 = stat_value("maps");
+
+	fill(disk, size, 301);
+	pio(true, n.fd, disk, size, 0);
+	memset(b.cpu, 0, size);
+	for (size_t off = 0; off < size; off += chunk) {
+		struct pt_cmd c = pt_cmd_of(&n, false, off, chunk, off / n.lbs, meta_scratch);
+
+		bad += pt_io(&ring, &c) != 0;
+	}
+	check(!bad && !memcmp(b.cpu, disk, size), "%s, %s (%u B LBAs): %zu NVMe Reads of "
+	      "128 KiB through the token, from buffer offset 0 on, land in the buffer (%d "
+	      "failed)", kind, n.ng, n.lbs, size / chunk, bad);
+	{
+		struct pt_cmd c = pt_cmd_of(&n, false, 4, n.lbs, 7, meta_scratch);
+
+		memset(b.cpu, 0, 2 * n.lbs);
+		ret = pt_io(&ring, &c);
+		check(ret == 0 && !memcmp(b.cpu + 4, disk + 7 * n.lbs, n.lbs) &&
+		      !b.cpu[0] && !b.cpu[n.lbs + 4], "%s: an NVMe Read at buffer offset 4 "
+		      "(dword aligned) fills those bytes and no others (%d)", kind, ret);
+	}
+
+	fill(b.cpu, size, 302);
+	fill(meta, meta_size, 303);
+	bad = 0;
+	for (size_t off = 0; off < size; off += chunk) {
+		struct pt_cmd c = pt_cmd_of(&n, true, off, chunk, (size + off) / n.lbs,
+					    meta + off / chunk * meta_chunk);
+
+		bad += pt_io(&ring, &c) != 0;
+	}
+	pio(false, n.fd, back, size, size);
+	check(!bad && !memcmp(back, b.cpu, size), "%s: NVMe Writes of 128 KiB through the "
+	      "token%s send the buffer's bytes (%d failed)", kind,
+	      n.ms ? ", with metadata from user memory," : "", bad);
+	if (n.ms) {
+		/* read back: data into the token, metadata into fresh user memory */
+		memset(b.cpu, 0, size);
+		bad = 0;
+		for (size_t off = 0; off < size; off += chunk) {
+			struct pt_cmd c = pt_cmd_of(&n, false, off, chunk, (size + off) / n.lbs,
+						    meta_back + off / chunk * meta_chunk);
+
+			bad += pt_io(&ring, &c) != 0;
+		}
+		check(!bad && !memcmp(b.cpu, back, size) && !memcmp(meta, meta_back, meta_size),
+		      "%s: NVMe Reads through the token bring back the data, and the "
+		      "%u-byte metadata of each LBA into user memory (%d failed; %zu data "
+		      "blocks, %zu of %zu metadata blocks differ)", kind, n.ms, bad,
+		      blocks_differ(b.cpu, back, size, n.lbs),
+		      blocks_differ(meta, meta_back, meta_size, n.ms), meta_size / n.ms);
+	}
+	check(stat_value("maps") == maps0, "%s: no mapping made for any of the commands "
+	      "(%ld new): the one made at registration serves them", kind,
+	      stat_value("maps") - maps0);
+	check_ret(reg_empty(&ring, 0), 0, "unregistration");
+out:
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	pt_ns_close(&n);
+	free(disk);
+	free(back);
+	free(meta);
+	free(meta_back);
+	free(meta_scratch);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
+/* @len bytes of fresh anonymous memory: never written, so not yet backed. */
+static uint8_t *fresh_pages(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %zu bytes", len);
+	return p;
+}
+
+/*
+ * A passthrough read's metadata into memory the process has not written:
+ * the kernel must pin it for writing, or it pins the shared zero page and
+ * the controller writes the metadata there, for every process (the pages
+ * path, with user memory: not a token case; kernel-patches/0011).
+ */
+static void case_passthru_meta_fresh(void)
+{
+	const size_t len = 512 * 1024;
+	struct io_uring ring;
+	struct pt_ns n;
+
+	pt_ns_open(&n, "DMABUF_VM_NS4K_MD");
+	const size_t meta_len = len / n.lbs * n.ms;
+	uint8_t *data = aligned(len), *meta = aligned(meta_len);
+	uint8_t *fresh = fresh_pages(meta_len), *zeros = calloc(1, meta_len);
+	struct pt_cmd w = pt_cmd_of(&n, true, (uintptr_t)data, len, 4096, meta);
+	struct pt_cmd r = pt_cmd_of(&n, false, (uintptr_t)data, len, 4096, fresh);
+	int rw, rr;
+
+	if (!zeros)
+		die("calloc");
+	pt_ring_new(&ring, 8, 1);
+	w.slot = r.slot = -1;	/* user addresses, not a fixed buffer */
+	fill(data, len, 321);
+	fill(meta, meta_len, 322);
+	rw = pt_io(&ring, &w);
+	rr = pt_io(&ring, &r);
+	check(rw == 0 && rr == 0 && !memcmp(fresh, meta, meta_len), "an NVMe Read's %zu bytes "
+	      "of metadata land in user memory never written before (%d, %d; %zu of %zu "
+	      "blocks differ)", meta_len, rw, rr, blocks_differ(fresh, meta, meta_len, n.ms),
+	      meta_len / n.ms);
+	munmap(fresh, meta_len);
+	fresh = fresh_pages(meta_len);
+	check(!memcmp(fresh, zeros, meta_len), "and fresh memory still reads as zeros "
+	      "(the shared zero page was not written)");
+	munmap(fresh, meta_len);
+	io_uring_queue_exit(&ring);
+	pt_ns_close(&n);
+	free(data);
+	free(meta);
+	free(zeros);
+}
+
+static void case_passthru(const char *kind)
+{
+	pt_io_ns(kind, "DMABUF_VM_NS512");
+	pt_io_ns(kind, "DMABUF_VM_NS4K");
+	pt_io_ns(kind, "DMABUF_VM_NS4K_MD");
+}
+
+/*
+ * What passthrough from a token refuses, as READ_FIXED does: another file,
+ * a range outside the dma-buf, a misaligned offset or length; and what it
+ * cannot do that the block path can: split a command larger than one
+ * request.
+ */
+static void case_passthru_errors(void)
+{
+	const size_t size = 4 * MiB;
+	struct io_uring ring;
+	struct pt_ns n, o;
+	struct dbuf b;
+	int other;
+
+	pt_ns_open(&n, "DMABUF_VM_NS4K");
+	pt_ns_open(&o, "DMABUF_VM_NS512");
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	pt_ring_new(&ring, 8, 2);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, n.ngfd), 0, "token registration for the char device");
+	other = open(n.ng, O_RDWR | O_CLOEXEC);
+	if (other < 0)
+		die("open %s", n.ng);
+
+	struct pt_cmd c = { .ngfd = n.ngfd, .slot = 0, .nsid = n.nsid, .lbs = n.lbs,
+			    .len = n.lbs };
+#define PT(field, val, want, what) do {				\
+		struct pt_cmd x = c;					\
+		x.field = (val);					\
+		check_ret(pt_io(&ring, &x), want, what);		\
+	} while (0)
+	PT(lba, 0, 0, "an NVMe Read of one LBA into buffer offset 0");
+	PT(ngfd, other, -EBADF, "the same command on another open of the char device");
+	PT(ngfd, o.ngfd, -EBADF, "on another namespace's char device");
+	PT(addr, size - n.lbs / 2, -EFAULT, "data past the end of the dma-buf");
+	PT(addr, 2, -EINVAL, "a dma-buf offset that is not dword aligned");
+	PT(len, n.lbs + 512, -EINVAL, "a length that is not a whole number of LBAs");
+	PT(len, n.max_bytes + n.lbs, -EINVAL, "more than one command can carry "
+	   "(max_hw_sectors_kb): nothing splits a passthrough command");
+	PT(len, n.max_bytes, 0, "exactly max_hw_sectors_kb");
+	PT(slot, 1, -EFAULT, "an empty slot");
+#undef PT
+	check_ret(reg_dmabuf(&ring, 1, b.fd, n.fd), 0, "the same dma-buf registered for the "
+		  "namespace's block device");
+	check(stat_value("tokens") == 1, "shares the char device's token (%ld live)",
+	      stat_value("tokens"));
+	check_ret(rw_fixed(&ring, false, n.fd, 1, 0, n.lbs, 0), (int)n.lbs,
+		  "and READ_FIXED works through it");
+	check_ret(reg_empty(&ring, 1), 0, "the block device's slot emptied");
+	check_ret(reg_empty(&ring, 0), 0, "unregistration");
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(other);
+	pt_ns_close(&n);
+	pt_ns_close(&o);
+	check(wait_tokens(0) == 0, "no token left");
+}
+
+/*
+ * NVMe Reads at QD 32 through a token while it is invalidated every 2 ms
+ * (debugfs trigger: nothing moves) and while the moving exporter really
+ * moves the buffer: every byte lands where the buffer now lives, and no
+ * page the exporter gave up is written.
+ */
+static void case_passthru_invalidate(void)
+{
+	const size_t size = 4 * MiB;
+	uint8_t *want = aligned(size);
+	unsigned long triggers = 0;
+	struct io_uring ring;
+	struct mover_arg m;
+	struct pt_ns n;
+	struct dbuf b;
+	pthread_t th;
+	long maps0;
+
+	pt_ns_open(&n, "DMABUF_VM_NS512");
+	fill(want, size, 311);
+	pio(true, n.fd, want, size, 0);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *kind = pass ? "mover" : "udmabuf";
+
+		if (dbuf_new(&b, kind, size))
+			die("%s", kind);
+		pt_ring_new(&ring, 64, 1);
+		check_ret(reg_dmabuf(&ring, 0, b.fd, n.ngfd), 0, "token registration");
+		memset(b.cpu, 0, size);
+		maps0 = stat_value("maps");
+
+		struct load l = { .ring = &ring, .fd = n.ngfd, .slot = 0, .qd = 32,
+				  .bs = 16384, .size = size, .passthru = true,
+				  .nsid = n.nsid, .lbs = n.lbs };
+		if (pass) {
+			mover_start(&th, &m, b.fd, 0);
+		} else {
+			trigger_stop = false;
+			pthread_create(&th, NULL, trigger_thread, &triggers);
+		}
+		run_reads(&l, 4000);
+		if (pass) {
+			mover_end(th);
+		} else {
+			trigger_stop = true;
+			pthread_join(th, NULL);
+		}
+		check(l.err == 0, "%s: %" PRIu64 " NVMe Reads of 16 KiB at QD 32 under %lu %s: "
+		      "none failed (%d)", kind, l.ios, pass ? m.moves : triggers,
+		      pass ? "moves" : "invalidations", l.err);
+		check(!memcmp(want, b.cpu, size), "%s: every byte read is in the buffer", kind);
+		check(stat_value("maps") - maps0 >= 1, "%s: commands after an invalidation "
+		      "mapped afresh (%ld new mappings)", kind, stat_value("maps") - maps0);
+		if (pass)
+			check(m.failed == 0 && mover_stat(b.fd).late_pages == 0,
+			      "mover: no move failed (%lu), no page written after the "
+			      "exporter gave it up", m.failed);
+		io_uring_queue_exit(&ring);
+		dbuf_free(&b);
+		check(wait_tokens(0) == 0, "no token left");
+	}
+	pt_ns_close(&n);
+	free(want);
+}
+
 /*
  * A controller reset while token reads are in flight: nvme-pci cancels and
  * requeues them, the PCI device (and so the token's DMA mapping) stays, and
@@ -2449,9 +2906,14 @@ static void io_vgem(void)
 static void inv_udmabuf(void) { case_invalidate("udmabuf"); }
 static void inv_heap(void) { case_invalidate("heap"); }
 static void inv_vgem(void) { case_invalidate("vgem"); }
+static void inv_mover(void) { case_invalidate("mover"); }
 static void cpu_udmabuf(void) { case_cpu_view("udmabuf"); }
 static void cpu_heap(void) { case_cpu_view("heap"); }
 static void cpu_vgem(void) { case_cpu_view("vgem"); }
+static void cpu_mover(void) { case_cpu_view("mover"); }
+static void pt_udmabuf(void) { case_passthru("udmabuf"); }
+static void pt_heap(void) { case_passthru("heap"); }
+static void pt_vgem(void) { case_passthru("vgem"); }
 
 static const struct tcase cases[] = {
 	{ "register-udmabuf", reg_udmabuf },
@@ -2464,6 +2926,7 @@ static const struct tcase cases[] = {
 	{ "invalidate-udmabuf", inv_udmabuf },
 	{ "invalidate-heap", inv_heap },
 	{ "invalidate-vgem", inv_vgem },
+	{ "invalidate-mover", inv_mover },
 	{ "unregister-inflight", case_unregister_inflight },
 	{ "close-orders", case_close_orders },
 	{ "mapped-once", case_mapped_once },
@@ -2471,6 +2934,7 @@ static const struct tcase cases[] = {
 	{ "cpu-view-udmabuf", cpu_udmabuf },
 	{ "cpu-view-heap", cpu_heap },
 	{ "cpu-view-vgem", cpu_vgem },
+	{ "cpu-view-mover", cpu_mover },
 	{ "fence-link", case_fence_link },
 	{ "fence-unreaped", case_fence_unreaped },
 	{ "fence-contexts", case_fence_contexts },
@@ -2486,6 +2950,12 @@ static const struct tcase cases[] = {
 	{ "iopoll", case_iopoll },
 	{ "reset", case_reset },
 	{ "io-timeout", case_io_timeout },
+	{ "passthru-udmabuf", pt_udmabuf },
+	{ "passthru-heap", pt_heap },
+	{ "passthru-vgem", pt_vgem },
+	{ "passthru-errors", case_passthru_errors },
+	{ "passthru-invalidate", case_passthru_invalidate },
+	{ "passthru-meta-fresh", case_passthru_meta_fresh },
 	{ "partition", case_partition },	/* needs DMABUF_VM_PART: not in "all" */
 	{ "remove", case_remove },		/* removes a controller: not in "all" */
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */

@@ -17,6 +17,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: udmabuf reads stay correct while the trigger invalidates" { ktest invalidate-udmabuf; }
 @test "token uAPI: heap reads stay correct while the trigger invalidates" { ktest invalidate-heap; }
 @test "token uAPI: vgem reads stay correct while the trigger invalidates" { ktest invalidate-vgem; }
+@test "token uAPI: reads from the moving exporter stay correct while the trigger invalidates (a mapping per invalidation)" { ktest invalidate-mover; }
 @test "token uAPI: replacing and emptying a slot with requests in flight" { ktest unregister-inflight; }
 @test "token uAPI: ring, dma-buf and target closed in every order with I/O in flight" { ktest close-orders; }
 @test "token uAPI: 5000 reads use the one mapping made at registration" { ktest mapped-once; }
@@ -24,6 +25,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: udmabuf token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-udmabuf; }
 @test "token uAPI: vgem token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-vgem; }
 @test "token uAPI: heap token reads and writes are the CPU's bytes, and unmapping writes nothing back" { ktest cpu-view-heap; }
+@test "token uAPI: moving-exporter token reads and writes are the CPU's bytes, and no unmap writes anything back" { ktest cpu-view-mover; }
 @test "token uAPI: a read waiting behind a poll holds no mapping and maps afresh when issued" { ktest fence-link; }
 @test "token uAPI: reads done but not reaped (DEFER_TASKRUN) hold no mapping" { ktest fence-unreaped; }
 @test "token uAPI: two invalidations of mappings in use leave two fences, neither replacing the other" { ktest fence-contexts; }
@@ -46,6 +48,12 @@ teardown() { vm_teardown; }
 @test "token uAPI: token reads on an IOPOLL ring are polled, as pages reads are: no I/O queue interrupt" { ktest iopoll; }
 @test "token uAPI: a controller reset under token reads keeps every byte and the registration" { ktest reset; }
 @test "token uAPI: lost completions (fail_io_timeout) end in abort, reset and retry: no hang, no mapping left" { ktest io-timeout; }
+@test "token uAPI: NVMe passthrough from udmabuf tokens on every namespace (metadata from user memory), no mapping per command" { ktest passthru-udmabuf; }
+@test "token uAPI: NVMe passthrough from heap tokens on every namespace" { ktest passthru-heap; }
+@test "token uAPI: NVMe passthrough from vgem tokens on every namespace" { ktest passthru-vgem; }
+@test "token uAPI: passthrough refuses another file, ranges outside the dma-buf, misalignment and commands over one request" { ktest passthru-errors; }
+@test "token uAPI: passthrough reads under trigger invalidations and real moves: every byte, no late DMA" { ktest passthru-invalidate; }
+@test "token uAPI: a passthrough read's metadata lands in fresh user memory, not in the shared zero page" { ktest passthru-meta-fresh; }
 # Last in this file: it removes the 512 B controller, and its names may change on rescan.
 @test "token uAPI: removing the controller's PCI device with a token live unmaps and detaches it then" {
 	ktest remove

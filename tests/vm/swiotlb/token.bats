@@ -13,13 +13,14 @@ setup() {
 }
 teardown() { vm_teardown; }
 
-@test "swiotlb: token reads reach the CPU's view, writes send it, unmapping leaves it (udmabuf, vgem)" {
-	ktest cpu-view-udmabuf cpu-view-vgem
+@test "swiotlb: token reads reach the CPU's view, writes send it, no unmap writes over it (udmabuf, vgem, mover)" {
+	ktest cpu-view-udmabuf cpu-view-vgem cpu-view-mover
 }
 
-@test "swiotlb: the system heap's 1 MiB pieces cannot be bounced: its registration fails with -EIO" {
+@test "swiotlb: the system heap's 1 MiB pieces cannot be bounced (-EIO); its 64 KiB pieces can, and its final unmap's copy-back writes nothing stale" {
 	ktest cpu-view-heap
 	assert_output --partial "registration fails with -EIO"
+	assert_output --partial "heap: a 256 KiB token read is in the CPU's view"
 }
 
 @test "swiotlb: pieces that start or end mid-page (SGLs only): 1 MiB requests over 512 pieces are split, every byte lands" {
