@@ -52,16 +52,12 @@ static void why_add(struct db_ctx *c, enum db_path p, const struct db_err *e)
 
 static int reg_token(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
 {
+	int ret;
+
 	if (c->m->dmabuf_fd < 0) {
 		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "token registration", "%s",
 			   c->m->spec.text);
 		db_err_detail(e, "%s memory is not a dma-buf", c->m->ops->name);
-		return -EOPNOTSUPP;
-	}
-	if (c->engine != DB_ENGINE_RW) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "token registration", "%s", c->t.path);
-		db_err_detail(e, "dmabuf tokens serve READ_FIXED/WRITE_FIXED on the block device, "
-			      "not NVMe passthrough; use the /dev/nvmeXnY device or --engine rw");
 		return -EOPNOTSUPP;
 	}
 	if (c->m->size > IO_REGBUF_DMABUF_MAX) {
@@ -69,7 +65,13 @@ static int reg_token(struct db_ctx *c, struct db_ring *r, unsigned slot, struct 
 		db_err_detail(e, "dma-bufs over 1 GiB cannot be registered as a token");
 		return -E2BIG;
 	}
-	return db_ring_register_dmabuf(r, slot, c->m->dmabuf_fd, c->t.fd, e);
+	ret = db_ring_register_dmabuf(r, slot, c->m->dmabuf_fd, c->t.fd, e);
+	/* doc/token-uapi.md: passthrough tokens are this port's, not upstream's */
+	if (ret == -EOPNOTSUPP && c->t.kind == DB_TGT_NVME_CHAR)
+		db_err_detail(e, "a kernel whose tokens serve only READ_FIXED/WRITE_FIXED (as "
+			      "the upstream series) refuses NVMe passthrough: use the "
+			      "/dev/nvmeXnY block device");
+	return ret;
 }
 
 static int reg_pages(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)

@@ -187,6 +187,12 @@ static int meta_init(struct run *run, uint32_t ms, struct db_err *e)
 	if (posix_memalign((void **)&run->meta, META_ALIGN, total))
 		return db_err_set(e, DB_E_IO, -ENOMEM, "posix_memalign",
 				  "%u metadata buffers of %u bytes", qd, run->meta_each);
+	/*
+	 * Written before use, not only for determinism: Linux 6.12 pins a
+	 * passthrough read's metadata buffer without FOLL_WRITE, so a page
+	 * never written would be the shared zero page, and the controller
+	 * would write the metadata there (kernel-patches/README.md, 0011).
+	 */
 	memset(run->meta, 0, total);
 	for (i = 0; i < qd; i++)
 		run->io[i].meta = (uintptr_t)(run->meta + (size_t)i * run->meta_each);

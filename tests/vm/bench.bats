@@ -67,7 +67,7 @@ bench_ok() {
 
 @test "bench: data written by --rw write reads back as its pattern, on every path and engine" {
 	for row in "udmabuf rw token" "udmabuf rw pages" "udmabuf rw bounce" "heap rw bounce" \
-		   "memfd passthru pages" "heap passthru bounce"; do
+		   "udmabuf passthru token" "memfd passthru pages" "heap passthru bounce"; do
 		read -r src eng path <<<"$row"
 		dev=$(dev_for NS4K "$eng")
 		# sequential, whole requests: 512 blocks / 4 per request, each written once
@@ -83,7 +83,8 @@ bench_ok() {
 
 @test "bench: every path x engine reads, with the figures fio's readers expect" {
 	for row in "udmabuf rw token" "udmabuf rw pages" "udmabuf rw bounce" "heap rw token" \
-		   "memfd rw pages" "udmabuf passthru pages" "heap passthru bounce"; do
+		   "memfd rw pages" "udmabuf passthru token" "udmabuf passthru pages" \
+		   "heap passthru bounce"; do
 		read -r src eng path <<<"$row"
 		bench_ok "$(dev_for NS512 "$eng")" --mem "$src" --path "$path" --ios 500 --qd 16
 		assert_equal "$(jq -r .path <<<"$json")" "$path"

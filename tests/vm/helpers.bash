@@ -31,10 +31,10 @@ declare -gA UNTOKEN_PATH=([memfd]=pages [hugetlb]=pages [udmabuf]=pages [udmabuf
 	[heap]=bounce [drm]=bounce)
 
 # What auto picks on the VM kernel (kernel-patches/ has dmabuf tokens): a
-# token for every dma-buf on the block device (READ/WRITE_FIXED); the
-# passthrough engine cannot use tokens.
+# token for every dma-buf, on the block device (READ/WRITE_FIXED) and the
+# passthrough char device (NVMe commands) alike.
 auto_path() {	# SOURCE ENGINE
-	if [ "$2" = rw ] && [ "${UNTOKEN_PATH[$1]}" != "" ] &&
+	if [ "${UNTOKEN_PATH[$1]}" != "" ] &&
 	   [[ " ${DMABUF_SOURCES[*]} " == *" $1 "* ]]; then
 		echo token
 	else

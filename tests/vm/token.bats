@@ -26,21 +26,41 @@ unpartition() { wipefs --all --quiet "$1" && blockdev --rereadpt "$1"; }
 
 kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/stats; }
 
-@test "token: every dma-buf source verifies on the 512 B, 4 KiB and metadata namespaces" {
+@test "token: every dma-buf source verifies on the 512 B, 4 KiB and metadata namespaces, block device and passthrough" {
 	for src in "${DMABUF_SOURCES[@]}"; do
 		for ns in NS512 NS4K NS4K_MD; do
-			verify_ok "$src" "$(dev_for $ns rw)" --length 2M --lba 128 --path token
-			assert_equal "${F[path]}" token
+			for eng in rw passthru; do
+				verify_ok "$src" "$(dev_for $ns $eng)" --length 2M --lba 128 --path token
+				assert_equal "${F[path]}" token
+				assert_equal "${F[engine]}" $eng
+			done
 		done
 	done
 }
 
-@test "token: auto picks the token for every dma-buf on the block device" {
+@test "token: auto picks the token for every dma-buf on the block device and the passthrough char device" {
 	for src in "${DMABUF_SOURCES[@]}"; do
-		verify_ok "$src" "$DMABUF_VM_NS4K" --length 256k
-		assert_equal "${F[path]}" token
-		assert_equal "${F[path_why]}" null
+		for eng in rw passthru; do
+			verify_ok "$src" "$(dev_for NS4K $eng)" --length 256k
+			assert_equal "${F[path]}" token
+			assert_equal "${F[path_why]}" null
+		done
 	done
+}
+
+@test "token: passthrough through a token: a read on /dev/ngXnY is what dd wrote, a write is what dd reads" {
+	head -c 1M /dev/urandom > "$SCRATCH_DIR/in"
+	dd if="$SCRATCH_DIR/in" of="$DMABUF_VM_NS4K" bs=4096 seek=3072 oflag=direct status=none
+	for src in "${DMABUF_SOURCES[@]}"; do
+		run -0 --separate-stderr dmabuf read "$DMABUF_VM_NS4K_NG" --mem "$src" --path token \
+			--lba 3072 --length 1M --out "$SCRATCH_DIR/out"
+		cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/out"
+	done
+	head -c 1M /dev/urandom > "$SCRATCH_DIR/in2"
+	run -0 --separate-stderr dmabuf write "$DMABUF_VM_NS512_NG" --mem udmabuf --path token \
+		--lba 4096 --in "$SCRATCH_DIR/in2" --force
+	dd if="$DMABUF_VM_NS512" of="$SCRATCH_DIR/dd" bs=512 skip=4096 count=2048 iflag=direct status=none
+	cmp "$SCRATCH_DIR/in2" "$SCRATCH_DIR/dd"
 }
 
 @test "token: requests over MDTS (1 and 2 MiB) are split by the kernel and verify" {

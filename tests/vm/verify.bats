@@ -32,18 +32,12 @@ verify_matrix() {	# NSVAR LENGTH
 	verify_matrix NS4K_MD 1M
 }
 
-@test "auto explains why it did not use the token path on the passthrough engine" {
+@test "auto on the passthrough engine takes the token for a dma-buf and pages for memfd" {
 	verify_ok udmabuf "$DMABUF_VM_NS512_NG" --length 64k
+	assert_equal "${F[path]}" token
+	assert_equal "${F[path_why]}" null
+	verify_ok memfd "$DMABUF_VM_NS512_NG" --length 64k
 	assert_equal "${F[path]}" pages
-	[[ ${F[path_why]} == *"token"*"not NVMe passthrough"* ]]
-}
-
-@test "auto falls back to bounce for heap and drm on passthrough and says the kernel could not pin them" {
-	for src in heap drm; do
-		verify_ok $src "$DMABUF_VM_NS512_NG" --length 64k
-		why=${F[path_why]}
-		[[ $why == *"pages:"*"could not pin"* ]] || fail "$src: $why"
-	done
 }
 
 @test "the pages path works for udmabuf, memfd and hugetlb and is refused for heap (exit 3)" {
