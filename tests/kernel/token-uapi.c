@@ -360,11 +360,25 @@ static int open_dev(const char *path)
 
 /* ---- I/O ---- */
 
+/* Submit what is prepared, wait for one completion: its res. */
+static int submit_one(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	int ret = io_uring_submit_and_wait(ring, 1);
+
+	if (ret < 0)
+		return ret;
+	if (io_uring_wait_cqe(ring, &cqe))
+		die("wait cqe");
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
 static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, uint64_t addr,
 		    unsigned len, uint64_t pos)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
 	int ret;
 
 	if (write)
@@ -372,13 +386,7 @@ static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, ui
 	else
 		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
 	for (;;) {
-		ret = io_uring_submit_and_wait(ring, 1);
-		if (ret < 0)
-			return ret;
-		if (io_uring_wait_cqe(ring, &cqe))
-			die("wait cqe");
-		ret = cqe->res;
-		io_uring_cqe_seen(ring, cqe);
+		ret = submit_one(ring);
 		if (ret != -EAGAIN)
 			return ret;
 		/* reissue after an invalidation (doc/token-uapi.md) */
@@ -431,18 +439,8 @@ static void pt_prep(struct io_uring_sqe *sqe, const struct pt_cmd *c)
 /* Run one passthrough command: cqe->res (0, an NVMe status, or -errno). */
 static int pt_io(struct io_uring *ring, const struct pt_cmd *c)
 {
-	struct io_uring_cqe *cqe;
-	int ret;
-
 	pt_prep(io_uring_get_sqe(ring), c);
-	ret = io_uring_submit_and_wait(ring, 1);
-	if (ret < 0)
-		return ret;
-	if (io_uring_wait_cqe(ring, &cqe))
-		die("wait cqe");
-	ret = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
+	return submit_one(ring);
 }
 
 /* A ring for passthrough (128-byte SQEs, 32-byte CQEs), @slots empty slots. */
@@ -695,44 +693,16 @@ static void case_errors(void)
 	check_ret(rw_fixed(&ring, false, fd, 1, 0, 4096 + 512, 0), -EINVAL,
 		  "READ_FIXED of a length that is not a whole number of 4 KiB LBAs");
 	{
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-		struct io_uring_cqe *cqe;
-		int res;
+		/* the namespace of DMABUF_VM_NS4K is nsid 1 of its controller */
+		struct pt_cmd c = { .ngfd = ngfd, .slot = 0, .nsid = 1, .lbs = 4096,
+				    .len = 4096, .addr = 4096 };
 
 		/* uring_cmd passthrough with the block device's token buffer */
 		io_uring_queue_exit(&ring);
-		if (io_uring_queue_init(8, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32))
-			die("SQE128 ring");
-		if (io_uring_register_buffers_sparse(&ring, 2))
-			die("sparse");
+		pt_ring_new(&ring, 8, 2);
 		check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token on a SQE128 ring");
-		sqe = io_uring_get_sqe(&ring);
-		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, ngfd, NULL, 0, 0);
-		sqe->cmd_op = _IOWR('N', 0x80, struct { uint8_t b[72]; }); /* NVME_URING_CMD_IO */
-		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
-		sqe->buf_index = 0;
-		{
-			/* the 80-byte command area of a 128-byte SQE */
-			uint8_t *cmd = (uint8_t *)(uintptr_t)((uintptr_t)sqe + 48);
-			uint32_t nsid = 1, cdw12 = 0;
-			/* non-zero: the driver maps no buffer for addr 0 */
-			uint64_t addr = 4096;
-			uint32_t len = 4096;
-
-			memset(cmd, 0, 80);
-			cmd[0] = 0x02;				/* NVMe Read */
-			memcpy(cmd + 4, &nsid, 4);
-			/* struct nvme_uring_cmd: addr at 24, data_len 36, cdw12 48 */
-			memcpy(cmd + 24, &addr, 8);
-			memcpy(cmd + 36, &len, 4);
-			memcpy(cmd + 48, &cdw12, 4);		/* 0: one block */
-		}
-		io_uring_submit_and_wait(&ring, 1);
-		io_uring_wait_cqe(&ring, &cqe);
-		res = cqe->res;
-		io_uring_cqe_seen(&ring, cqe);
-		check_ret(res, -EBADF, "NVMe passthrough (uring_cmd) on the char device with the "
-			  "block device's token buffer: another file");
+		check_ret(pt_io(&ring, &c), -EBADF, "NVMe passthrough (uring_cmd) on the char "
+			  "device with the block device's token buffer: another file");
 	}
 #undef DESC
 	io_uring_queue_exit(&ring);
