@@ -19,6 +19,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -93,9 +94,16 @@ static bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
-/* check that @got (0 or -errno) is @want, naming the operation */
-static bool check_ret(int got, int want, const char *what)
+/* check that @got (0 or -errno) is @want, naming the operation (printf format) */
+__attribute__((format(printf, 3, 4)))
+static bool check_ret(int got, int want, const char *fmt, ...)
 {
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	return check(got == want, "%s: got %d (%s), want %d (%s)", what, got,
 		     got ? strerror(-got) : "ok", want, want ? strerror(-want) : "ok");
 }
@@ -825,6 +833,7 @@ static void run_reads(struct load *l, uint64_t total)
 {
 	unsigned inflight = 0;
 	uint64_t issued = 0;
+	int ret;
 
 	while (issued < total || inflight) {
 		struct io_uring_cqe *cqe;
@@ -838,8 +847,11 @@ static void run_reads(struct load *l, uint64_t total)
 			issued++;
 			inflight++;
 		}
-		if (io_uring_submit_and_wait(l->ring, 1) < 0) {
-			l->err = -EIO;
+		ret = io_uring_submit_and_wait(l->ring, 1);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			l->err = ret;
 			return;
 		}
 		while (io_uring_peek_cqe(l->ring, &cqe) == 0) {
@@ -1191,64 +1203,6 @@ static long trace_stop(void)
 	tracefs_write("tracing_on", "0");
 	tracefs_write("events/iommu/map/enable", "0");
 	return iommu_maps_written();
-}
-
-/*
- * With the emulated IOMMU in strict mode: 10,000 reads of 4 KiB through the
- * pages path (user memory as a fixed buffer) map about once per request;
- * through a token, registered before counting starts, not at all.
- */
-static void case_iommu_maps(void)
-{
-	const char *dev = env_dev("DMABUF_VM_NS4K");
-	const unsigned n = 10000;
-	size_t size = 40000 * 1024ul;
-	int fd = open_dev(dev);
-	struct io_uring ring;
-	struct dbuf b;
-	long pages_maps, token_maps, reg_maps;
-	uint8_t *user;
-	struct load l;
-
-	if (access(TRACEFS "/events/iommu/map/enable", W_OK))
-		die("no iommu:map tracepoint (CONFIG_IOMMU_API, tracefs)");
-	if (dbuf_new(&b, "udmabuf", size))
-		die("udmabuf");
-	ring_new(&ring, 64, 2);
-	/* separate user memory: the same pages mapped twice would overlap */
-	user = aligned(size);
-	memset(user, 0, size);
-	if (io_uring_register_buffers_update_tag(&ring, 0,
-			&(struct iovec){ .iov_base = user, .iov_len = size }, NULL, 1) != 1)
-		die("register user memory");
-	trace_start();
-	check_ret(reg_dmabuf(&ring, 1, b.fd, fd), 0, "token registration");
-	reg_maps = trace_stop();
-
-	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 16, .bs = 4096,
-			   .base = (uintptr_t)user, .size = size };
-	trace_start();
-	run_reads(&l, n);
-	pages_maps = trace_stop();
-	check(l.err == 0 && l.ios == n, "pages path: %u reads of 4 KiB (%d)", n, l.err);
-
-	l = (struct load){ .ring = &ring, .fd = fd, .slot = 1, .qd = 16, .bs = 4096,
-			   .size = size };
-	trace_start();
-	run_reads(&l, n);
-	token_maps = trace_stop();
-	check(l.err == 0 && l.ios == n, "token path: %u reads of 4 KiB (%d)", n, l.err);
-
-	printf("# iommu:map events over %u reads of 4 KiB: pages %ld, token %ld "
-	       "(token registration of %zu MiB: %ld)\n", n, pages_maps, token_maps, size >> 20,
-	       reg_maps);
-	check(pages_maps >= n * 9 / 10,
-	      "pages path maps about once per request (%ld for %u)", pages_maps, n);
-	check(token_maps == 0, "token path maps nothing after registration (%ld)", token_maps);
-	io_uring_queue_exit(&ring);
-	dbuf_free(&b);
-	free(user);
-	close(fd);
 }
 
 /* ---- the CPU's view: bounce buffers (swiotlb) and non-coherent DMA ---- */
@@ -2004,12 +1958,7 @@ static void case_mover_stall(void)
 
 	if (pipe(p))
 		die("pipe");
-	fill(disk, size, 231);
-	pio(true, fd, disk, size, 0);
-	if (dbuf_new(&b, "mover", size))
-		die("mover buffer");
-	ring_new(&ring, 16, 1);
-	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	case_begin(&ring, 16, &b, "mover", fd, disk, size, 231);
 	memset(b.cpu, 0, size);
 	read_behind_poll(&ring, p[0], fd, 0);
 	check_ret(mover_move(b.fd, 0, 2000, NULL), 0,
@@ -2258,6 +2207,296 @@ static void case_partition(void)
 	free(want);
 }
 
+/* ---- device-mapper linear tables (dmsetup) ---- */
+
+/*
+ * Run "dmsetup ARGS", @table (lines of "START LEN TARGET ARGS") on its
+ * standard input when given; dies if it fails.  No udev runs in the VM:
+ * --noudevsync, and the devices are used through devtmpfs's /dev/dm-N.
+ */
+static void dmsetup(const char *table, const char *fmt, ...)
+{
+	char args[512], cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "printf '%s' | dmsetup --noudevsync %s", table ? table : "",
+		 args);
+	if (system(cmd))
+		die("%s", cmd);
+}
+
+/* Create the mapped device @name with @table; its node into @node. */
+static void dm_create(const char *name, const char *table, char *node, size_t len)
+{
+	char cmd[256], dm[64] = "";
+	FILE *f;
+
+	if (system("command -v dmsetup >/dev/null")) {
+		printf("1..0 # SKIP no dmsetup on this root (apt install dmsetup)\n");
+		exit(77);
+	}
+	snprintf(cmd, sizeof(cmd), "dmsetup remove --noudevsync %s 2>/dev/null", name);
+	if (system(cmd)) {
+		/* nothing was left from an earlier run */
+	}
+	dmsetup(table, "create %s", name);
+	snprintf(cmd, sizeof(cmd), "dmsetup info -c --noheadings -o blkdevname %s", name);
+	f = popen(cmd, "r");
+	if (!f || !fgets(dm, sizeof(dm), f))
+		die("%s", cmd);
+	pclose(f);
+	dm[strcspn(dm, " \n")] = '\0';
+	snprintf(node, len, "/dev/%s", dm);
+}
+
+/* Swap in @table: suspend, load, resume, as "dmsetup reload" users do. */
+static void dm_reload(const char *name, const char *table)
+{
+	dmsetup(NULL, "suspend %s", name);
+	dmsetup(table, "reload %s", name);
+	dmsetup(NULL, "resume %s", name);
+}
+
+static void dm_remove(const char *name)
+{
+	dmsetup(NULL, "remove %s", name);
+}
+
+/*
+ * The 512 B namespace's bytes [@off, @off + @len) hold what @via, a
+ * token on a mapped device, wrote from @b; then @b reads back what the
+ * namespace holds there.  @at is the byte offset on the mapped device.
+ */
+static void dm_check_io(const char *what, struct io_uring *ring, int dmfd, struct dbuf *b,
+			size_t len, uint64_t at, int disk1, uint64_t off1, int disk2,
+			uint64_t off2, size_t split)
+{
+	uint8_t *back = aligned(len), *want = aligned(len);
+	int ret;
+
+	fill(b->cpu, len, at + 17);
+	ret = rw_fixed(ring, true, dmfd, 0, 0, len, at);
+	pio(false, disk1, back, split, off1);
+	if (split < len)
+		pio(false, disk2, back + split, len - split, off2);
+	check(ret == (int)len && !memcmp(back, b->cpu, len),
+	      "%s: a %zu KiB token write is where dd finds it below (%d)", what, len >> 10, ret);
+	fill(want, len, at + 18);
+	pio(true, disk1, want, split, off1);
+	if (split < len)
+		pio(true, disk2, want + split, len - split, off2);
+	memset(b->cpu, 0, len);
+	ret = rw_fixed(ring, false, dmfd, 0, 0, len, at);
+	check(ret == (int)len && !memcmp(b->cpu, want, len),
+	      "%s: a %zu KiB token read gets what is below (%d)", what, len >> 10, ret);
+	free(back);
+	free(want);
+}
+
+/*
+ * Tokens on dm-linear devices: a table of one target on the 512 B
+ * namespace, and one of two targets on both controllers.  Each mapped
+ * device's token is stacked: it holds a token of each namespace below, the
+ * same one a registration on the namespace itself gets.  Data lands where
+ * the table says, a request over the boundary of two targets too, and no
+ * mapping is made after registration.
+ */
+static void dm_linear(const char *kind)
+{
+	const char *ns512 = env_dev("DMABUF_VM_NS512"), *ns4k = env_dev("DMABUF_VM_NS4K");
+	const size_t len = 16 * MiB;
+	char table[512], dm1[64], dm2[64], what[64];
+	int d512 = open_dev(ns512), d4k = open_dev(ns4k), fd1, fd2;
+	long tokens = stat_value("tokens"), maps;
+	struct io_uring ring;
+	uint8_t *below;
+	struct dbuf b;
+	struct load l;
+
+	/* 16 MiB at 1 MiB of the 512 B namespace */
+	snprintf(table, sizeof(table), "0 32768 linear %s 2048\n", ns512);
+	dm_create("dmabuf-lin1", table, dm1, sizeof(dm1));
+	/* 8 MiB at 32 MiB of the 512 B namespace, then 8 MiB at 8 MiB of the 4 KiB one */
+	snprintf(table, sizeof(table), "0 16384 linear %s 65536\n16384 16384 linear %s 16384\n",
+		 ns512, ns4k);
+	dm_create("dmabuf-lin2", table, dm2, sizeof(dm2));
+	fd1 = open_dev(dm1);
+	fd2 = open_dev(dm2);
+	if (dbuf_new(&b, kind, len))
+		die("%s", kind);
+	ring_new(&ring, 64, 3);
+
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd1), 0, "%s: token registration for %s "
+		  "(linear on one namespace)", kind, dm1);
+	check(stat_value("tokens") == tokens + 2, "%s: two tokens: the mapped device's and "
+	      "the namespace's (%ld)", kind, stat_value("tokens") - tokens);
+	check_ret(reg_dmabuf(&ring, 2, b.fd, d512), 0, "%s: the same dma-buf for the "
+		  "namespace itself", kind);
+	check(stat_value("tokens") == tokens + 2, "%s: shares the namespace's token", kind);
+	snprintf(what, sizeof(what), "%s one device", kind);
+	dm_check_io(what, &ring, fd1, &b, 1 * MiB, 4 * MiB, d512, 1 * MiB + 4 * MiB, -1, 0,
+		    1 * MiB);
+	check_ret(rw_fixed(&ring, false, fd1, 0, 0, 4096, len), 0,
+		  "%s: a read at the mapped device's end (0 bytes)", kind);
+
+	maps = stat_value("maps");
+	l = (struct load){ .ring = &ring, .fd = fd1, .slot = 0, .qd = 32, .bs = 65536,
+			   .size = len };
+	run_reads(&l, 1000);
+	check(l.err == 0 && l.ios == 1000, "%s: 1000 reads of 64 KiB at QD 32 (%d)", kind,
+	      l.err);
+	below = aligned(len);
+	pio(false, d512, below, len, 1 * MiB);
+	check(!memcmp(b.cpu, below, len), "%s: every byte is what dd reads below", kind);
+	free(below);
+	check(stat_value("maps") == maps, "%s: no mapping made after registration (%ld)", kind,
+	      stat_value("maps") - maps);
+
+	check_ret(reg_dmabuf(&ring, 1, b.fd, fd2), 0, "%s: token registration for %s "
+		  "(linear on two controllers)", kind, dm2);
+	check(stat_value("tokens") == tokens + 4, "%s: one more mapped device, one more "
+	      "namespace (%ld)", kind, stat_value("tokens") - tokens);
+	/* slot 1 is this table's: dm_check_io() uses slot 0, so swap them */
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd2), 0, "%s: slot 0 for %s too", kind, dm2);
+	snprintf(what, sizeof(what), "%s two devices", kind);
+	dm_check_io(what, &ring, fd2, &b, 2 * MiB, 7 * MiB, d512, 32 * MiB + 7 * MiB, d4k,
+		    8 * MiB, 1 * MiB);
+	check_ret(rw_fixed(&ring, false, fd1, 0, 0, 4096, 0), -EBADF,
+		  "%s: %s's registration on %s's file", kind, dm2, dm1);
+
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd1);
+	close(fd2);
+	check(wait_tokens(tokens) == tokens, "%s: no token left", kind);
+	dm_remove("dmabuf-lin1");
+	dm_remove("dmabuf-lin2");
+	close(d512);
+	close(d4k);
+}
+
+static void dm_linear_udmabuf(void) { dm_linear("udmabuf"); }
+static void dm_linear_heap(void) { dm_linear("heap"); }
+static void dm_linear_vgem(void) { dm_linear("vgem"); }
+
+struct dm_flip {
+	const char *name, *tables[2];
+	unsigned long n;
+};
+
+static void *dm_flip_thread(void *arg)
+{
+	struct dm_flip *f = arg;
+
+	while (!trigger_stop) {
+		dm_reload(f->name, f->tables[++f->n % 2]);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/*
+ * Table reloads under token reads: the mapped device flips between two
+ * places of the 512 B namespace that hold the same bytes, so every read
+ * has one right answer.  Each swap releases the old table's tokens and
+ * later clones take them again; no read fails, every byte is right, and
+ * after the last swap I/O goes to the new place only.  A table with a
+ * target that remaps blocks (striped) or touches data (error) is refused
+ * at registration, and token I/O through it fails; a linear table swapped
+ * back in serves the same registration again.
+ */
+static void case_dm_reload(void)
+{
+	const char *ns512 = env_dev("DMABUF_VM_NS512");
+	const size_t len = 16 * MiB;
+	char ta[128], tb[128], tstripe[256], dm[64];
+	uint8_t *want = aligned(len), *back = aligned(len);
+	int disk = open_dev(ns512), fd, ret;
+	struct dm_flip f = { .name = "dmabuf-flip" };
+	long maps, tokens = stat_value("tokens");
+	struct io_uring ring, other;
+	pthread_t t;
+	struct dbuf b;
+	struct load l;
+
+	snprintf(ta, sizeof(ta), "0 32768 linear %s 2048\n", ns512);
+	snprintf(tb, sizeof(tb), "0 32768 linear %s 81920\n", ns512);
+	snprintf(tstripe, sizeof(tstripe), "0 32768 striped 2 128 %s 2048 %s 81920\n", ns512,
+		 ns512);
+	f.tables[0] = ta;
+	f.tables[1] = tb;
+	fill(want, len, 61);
+	pio(true, disk, want, len, 1 * MiB);
+	pio(true, disk, want, len, 40 * MiB);
+	dm_create(f.name, ta, dm, sizeof(dm));
+	fd = open_dev(dm);
+	if (dbuf_new(&b, "udmabuf", len))
+		die("udmabuf");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration for %s", dm);
+	maps = stat_value("maps");
+
+	trigger_stop = false;
+	if (pthread_create(&t, NULL, dm_flip_thread, &f))
+		die("pthread_create");
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			   .size = len };
+	/*
+	 * At least 4000 reads and 10 reloads (about a second each here) under
+	 * them, at most 2 minutes; rounds of 1024 reads each read every block.
+	 */
+	for (time_t end = time(NULL) + 120; time(NULL) < end && !l.err &&
+	     (l.ios < 4000 || f.n < 10);)
+		run_reads(&l, len / l.bs);
+	trigger_stop = true;
+	pthread_join(t, NULL);
+	check(l.err == 0 && l.ios >= 4000, "%" PRIu64 " reads of 16 KiB at QD 32 under %lu "
+	      "table reloads: no error (%d)", l.ios, f.n, l.err);
+	check(f.n >= 10, "the table was swapped under the reads (%lu times)", f.n);
+	check(!memcmp(b.cpu, want, len), "every byte read is right");
+	check(stat_value("maps") > maps, "reloads made the namespace's mapping again (%ld "
+	      "mappings)", stat_value("maps") - maps);
+
+	dm_reload(f.name, tb);
+	fill(b.cpu, 1 * MiB, 62);
+	ret = rw_fixed(&ring, true, fd, 0, 0, 1 * MiB, 0);
+	pio(false, disk, back, 1 * MiB, 40 * MiB);
+	check(ret == (int)MiB && !memcmp(back, b.cpu, MiB),
+	      "after the last reload a write lands in the new table's place (%d)", ret);
+	pio(false, disk, back, 1 * MiB, 1 * MiB);
+	check(!memcmp(back, want, MiB), "and the old place is untouched");
+	check(wait_tokens(tokens + 2) == tokens + 2, "two tokens, the old table's "
+	      "namespace token released (%ld)", stat_value("tokens") - tokens);
+
+	dm_reload(f.name, tstripe);
+	check_ret(rw_fixed(&ring, false, fd, 0, 0, 65536, 0), -EOPNOTSUPP,
+		  "a token read through a striped table loaded since");
+	ring_new(&other, 8, 1);
+	check_ret(reg_dmabuf(&other, 0, b.fd, fd), -EOPNOTSUPP,
+		  "registration for a striped table (it remaps blocks)");
+	dm_reload(f.name, "0 32768 error\n");
+	check_ret(reg_dmabuf(&other, 0, b.fd, fd), -EOPNOTSUPP,
+		  "registration for an error table");
+	io_uring_queue_exit(&other);
+	dm_reload(f.name, ta);
+	memset(b.cpu, 0, 1 * MiB);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 1 * MiB, 0);
+	check(ret == (int)MiB && !memcmp(b.cpu, want, MiB),
+	      "a linear table back: the same registration reads again (%d)", ret);
+
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	check(wait_tokens(tokens) == tokens, "no token left");
+	dm_remove(f.name);
+	close(disk);
+	free(want);
+	free(back);
+}
+
 /* ---- the controller goes away: reset, removal ---- */
 
 /* /sys/class/nvme/nvmeX of the namespace @dev, into @out. */
@@ -2277,6 +2516,9 @@ struct sysfs_poke {
 	char dir[PATH_MAX];
 	const char *file;
 	unsigned delay_us;
+	/* optional: a count to read when the write has returned */
+	const volatile uint64_t *watch;
+	uint64_t seen;
 };
 
 static void *poke_thread(void *arg)
@@ -2285,6 +2527,8 @@ static void *poke_thread(void *arg)
 
 	usleep(k->delay_us);
 	write_file(k->dir, k->file, "1", 0);
+	if (k->watch)
+		k->seen = *k->watch;
 	return NULL;
 }
 
@@ -2773,6 +3017,237 @@ static void case_remove(void)
 	case_end(&ring, &b, fd);
 }
 
+/* ---- the NVMe multipath head (tests/vm/run --multipath) ---- */
+
+/* The head's paths, hidden disks "nvmeXcYnZ" of head "nvmeXnZ": up to @max names. */
+static unsigned mp_paths(const char *head, char names[][32], unsigned max)
+{
+	const char *h = basename((char *)head);
+	unsigned sub, ns, n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (sscanf(h, "nvme%un%u", &sub, &ns) != 2)
+		die("not a multipath head: %s", head);
+	d = opendir("/sys/block");
+	if (!d)
+		die("opendir /sys/block");
+	while ((e = readdir(d)) && n < max) {
+		unsigned a, c, b;
+		int end = 0;
+
+		if (sscanf(e->d_name, "nvme%uc%un%u%n", &a, &c, &b, &end) == 3 &&
+		    !e->d_name[end] && a == sub && b == ns)
+			snprintf(names[n++], 32, "%.31s", e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Reads completed so far on the hidden path disk @name. */
+static uint64_t path_reads(const char *name)
+{
+	char path[96];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &v) != 1)
+		die("read %s", path);
+	fclose(f);
+	return v;
+}
+
+/* The PCI device name of controller @ctrl (/dev/nvmeX) into @out. */
+static void ctrl_pci(const char *ctrl, char *out, size_t len)
+{
+	char link[96], real[PATH_MAX];
+
+	snprintf(link, sizeof(link), "/sys/class/nvme/%s/device", basename((char *)ctrl));
+	if (!realpath(link, real))
+		die("realpath %s", link);
+	snprintf(out, len, "%s", real);
+}
+
+static void mp_iopolicy(const char *policy)
+{
+	write_file(env_dev("DMABUF_VM_MP_SUBSYS"), "iopolicy", policy, 0);
+}
+
+/* The controllers of the head's subsystem, from DMABUF_VM_MP_CTRLS: 2 of them. */
+static void mp_ctrls(char ctrls[2][32])
+{
+	const char *v = env_dev("DMABUF_VM_MP_CTRLS");
+
+	if (sscanf(v, "%31s %31s", ctrls[0], ctrls[1]) != 2)
+		die("DMABUF_VM_MP_CTRLS '%s': want two controllers", v);
+}
+
+/*
+ * A token on the multipath head of a namespace shared by two controllers:
+ * one token of each path's controller (each its own PCI device and DMA
+ * domain), each request on the mapping of the path the selector chose
+ * (round-robin here, so both carry I/O), every byte as the head reads it
+ * with pages, and no mapping made after registration.
+ */
+static void mp_io(const char *kind)
+{
+	const char *head = env_dev("DMABUF_VM_NSMP");
+	const size_t len = 8 * MiB;
+	char paths[4][32], ctrls[2][32], pci[PATH_MAX];
+	uint64_t before[4], after;
+	uint8_t *want = aligned(len);
+	long tokens = stat_value("tokens"), maps;
+	int fd = open_dev(head), ret;
+	unsigned np = mp_paths(head, paths, 4);
+	struct io_uring ring;
+	struct dbuf b;
+	struct load l;
+
+	check(np == 2, "%s: the head %s has two paths (%u)", kind, head, np);
+	mp_ctrls(ctrls);
+	mp_iopolicy("round-robin");
+	if (dbuf_new(&b, kind, len))
+		die("%s", kind);
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: token registration for the head %s",
+		  kind, head);
+	check(stat_value("tokens") == tokens + 3, "%s: three tokens: the head's and one of "
+	      "each path's controller (%ld)", kind, stat_value("tokens") - tokens);
+	for (unsigned i = 0; i < 2; i++) {
+		ctrl_pci(ctrls[i], pci, sizeof(pci));
+		check(dmabuf_attached(basename(pci)), "%s: the dma-buf is attached to %s (%s)",
+		      kind, basename(pci), ctrls[i]);
+	}
+
+	fill(b.cpu, len, 71);
+	ret = rw_fixed(&ring, true, fd, 0, 0, len, 0);
+	pio(false, fd, want, len, 0);
+	check(ret == (int)len && !memcmp(want, b.cpu, len),
+	      "%s: an 8 MiB token write through the head is what it reads with pages (%d)",
+	      kind, ret);
+	fill(want, len, 72);
+	pio(true, fd, want, len, 0);
+	memset(b.cpu, 0, len);
+	maps = stat_value("maps");
+	for (unsigned i = 0; i < np; i++)
+		before[i] = path_reads(paths[i]);
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			   .size = len };
+	run_reads(&l, 2048);
+	check(l.err == 0 && l.ios == 2048, "%s: 2048 token reads of 16 KiB at QD 32 (%d)",
+	      kind, l.err);
+	check(!memcmp(b.cpu, want, len), "%s: every byte is what the head reads with pages",
+	      kind);
+	for (unsigned i = 0; i < np; i++) {
+		after = path_reads(paths[i]);
+		check(after > before[i], "%s: path %s carried %" PRIu64 " of them", kind,
+		      paths[i], after - before[i]);
+	}
+	check(stat_value("maps") == maps, "%s: no mapping made after registration (%ld)", kind,
+	      stat_value("maps") - maps);
+	mp_iopolicy("numa");
+	free(want);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	check(wait_tokens(tokens) == tokens, "%s: no token left", kind);
+}
+
+static void mp_udmabuf(void) { mp_io("udmabuf"); }
+static void mp_heap(void) { mp_io("heap"); }
+static void mp_vgem(void) { mp_io("vgem"); }
+
+/* Wait up to 30 s for the head to have @want paths again. */
+static unsigned mp_wait_paths(const char *head, unsigned want, char paths[][32])
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 300 && (n = mp_paths(head, paths, 4)) != want; i++)
+		usleep(100000);
+	return n;
+}
+
+/*
+ * Path loss under token reads: one controller's PCI device is removed
+ * while reads at QD 32 run through the head.  The reads go on on the other
+ * path, none fails, every byte is right; the removed controller's token is
+ * released and the dma-buf detached from it, the other path's stays.  After
+ * a PCI rescan the path is back, and the same registration's reads reach it
+ * with a token made for it by its first request.
+ */
+static void case_mp_remove(void)
+{
+	const char *head = env_dev("DMABUF_VM_NSMP");
+	const size_t len = 8 * MiB;
+	struct sysfs_poke k = { .file = "remove", .delay_us = 200000 };
+	char paths[4][32], ctrls[2][32], keep[PATH_MAX];
+	uint8_t *want = aligned(len);
+	long tokens = stat_value("tokens");
+	int fd = open_dev(head), ret;
+	uint64_t reads[4];
+	struct io_uring ring;
+	unsigned np;
+	pthread_t th;
+	struct dbuf b;
+	struct load l;
+
+	mp_ctrls(ctrls);
+	ctrl_pci(ctrls[0], keep, sizeof(keep));
+	ctrl_pci(ctrls[1], k.dir, sizeof(k.dir));
+	mp_iopolicy("round-robin");
+	case_begin(&ring, 64, &b, "udmabuf", fd, want, len, 81);
+	check(stat_value("tokens") == tokens + 3, "three tokens (%ld)",
+	      stat_value("tokens") - tokens);
+
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			   .size = len };
+	k.watch = &l.ios;
+	pthread_create(&th, NULL, poke_thread, &k);
+	run_reads(&l, 8192);
+	pthread_join(th, NULL);
+	check(l.err == 0 && l.ios == 8192, "%" PRIu64 " token reads at QD 32 while %s (%s) "
+	      "is removed: none fails (%d)", l.ios, basename(k.dir), ctrls[1], l.err);
+	check(k.seen > 0 && k.seen < l.ios, "the removal ended with reads still to come "
+	      "(%" PRIu64 " of %" PRIu64 " done)", k.seen, l.ios);
+	check(!memcmp(b.cpu, want, len), "every byte is right");
+	np = mp_wait_paths(head, 1, paths);
+	check(np == 1, "one path left (%u)", np);
+	check(!dmabuf_attached(basename(k.dir)), "the dma-buf is no longer attached to the "
+	      "removed %s", basename(k.dir));
+	check(dmabuf_attached(basename(keep)), "and still attached to %s", basename(keep));
+	check(wait_tokens(tokens + 2) == tokens + 2, "the removed path's token is released: "
+	      "the head's and one controller's left (%ld)", stat_value("tokens") - tokens);
+	memset(b.cpu, 0, len);
+	ret = rw_fixed(&ring, false, fd, 0, 0, 1 * MiB, 0);
+	check(ret == (int)MiB && !memcmp(b.cpu, want, MiB),
+	      "the registration reads on over the path left (%d)", ret);
+
+	write_file("/sys/bus/pci", "rescan", "1", 0);
+	np = mp_wait_paths(head, 2, paths);
+	check(np == 2, "after a PCI rescan the head has two paths again (%u)", np);
+	/* the new path is live once its ANA state is read: give it a moment */
+	usleep(500000);
+	for (unsigned i = 0; i < np; i++)
+		reads[i] = path_reads(paths[i]);
+	memset(b.cpu, 0, len);
+	l.ios = 0;
+	run_reads(&l, 512);
+	check(l.err == 0 && l.ios == 512 && !memcmp(b.cpu, want, len),
+	      "512 reads after the rescan, every byte right (%d)", l.err);
+	for (unsigned i = 0; i < np; i++)
+		check(path_reads(paths[i]) > reads[i], "path %s carried some of them", paths[i]);
+	check(stat_value("tokens") == tokens + 3, "the new path's controller has a token "
+	      "(%ld)", stat_value("tokens") - tokens);
+	mp_iopolicy("numa");
+	free(want);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	check(wait_tokens(tokens) == tokens, "no token left");
+}
+
 /* Interrupts so far of the I/O queues (nvmeXqN, N > 0) of @dev's controller. */
 static long queue_irqs(const char *dev)
 {
@@ -2885,6 +3360,84 @@ static void pt_udmabuf(void) { case_passthru("udmabuf"); }
 static void pt_heap(void) { case_passthru("heap"); }
 static void pt_vgem(void) { case_passthru("vgem"); }
 
+/*
+ * With the emulated IOMMU in strict mode: 10,000 reads of 4 KiB through the
+ * pages path (user memory as a fixed buffer) map about once per request;
+ * through a token, registered before counting starts, not at all.  The
+ * target is the 4 KiB namespace, or DMABUF_VM_IOMMU_DEV (a partition, a
+ * mapped device), or with DMABUF_VM_IOMMU_PASSTHRU=1 the 4 KiB namespace's
+ * char device with NVMe Reads.
+ */
+static void case_iommu_maps(void)
+{
+	bool pt = getenv("DMABUF_VM_IOMMU_PASSTHRU") != NULL;
+	const char *dev = getenv("DMABUF_VM_IOMMU_DEV");
+	const unsigned n = 10000;
+	size_t size = 40000 * 1024ul;
+	struct io_uring ring;
+	struct pt_ns ns;
+	struct dbuf b;
+	long pages_maps, token_maps, reg_maps;
+	uint8_t *user;
+	struct load l;
+	int fd;
+
+	if (access(TRACEFS "/events/iommu/map/enable", W_OK))
+		die("no iommu:map tracepoint (CONFIG_IOMMU_API, tracefs)");
+	if (pt) {
+		pt_ns_open(&ns, "DMABUF_VM_NS4K");
+		dev = ns.ng;
+		fd = ns.ngfd;
+		pt_ring_new(&ring, 64, 2);
+	} else {
+		if (!dev)
+			dev = env_dev("DMABUF_VM_NS4K");
+		fd = open_dev(dev);
+		ring_new(&ring, 64, 2);
+	}
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	/* separate user memory: the same pages mapped twice would overlap */
+	user = aligned(size);
+	memset(user, 0, size);
+	if (io_uring_register_buffers_update_tag(&ring, 0,
+			&(struct iovec){ .iov_base = user, .iov_len = size }, NULL, 1) != 1)
+		die("register user memory");
+	trace_start();
+	check_ret(reg_dmabuf(&ring, 1, b.fd, fd), 0, "token registration for %s", dev);
+	reg_maps = trace_stop();
+
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 16, .bs = 4096,
+			   .base = (uintptr_t)user, .size = size, .passthru = pt,
+			   .nsid = pt ? ns.nsid : 0, .lbs = pt ? ns.lbs : 0 };
+	trace_start();
+	run_reads(&l, n);
+	pages_maps = trace_stop();
+	check(l.err == 0 && l.ios == n, "pages path: %u reads of 4 KiB (%d)", n, l.err);
+
+	l.slot = 1;
+	l.base = 0;
+	l.ios = 0;
+	trace_start();
+	run_reads(&l, n);
+	token_maps = trace_stop();
+	check(l.err == 0 && l.ios == n, "token path: %u reads of 4 KiB (%d)", n, l.err);
+
+	printf("# iommu:map events over %u reads of 4 KiB: pages %ld, token %ld "
+	       "(token registration of %zu MiB: %ld) on %s%s\n", n, pages_maps, token_maps,
+	       size >> 20, reg_maps, dev, pt ? " (NVMe passthrough)" : "");
+	check(pages_maps >= n * 9 / 10,
+	      "pages path maps about once per request (%ld for %u)", pages_maps, n);
+	check(token_maps == 0, "token path maps nothing after registration (%ld)", token_maps);
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	free(user);
+	if (pt)
+		pt_ns_close(&ns);
+	else
+		close(fd);
+}
+
 static const struct tcase cases[] = {
 	{ "register-udmabuf", reg_udmabuf },
 	{ "register-heap", reg_heap },
@@ -2926,8 +3479,16 @@ static const struct tcase cases[] = {
 	{ "passthru-errors", case_passthru_errors },
 	{ "passthru-invalidate", case_passthru_invalidate },
 	{ "passthru-meta-fresh", case_passthru_meta_fresh },
+	{ "dm-linear-udmabuf", dm_linear_udmabuf },
+	{ "dm-linear-heap", dm_linear_heap },
+	{ "dm-linear-vgem", dm_linear_vgem },
+	{ "dm-reload", case_dm_reload },
 	{ "partition", case_partition },	/* needs DMABUF_VM_PART: not in "all" */
 	{ "remove", case_remove },		/* removes a controller: not in "all" */
+	{ "multipath-udmabuf", mp_udmabuf },	/* needs tests/vm/run --multipath */
+	{ "multipath-heap", mp_heap },
+	{ "multipath-vgem", mp_vgem },
+	{ "multipath-remove", case_mp_remove },
 	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
 };
 
@@ -2945,7 +3506,8 @@ int main(int argc, char **argv)
 				puts(cases[c].name);
 				found = true;
 			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps &&
-				    cases[c].fn != case_remove && cases[c].fn != case_partition) ||
+				    cases[c].fn != case_remove && cases[c].fn != case_partition &&
+				    strncmp(cases[c].name, "multipath-", 10)) ||
 				   !strcmp(argv[i], cases[c].name)) {
 				printf("# %s\n", cases[c].name);
 				cases[c].fn();

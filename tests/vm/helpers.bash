@@ -49,7 +49,41 @@ vm_setup() {
 	SCRATCH_DIR=$BATS_TEST_TMPDIR
 }
 
-vm_teardown() { return 0; }
+# Mapped devices and partitions a test made go with it.
+vm_teardown() {
+	local n
+	for n in $(dmsetup ls 2>/dev/null | awk '$1 ~ /^dmabuf-/ { print $1 }'); do
+		dmsetup --noudevsync remove "$n" || echo "teardown: dmsetup remove $n failed"
+	done
+	if [ -s "$BATS_TEST_TMPDIR/parted" ]; then
+		wipefs --all --quiet "$(cat "$BATS_TEST_TMPDIR/parted")" &&
+			blockdev --rereadpt "$(cat "$BATS_TEST_TMPDIR/parted")"
+	fi
+	return 0
+}
+
+# partition DISK [START SIZE]: a GPT with one partition of SIZE sectors at
+# START (the disk's logical sectors; default 16 MiB at 1 MiB of a 512 B
+# disk); prints its node.  vm_teardown wipes the table.
+partition() {
+	printf 'label: gpt\nstart=%s, size=%s\n' "${2:-2048}" "${3:-32768}" |
+		sfdisk --quiet "$1" >/dev/null || fail "sfdisk $1"
+	echo "$1" > "$BATS_TEST_TMPDIR/parted"
+	for _ in $(seq 100); do
+		[ -b "${1}p1" ] && { echo "${1}p1"; return; }
+		sleep 0.1
+	done
+	fail "no ${1}p1 after sfdisk"
+}
+
+# dm_linear NAME TABLE: the mapped device "dmabuf-NAME" with TABLE (lines
+# "START LEN linear DEV OFFSET", in 512 B sectors); prints its /dev/dm-N.
+# No udev runs in the VM: dmsetup does not wait for it, and devtmpfs makes
+# the node.  vm_teardown removes it.
+dm_linear() {
+	printf '%s' "$2" | dmsetup --noudevsync create "dmabuf-$1" || fail "dmsetup create $1"
+	echo "/dev/$(dmsetup info -c --noheadings -o blkdevname "dmabuf-$1")"
+}
 
 # The device for an engine: rw → block device, passthru → generic char device.
 dev_for() {	# NSVAR ENGINE

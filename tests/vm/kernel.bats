@@ -54,6 +54,10 @@ teardown() { vm_teardown; }
 @test "token uAPI: passthrough refuses another file, ranges outside the dma-buf, misalignment and commands over one request" { ktest passthru-errors; }
 @test "token uAPI: passthrough reads under trigger invalidations and real moves: every byte, no late DMA" { ktest passthru-invalidate; }
 @test "token uAPI: a passthrough read's metadata lands in fresh user memory, not in the shared zero page" { ktest passthru-meta-fresh; }
+@test "token uAPI: udmabuf tokens on dm-linear devices (one namespace, two controllers) land where the table says, no mapping after registration" { ktest dm-linear-udmabuf; }
+@test "token uAPI: heap tokens on dm-linear devices land where the table says" { ktest dm-linear-heap; }
+@test "token uAPI: vgem tokens on dm-linear devices land where the table says" { ktest dm-linear-vgem; }
+@test "token uAPI: dm table reloads under token reads: every byte right, new I/O on the new table; striped and error tables refused" { ktest dm-reload; }
 # Last in this file: it removes the 512 B controller, and its names may change on rescan.
 @test "token uAPI: removing the controller's PCI device with a token live unmaps and detaches it then" {
 	ktest remove

@@ -7,22 +7,8 @@ load helpers
 setup() { vm_setup; }
 teardown() {
 	[ -z "${SGL_THRESHOLD_WAS:-}" ] || echo "$SGL_THRESHOLD_WAS" > /sys/module/nvme/parameters/sgl_threshold
-	[ -z "${PARTED:-}" ] || unpartition "$PARTED"
 	vm_teardown
 }
-
-# partition DISK: a GPT with one 16 MiB partition at 1 MiB; prints its node.
-partition() {
-	printf 'label: gpt\nstart=2048, size=32768\n' | sfdisk --quiet "$1" >/dev/null ||
-		fail "sfdisk $1"
-	PARTED=$1
-	for _ in $(seq 100); do
-		[ -b "${1}p1" ] && { echo "${1}p1"; return; }
-		sleep 0.1
-	done
-	fail "no ${1}p1 after sfdisk"
-}
-unpartition() { wipefs --all --quiet "$1" && blockdev --rereadpt "$1"; }
 
 kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/stats; }
 
@@ -194,6 +180,37 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	verify_ok udmabuf "$DMABUF_VM_NS4K" --path token --read-only --lba 0 --length 8M --bs 4k --qd 32
 	assert [ "$(jq .device.read_merges <<<"$json")" -gt 0 ]
 	assert_equal "$(jq '.device.read_commands + .device.read_merges' <<<"$json")" 2048
+}
+
+@test "token: dm-linear devices, on one namespace and across two controllers: verify on the token path, data where dd finds it below" {
+	one=$(dm_linear one "0 32768 linear $DMABUF_VM_NS512 2048")
+	two=$(dm_linear two "0 16384 linear $DMABUF_VM_NS512 65536
+16384 16384 linear $DMABUF_VM_NS4K 16384")
+	verify_ok udmabuf "$two" --length 1M	# --path auto
+	assert_equal "${F[path]}" token
+	for src in "${DMABUF_SOURCES[@]}"; do
+		verify_ok "$src" "$one" --length 4M --path token
+		assert_equal "${F[path]}" token
+		verify_ok "$src" "$two" --length 12M --lba 512 --path token
+		assert_equal "${F[path]}" token
+	done
+	# a token write over the boundary of the two targets: its first MiB is
+	# at 39 MiB of the 512 B namespace, its second at 8 MiB of the 4 KiB one
+	head -c 2M /dev/urandom > "$SCRATCH_DIR/in"
+	run -0 --separate-stderr dmabuf write "$two" --mem heap --path token --lba $((7 * 256)) \
+		--in "$SCRATCH_DIR/in" --force
+	dd if="$DMABUF_VM_NS512" of="$SCRATCH_DIR/back" bs=1M skip=39 count=1 iflag=direct \
+		status=none
+	dd if="$DMABUF_VM_NS4K" of="$SCRATCH_DIR/back" bs=1M skip=8 count=1 iflag=direct \
+		oflag=append conv=notrunc status=none
+	cmp "$SCRATCH_DIR/in" "$SCRATCH_DIR/back"
+	# and what dd writes below is what a token read of the mapped device gets
+	dd if=/dev/urandom of="$DMABUF_VM_NS512" bs=1M seek=5 count=1 oflag=direct status=none
+	dd if="$DMABUF_VM_NS512" of="$SCRATCH_DIR/want" bs=1M skip=5 count=1 iflag=direct \
+		status=none
+	run -0 --separate-stderr dmabuf read "$one" --mem udmabuf --path token --lba 8192 \
+		--length 1M --out "$SCRATCH_DIR/got"
+	cmp "$SCRATCH_DIR/want" "$SCRATCH_DIR/got"
 }
 
 @test "token: a partition's token uses its offsets, shares the disk's token, stops at its end" {

@@ -16,6 +16,18 @@ teardown() { vm_teardown; }
 	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0"
 }
 
+@test "iommu: 10,000 4 KiB reads through a partition, a dm-linear device and NVMe passthrough: pages path maps per request, token path never" {
+	# 48 MiB at 1 MiB of the 4 KiB namespace (sfdisk counts its 4 KiB sectors)
+	part=$(partition "$DMABUF_VM_NS4K" 256 12288)
+	DMABUF_VM_IOMMU_DEV=$part ktest iommu-maps
+	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0 .* on $part"
+	dm=$(dm_linear iommu "0 98304 linear $DMABUF_VM_NS4K 2048")
+	DMABUF_VM_IOMMU_DEV=$dm ktest iommu-maps
+	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0 .* on $dm"
+	DMABUF_VM_IOMMU_PASSTHRU=1 ktest iommu-maps
+	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0 .*NVMe passthrough"
+}
+
 @test "iommu: the NVMe controller is in a DMA-translated IOMMU group" {
 	dev=$(basename "$DMABUF_VM_NS4K")
 	assert_equal "$(cat "/sys/block/$dev/device/device/iommu_group/type")" DMA
