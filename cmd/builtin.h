@@ -148,8 +148,19 @@ struct json_object *io_interrupted(struct json_object *doc);
 /* "result" of a report from the command's exit status: ok, mismatch, interrupted, error. */
 void io_result(struct json_object *doc, int status);
 
+/*
+ * One transfer of @nblocks blocks at @lba between the target and the start
+ * of @c's memory; on failure adds "failure" (and "interrupted", with @done
+ * blocks of @rg finished) to @doc.  Returns an exit status.
+ */
+int io_xfer(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks,
+	    const struct io_range *rg, uint64_t done, struct json_object *doc);
+
 /* Pattern fill of the memory window, bracketed for the CPU. */
 int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks);
+
+/* The canary (db_canary_fill()) over the first @nblocks blocks of the memory. */
+int io_canary(struct db_ctx *c, uint64_t nblocks);
 
 /* A verification: the pattern, what was found, where the range starts. */
 struct io_verify {

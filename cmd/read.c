@@ -12,6 +12,9 @@ struct read_args {
 	struct io_opts io;
 	const char *out;
 	int out_fd;
+	bool canary;			/* the memory has a CPU view: canary before each read */
+	struct db_verify_result v;	/* blocks that kept the canary */
+	uint64_t range_lba;
 };
 
 static const struct argp_option read_options[] = {
@@ -66,22 +69,48 @@ static int write_all(int fd, const char *buf, size_t len, const char *what)
 	return EXIT_OK;
 }
 
-/* After each window: hand the data to --out. */
+/* Before each window: the canary, where the CPU can write it. */
+static int canary_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct read_args *a = arg;
+
+	(void)lba;
+	return a->canary ? io_canary(c, nblocks) : EXIT_OK;
+}
+
+/* After each window: count blocks the read left alone, hand the data to --out. */
 static int out_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
 	struct read_args *a = arg;
 	struct db_err e = { 0 };
-	int ret;
+	int ret = EXIT_OK;
 
-	(void)lba;
-	if (a->out_fd < 0)
+	if (!a->canary && a->out_fd < 0)
 		return EXIT_OK;
 	if (db_ctx_cpu_begin(c, false, &e))
 		return fail(&e);
-	ret = write_all(a->out_fd, c->m->map, nblocks * c->t.lba_size, a->out);
+	if (a->canary)
+		db_canary_check(c->m->map, lba, nblocks, c->t.lba_size,
+				(lba - a->range_lba) * c->t.lba_size, &a->v);
+	if (a->out_fd >= 0)
+		ret = write_all(a->out_fd, c->m->map, nblocks * c->t.lba_size, a->out);
 	if (db_ctx_cpu_end(c, false, &e) && !ret)
 		ret = fail(&e);
 	return ret;
+}
+
+/*
+ * The canary needs a CPU view of the memory; a dma-buf without one is read
+ * unchecked (and --out needs one anyway).
+ */
+static void want_canary(struct read_args *a, struct db_ctx *c)
+{
+	struct db_err e = { 0 };
+
+	a->canary = !db_mem_mmap(c->m, &e);
+	if (!a->canary)
+		note("%s: no CPU view of the memory, reading without the canary",
+		     c->m->spec.text);
 }
 
 static int open_out(struct read_args *a)
@@ -119,8 +148,21 @@ int cmd_read(int argc, char **argv)
 		return ret;
 	}
 	doc = db_report_new("read");
-	ret = io_windows(&c, &rg, false, NULL, out_window, &a, doc);
+	want_canary(&a, &c);
+	a.range_lba = rg.lba;
+	ret = io_windows(&c, &rg, false, canary_window, out_window, &a, doc);
+	if (!ret && a.v.blocks_bad)
+		ret = EXIT_MISMATCH;
+	io_result(doc, ret);
 	io_report(doc, &c, &rg);
+	db_jadd_bool(doc, "canary", a.canary);
+	if (a.canary)
+		json_object_object_add(doc, "undelivered", db_report_verify(&a.v, c.t.lba_size));
+	if (ret == EXIT_MISMATCH)
+		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks were not delivered into %s: "
+			"the read reported success and the memory still holds the canary\n",
+			c.t.path, (unsigned long long)a.v.blocks_bad,
+			(unsigned long long)a.v.blocks_checked, a.io.mem);
 	/* Data went to stdout: the report goes to stderr. */
 	db_report_print(doc, g.json, a.out_fd == STDOUT_FILENO ? stderr : stdout);
 	if (a.out_fd > STDOUT_FILENO && close(a.out_fd) && !ret) {

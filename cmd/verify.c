@@ -1,25 +1,47 @@
 // SPDX-License-Identifier: MIT
 /*
- * dmabuf verify: per pass, fill the memory with a pattern, write it, poison
- * the memory, read the range back and compare block by block.
+ * dmabuf verify: per pass, fill the memory with a pattern, write it, fill
+ * the memory with the canary, read the range back and compare block by
+ * block.
+ *
+ * With --scratch-lba the CPU never touches the memory under test: the
+ * pattern is written from host memory, and each window makes a round trip
+ * through the memory (read into it, written from it to a scratch range)
+ * before host memory reads it back for the compare.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "builtin.h"
 #include "dmabuf/util.h"
+
+/* The scratch range's stamp: the `lba` pattern under another seed. */
+#define STAMP_SEED_XOR 0x5c7a7c45ull
+
+struct round_trip {
+	bool on;
+	uint64_t lba;			/* --scratch-lba */
+	struct db_ctx host;		/* host memory (memfd) on the same target */
+	struct io_range hrg;
+	struct db_pattern stamp;
+	struct db_verify_result drive;	/* the range read straight into host memory */
+};
 
 struct verify_args {
 	struct io_opts io;
 	unsigned passes;
 	bool read_only;
 	struct io_verify iv;
+	struct round_trip rt;
 };
 
-enum { OPT_PASSES = 0x200, OPT_READ_ONLY };
+enum { OPT_PASSES = 0x200, OPT_READ_ONLY, OPT_SCRATCH };
 
 static const struct argp_option verify_options[] = {
 	{ "passes", OPT_PASSES, "N", 0, "write/read/compare passes (default 1)", 4 },
 	{ "read-only", OPT_READ_ONLY, NULL, 0, "only read and compare data written before", 4 },
+	{ "scratch-lba", OPT_SCRATCH, "LBA", 0, "check without CPU access to the memory: "
+	  "round-trip each window through it and the scratch range at LBA (overwritten)", 4 },
 	{ 0 }
 };
 
@@ -34,6 +56,11 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 	case OPT_READ_ONLY:
 		a->read_only = true;
 		break;
+	case OPT_SCRATCH:
+		if (db_parse_u64(arg, &a->rt.lba))
+			argp_error(state, "--scratch-lba: '%s' is not a number", arg);
+		a->rt.on = true;
+		break;
 	case ARGP_KEY_INIT:
 		io_children_init(state, &a->io);
 		break;
@@ -47,7 +74,9 @@ static const struct argp verify_argp = {
 	verify_options, verify_parse, "TARGET",
 	"Write a pattern to TARGET through memory from SRC, read it back, compare."
 	"\vExit status 1 when blocks differ; the first mismatches are listed with "
-	"their LBA, byte offset, expected and found bytes and what kind of damage it is.",
+	"their LBA, byte offset, offset in the memory, expected and found bytes and "
+	"what kind of damage it is (undelivered: the read succeeded and the memory "
+	"kept the canary).  --scratch-lba checks memory the CPU cannot map.",
 	io_pattern_children, NULL, NULL
 };
 
@@ -62,6 +91,174 @@ static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_r
 	return ret;
 }
 
+/* --- the round trip ------------------------------------------------------------ */
+
+/* The scratch range holds one window and lies inside the target, off the range. */
+static int rt_check_scratch(const struct round_trip *rt, const struct db_ctx *c,
+			    const struct io_range *rg)
+{
+	struct db_err e = { 0 };
+
+	if (db_target_check_range(&c->t, rt->lba, rg->win_blocks, true, &e))
+		return fail(&e);
+	if (rt->lba < rg->lba + rg->nblocks && rg->lba < rt->lba + rg->win_blocks)
+		return usage_error("--scratch-lba %llu: its %llu blocks overlap the range %llu+%llu",
+				   (unsigned long long)rt->lba,
+				   (unsigned long long)rg->win_blocks,
+				   (unsigned long long)rg->lba, (unsigned long long)rg->nblocks);
+	return EXIT_OK;
+}
+
+/* Host memory on the same target, one window of it, registered as pages. */
+static int rt_open(struct verify_args *a, const struct db_ctx *c, const struct io_range *rg)
+{
+	struct io_opts o = a->io;
+	int ret;
+
+	o.mem = "memfd";
+	o.path = "pages";
+	o.name = NULL;
+	o.size = rg->win_blocks * c->t.lba_size;
+	o.size_set = true;
+	ret = io_open(&o, &a->rt.host, &a->rt.hrg);
+	if (ret)
+		return ret;
+	a->rt.stamp = a->iv.pat;
+	a->rt.stamp.kind = DB_PAT_LBA;
+	a->rt.stamp.seed = a->iv.pat.seed ^ STAMP_SEED_XOR;
+	a->rt.stamp.fd = -1;
+	snprintf(a->rt.stamp.text, sizeof(a->rt.stamp.text), "lba:0x%llx",
+		 (unsigned long long)a->rt.stamp.seed);
+	return EXIT_OK;
+}
+
+static int host_check(struct round_trip *rt, const struct db_pattern *p, uint64_t lba,
+		      uint64_t n, uint64_t range_off, const struct db_check_how *how,
+		      struct db_verify_result *v)
+{
+	struct db_err e = { 0 };
+
+	if (db_pattern_check_how(p, rt->host.m->map, lba, n, rt->host.t.lba_size, range_off,
+				 how, v, &e) < 0)
+		return fail(&e);
+	return EXIT_OK;
+}
+
+/*
+ * One window: the drive's data straight into host memory (is the drive
+ * right?); the canary into the memory through the scratch range; the stamp
+ * on the scratch range; the range into the memory; the memory out to the
+ * scratch range; the scratch range into host memory, compared.
+ */
+static int rt_window(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
+		     uint64_t lba, uint64_t n, struct json_object *doc)
+{
+	struct round_trip *rt = &a->rt;
+	struct db_ctx *h = &rt->host;
+	struct db_check_how how = { true, &rt->stamp, rt->lba };
+	uint64_t done = lba - rg->lba, off = done * c->t.lba_size;
+	int ret;
+
+	if ((ret = io_xfer(h, false, lba, n, rg, done, doc)) ||
+	    (ret = host_check(rt, &a->iv.pat, lba, n, off, NULL, &rt->drive)) ||
+	    (ret = io_canary(h, n)) ||
+	    (ret = io_xfer(h, true, rt->lba, n, rg, done, doc)) ||
+	    (ret = io_xfer(c, false, rt->lba, n, rg, done, doc)) ||
+	    (ret = io_fill(h, &rt->stamp, rt->lba, n)) ||
+	    (ret = io_xfer(h, true, rt->lba, n, rg, done, doc)) ||
+	    (ret = io_xfer(c, false, lba, n, rg, done, doc)) ||
+	    (ret = io_xfer(c, true, rt->lba, n, rg, done, doc)) ||
+	    (ret = io_xfer(h, false, rt->lba, n, rg, done, doc)))
+		return ret;
+	return host_check(rt, &a->iv.pat, lba, n, off, &how, &a->iv.v);
+}
+
+static int rt_pass(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
+		   unsigned pass, struct json_object *doc)
+{
+	struct db_ctx *h = &a->rt.host;
+	uint64_t done;
+	int ret;
+
+	a->iv.pat.pass = pass;
+	a->rt.stamp.pass = pass;
+	for (done = 0; !a->read_only && done < rg->nblocks; done += rg->win_blocks) {
+		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
+
+		if ((ret = io_fill(h, &a->iv.pat, lba, n)) ||
+		    (ret = io_xfer(h, true, lba, n, rg, done, doc)))
+			return ret;
+	}
+	for (done = 0; done < rg->nblocks; done += rg->win_blocks) {
+		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
+
+		ret = rt_window(a, c, rg, lba, n, doc);
+		if (ret)
+			return ret;
+	}
+	return a->iv.v.blocks_bad || a->rt.drive.blocks_bad ? EXIT_MISMATCH : EXIT_OK;
+}
+
+static int rt_run(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
+		  struct json_object *doc)
+{
+	int ret = rt_open(a, c, rg);
+
+	for (unsigned p = 1; p <= a->passes && !ret; p++)
+		ret = rt_pass(a, c, rg, a->read_only ? 0 : p, doc);
+	return ret;
+}
+
+static void rt_report(struct verify_args *a, const struct db_ctx *c, const struct io_range *rg,
+		      struct json_object *doc)
+{
+	struct json_object *o = json_object_new_object();
+
+	db_jadd_u64(o, "lba", a->rt.lba);
+	db_jadd_u64(o, "blocks", rg->win_blocks);
+	db_jadd_str(o, "stamp", a->rt.stamp.text);
+	json_object_object_add(doc, "scratch", o);
+	json_object_object_add(doc, "drive", db_report_verify(&a->rt.drive, c->t.lba_size));
+}
+
+/* --- the command --------------------------------------------------------------- */
+
+/* The CPU fills and compares: say what to do when the memory has no CPU view. */
+static int cpu_view(struct db_ctx *c)
+{
+	struct db_err e = { 0 };
+
+	if (!db_mem_mmap(c->m, &e))
+		return EXIT_OK;
+	db_err_detail(&e, "to verify memory the CPU cannot map, use --scratch-lba LBA "
+		      "(a round trip through the memory and a scratch range)");
+	return fail(&e);
+}
+
+static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
+{
+	const struct db_verify_result *v = &a->iv.v;
+
+	if (a->rt.on && a->rt.drive.blocks_bad)
+		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks read into host memory differ "
+			"from pattern %s: the drive, not the memory\n", c->t.path,
+			(unsigned long long)a->rt.drive.blocks_bad,
+			(unsigned long long)a->rt.drive.blocks_checked, a->iv.pat.text);
+	if (!v->blocks_bad)
+		return;
+	fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s", c->t.path,
+		(unsigned long long)v->blocks_bad, (unsigned long long)v->blocks_checked,
+		a->iv.pat.text);
+	if (v->kinds[DB_MIS_UNDELIVERED])
+		fprintf(stderr, "; %llu undelivered: the transfer reported success and the data "
+			"did not arrive in %s", (unsigned long long)v->kinds[DB_MIS_UNDELIVERED],
+			a->io.mem);
+	if (v->kinds[DB_MIS_UNWRITTEN])
+		fprintf(stderr, "; %llu unwritten: the write from %s did not reach the scratch "
+			"range", (unsigned long long)v->kinds[DB_MIS_UNWRITTEN], a->io.mem);
+	fputc('\n', stderr);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_args a = { .passes = 1, .iv.pat.fd = -1 };
@@ -71,26 +268,37 @@ int cmd_verify(int argc, char **argv)
 	int ret;
 
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
-	a.io.write = !a.read_only;
+	a.io.write = !a.read_only || a.rt.on;
 	ret = io_pattern(&a.io, &a.iv.pat);
 	if (ret)
 		return ret;
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out;
+	ret = a.rt.on ? rt_check_scratch(&a.rt, &c, &rg) : cpu_view(&c);
+	if (ret) {
+		db_ctx_close(&c);
+		goto out;
+	}
 	doc = db_report_new("verify");
-	ret = run_passes(&a, &c, &rg, doc);
+	if (a.rt.on)
+		ret = rt_run(&a, &c, &rg, doc);
+	else
+		ret = run_passes(&a, &c, &rg, doc);
+	db_jadd_str(doc, "mode", a.rt.on ? "round-trip" : "cpu");
 	db_jadd_str(doc, "pattern", a.iv.pat.text);
 	db_jadd_u64(doc, "passes", a.passes);
 	io_result(doc, ret);
 	io_report(doc, &c, &rg);
 	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
+	if (a.rt.on)
+		rt_report(&a, &c, &rg, doc);
 	db_report_print(doc, g.json, stdout);
 	if (ret == EXIT_MISMATCH)
-		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s\n",
-			c.t.path, (unsigned long long)a.iv.v.blocks_bad,
-			(unsigned long long)a.iv.v.blocks_checked, a.iv.pat.text);
+		print_mismatch(&a, &c);
 	json_object_put(doc);
+	if (a.rt.host.m)
+		db_ctx_close(&a.rt.host);
 	db_ctx_close(&c);
 out:
 	db_pattern_close(&a.iv.pat);

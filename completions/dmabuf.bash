@@ -21,7 +21,7 @@ _dmabuf_cmd_opts() {
         register)   echo "--mem --size --path --engine --slots --name --help --usage" ;;
         read)       echo "$_dmabuf_shared_opts --out --help --usage" ;;
         write)      echo "$_dmabuf_shared_opts --in --pad --pattern --force --help --usage" ;;
-        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --force --help --usage" ;;
+        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --scratch-lba --force --help --usage" ;;
         invalidate) echo "$_dmabuf_shared_opts --cycles --during-io --time-limit --pattern --force --help --usage" ;;
         bench)      echo "$_dmabuf_shared_opts --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage" ;;
     esac
@@ -32,7 +32,7 @@ _dmabuf_takes_value() {
     case $1 in
         -m|--mem|-s|--size|-p|--path|-e|--engine|-l|--lba|-n|--blocks|\
         -o|--offset|-L|--length|-b|--bs|-q|--qd|-N|--name|-P|--pattern|\
-        --slots|--out|--in|--passes|--cycles|--time-limit|--hold-timeout|\
+        --slots|--out|--in|--passes|--scratch-lba|--cycles|--time-limit|--hold-timeout|\
         --rw|--runtime|--ios|--ramp|--seed|--jobs|--tune|--iolog) return 0 ;;
     esac
     return 1
@@ -56,7 +56,7 @@ _dmabuf_files() {                 # files and directories starting with $1
 
 _dmabuf_mem_values() {
     local dev=${_DMABUF_COMP_DEV:-/dev} f
-    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover fd: pid:
+    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover mover:nomap mover:misdirect fd: pid:
     for f in "$dev"/dma_heap/*; do
         if [[ -e $f ]]; then printf 'heap:%s\n' "${f##*/}"; fi
     done

@@ -9,7 +9,7 @@ function __dmabuf_mem_sources
     printf '%s\tbaseline, not a dma-buf\n' memfd hugetlb
     printf '%s\n' udmabuf\tmemfd-backed\ dma-buf udmabuf:huge\tudmabuf\ on\ huge\ pages
     printf '%s\n' heap\tdma-heap\ system heap:\tdma-heap\ by\ name drm\tfirst\ DRM\ render\ node drm:\tDRM\ render\ node\ by\ path
-    printf '%s\n' mover\ttest\ exporter\ whose\ buffers\ move
+    printf '%s\n' mover\ttest\ exporter\ whose\ buffers\ move mover:nomap\ttest\ buffer\ the\ CPU\ cannot\ map mover:misdirect\tfault\ injection:\ device\ mapping\ misses\ the\ buffer
     printf '%s\n' fd:\tinherited\ dma-buf\ fd:N pid:\tfrom\ a\ holder\ pid:PID:FD
     for f in /dev/dma_heap/*
         test -e $f; and printf 'heap:%s\tdma-heap %s\n' (basename $f) $f
@@ -143,6 +143,7 @@ complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s P
 complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s f -l force -d 'Write even to a device in use'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Number of passes'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l read-only -d 'Only read back and compare'
+complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l scratch-lba -x -d 'Verify without CPU access, through this scratch LBA'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l cycles -x -d 'Invalidation cycles'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l during-io -d 'Cycles while I/O is in flight'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l time-limit -x -d 'With --during-io, give up after SECS'

@@ -49,7 +49,16 @@ static int mover_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	if (ret)
 		return ret;
 	a.size = size;
+	if (m->spec.no_cpu_map)
+		a.flags |= DMABUF_MOVER_ALLOC_NO_CPU_MAP;
+	if (m->spec.misdirect)
+		a.flags |= DMABUF_MOVER_ALLOC_MISDIRECT;
 	ret = mover_ioctl(DMABUF_MOVER_IOC_ALLOC, &a, "DMABUF_MOVER_IOC_ALLOC", m, e);
+	if (ret == -EOPNOTSUPP && m->spec.misdirect)
+		db_err_detail(e, "this kernel's mover was built without "
+			      "CONFIG_DMABUF_MOVER_MISDIRECT (fault injection)");
+	else if (ret == -EINVAL && a.flags)
+		db_err_detail(e, "this kernel's mover predates the nomap/misdirect modes");
 	if (ret)
 		return ret;
 	m->dmabuf_fd = a.fd;

@@ -22,7 +22,7 @@
 #include "mem-internal.h"
 
 #define MEM_FORMS "memfd, hugetlb, udmabuf, udmabuf:huge, heap, heap:NAME, drm, drm:PATH, " \
-		  "mover, fd:N, pid:PID:FD"
+		  "mover, mover:nomap, mover:misdirect, fd:N, pid:PID:FD"
 #define HEAP_DIR "/dev/dma_heap/"
 
 struct mem_source {
@@ -128,6 +128,25 @@ static int parse_pid(const char *text, const char *arg, struct db_mem_spec *spec
 	return 0;
 }
 
+/* mover[:OPT[,OPT]]: nomap, misdirect (the test exporter's modes). */
+static int parse_mover(const char *text, const char *arg, struct db_mem_spec *spec,
+		       struct db_err *e)
+{
+	while (arg) {
+		size_t n = strcspn(arg, ",");
+
+		if (n == 5 && !strncmp(arg, "nomap", n))
+			spec->no_cpu_map = true;
+		else if (n == 9 && !strncmp(arg, "misdirect", n))
+			spec->misdirect = true;
+		else
+			return parse_bad(e, text, "mover takes nomap and/or misdirect, "
+					 "comma-separated");
+		arg = arg[n] ? arg + n + 1 : NULL;
+	}
+	return 0;
+}
+
 static int parse_kind(const char *text, size_t n, enum db_mem_kind *kind)
 {
 	unsigned k;
@@ -166,10 +185,11 @@ int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e)
 	switch (spec->kind) {
 	case DB_MEM_MEMFD:
 	case DB_MEM_HUGETLB:
-	case DB_MEM_MOVER:
 		if (arg)
-			return parse_bad(e, text, "memfd, hugetlb and mover take no argument");
+			return parse_bad(e, text, "memfd and hugetlb take no argument");
 		return 0;
+	case DB_MEM_MOVER:
+		return parse_mover(text, arg, spec, e);
 	case DB_MEM_UDMABUF:
 		if (arg && strcmp(arg, "huge"))
 			return parse_bad(e, text, "udmabuf takes no argument but \"huge\"");

@@ -13,12 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dmabuf/pattern.h"
 #include "dmabuf/util.h"
 
 #define LBA_MAGIC	"DMABUFLB"
+#define CANARY_MAGIC	"DMABUFCY"
+#define CANARY_HDR_LEN	32
+#define CANARY_FILL	0xa5
 #define LBA_HDR_LEN	32
 #define LBA_HASHED_LEN	24
 #define DEFAULT_SEED	0x5eedull
@@ -335,6 +340,59 @@ int db_pattern_fill(const struct db_pattern *p, void *buf, uint64_t lba, uint64_
 	return db_err_set(e, DB_E_USAGE, -EINVAL, "fill pattern", "%s", p->text);
 }
 
+/* --- the canary ---------------------------------------------------------------- */
+
+uint64_t db_canary_nonce(void)
+{
+	static uint64_t nonce;
+
+	while (!nonce) {
+		if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+			nonce = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	}
+	return nonce;
+}
+
+static void canary_header(uint8_t *hdr, uint64_t mem_off, uint64_t nonce)
+{
+	memcpy(hdr, CANARY_MAGIC, 8);
+	put_le64(hdr + 8, mem_off);
+	put_le64(hdr + 16, nonce);
+	put_le64(hdr + 24, fnv1a64(hdr, 24));
+}
+
+void db_canary_fill(void *buf, uint64_t mem_off, uint64_t nblocks, uint32_t lba_size)
+{
+	uint64_t nonce = db_canary_nonce();
+	uint8_t *p = buf;
+
+	memset(p, CANARY_FILL, nblocks * lba_size);
+	for (uint64_t b = 0; b < nblocks; b++, p += lba_size, mem_off += lba_size)
+		for (uint32_t i = 0; i + DB_CANARY_PIECE <= lba_size; i += DB_CANARY_PIECE)
+			canary_header(p + i, mem_off + i, nonce);
+}
+
+/* This process's canary, whatever offset it names: the device may move it. */
+static bool canary_piece(const uint8_t *piece, uint64_t nonce)
+{
+	return !memcmp(piece, CANARY_MAGIC, 8) && get_le64(piece + 16) == nonce &&
+	       get_le64(piece + 24) == fnv1a64(piece, 24) &&
+	       piece[CANARY_HDR_LEN] == CANARY_FILL &&
+	       !memcmp(piece + CANARY_HDR_LEN, piece + CANARY_HDR_LEN + 1,
+		       DB_CANARY_PIECE - CANARY_HDR_LEN - 1);
+}
+
+uint32_t db_canary_count(const void *buf, uint64_t len)
+{
+	uint64_t nonce = db_canary_nonce();
+	const uint8_t *p = buf;
+	uint32_t n = 0;
+
+	for (uint64_t i = 0; i + DB_CANARY_PIECE <= len; i += DB_CANARY_PIECE)
+		n += canary_piece(p + i, nonce);
+	return n;
+}
+
 /* --- verification ------------------------------------------------------------ */
 
 const char *db_mismatch_kind_str(enum db_mismatch_kind k)
@@ -345,6 +403,9 @@ const char *db_mismatch_kind_str(enum db_mismatch_kind k)
 	case DB_MIS_ZEROED:	return "zeroed";
 	case DB_MIS_MISPLACED:	return "misplaced";
 	case DB_MIS_STALE:	return "stale";
+	case DB_MIS_UNDELIVERED: return "undelivered";
+	case DB_MIS_UNWRITTEN:	return "unwritten";
+	case DB_MIS_NR_KINDS:	break;
 	}
 	return "unknown";
 }
@@ -396,6 +457,12 @@ static void classify(const struct db_pattern *p, const uint8_t *exp, const uint8
 	m->lba = lba;
 	count_diff(exp, got, bs, m);
 
+	/* Before anything else: data that never arrived can look like anything. */
+	m->canary_pieces = db_canary_count(got, bs);
+	if (m->canary_pieces) {
+		m->kind = DB_MIS_UNDELIVERED;
+		return;
+	}
 	if (all_zero(got, bs) && !all_zero(exp, bs)) {
 		m->kind = DB_MIS_ZEROED;
 		return;
@@ -418,38 +485,113 @@ static void classify(const struct db_pattern *p, const uint8_t *exp, const uint8
 	m->kind = m->bits <= FLIP_MAX_BITS ? DB_MIS_FLIP : DB_MIS_CORRUPT;
 }
 
+/*
+ * A block that came back through a round trip (struct db_check_how): what
+ * the scratch range held before, a few flipped bits, or data that did not
+ * come back out of the memory.
+ */
+static int classify_round_trip(const struct db_check_how *how, const uint8_t *got,
+			       uint64_t lba_off, uint32_t bs, struct db_mismatch *m,
+			       struct db_err *e)
+{
+	uint8_t *stamp;
+	int ret;
+
+	if (m->kind == DB_MIS_FLIP)
+		return 0;
+	m->kind = DB_MIS_UNDELIVERED;
+	stamp = malloc(bs);
+	if (!stamp)
+		return db_err_set(e, DB_E_IO, -ENOMEM, "check pattern", "%s", how->stamp->text);
+	ret = db_pattern_fill(how->stamp, stamp, how->stamp_lba + lba_off, 1, bs, e);
+	if (!ret && !memcmp(stamp, got, bs))
+		m->kind = DB_MIS_UNWRITTEN;
+	free(stamp);
+	return ret;
+}
+
 static void record(struct db_verify_result *res, const struct db_mismatch *m)
 {
+	res->kinds[m->kind]++;
 	res->blocks_bad++;
 	res->bytes_bad += m->len;
 	if (res->nr_kept < DB_MISMATCH_KEEP)
 		res->first[res->nr_kept++] = *m;
 }
 
-/* Compare @n blocks against their generated image @exp; returns the bad ones. */
-static uint64_t check_chunk(const struct db_pattern *p, const uint8_t *exp, const uint8_t *got,
-			    uint64_t lba, uint64_t n, uint32_t bs, uint64_t range_off,
-			    struct db_verify_result *res)
+/* Where the chunk being compared lies: in the range, in the memory. */
+struct chunk_at {
+	uint64_t lba, range_off, mem_off, lba_off;
+};
+
+/*
+ * Compare @n blocks against their generated image @exp; returns the bad
+ * ones or -errno.
+ */
+static int64_t check_chunk(const struct db_pattern *p, const uint8_t *exp, const uint8_t *got,
+			   const struct chunk_at *at, uint64_t n, uint32_t bs,
+			   const struct db_check_how *how, struct db_verify_result *res,
+			   struct db_err *e)
 {
 	struct db_mismatch m;
-	uint64_t i, bad = 0;
+	uint64_t i;
+	int64_t bad = 0;
 
 	for (i = 0; i < n; i++) {
 		const uint8_t *x = exp + i * bs, *g = got + i * bs;
 
 		if (!memcmp(x, g, bs))
 			continue;
-		classify(p, x, g, lba + i, bs, &m);
-		m.offset += range_off + i * bs;
+		classify(p, x, g, at->lba + i, bs, &m);
+		if (how && how->round_trip && classify_round_trip(how, g, at->lba_off + i, bs, &m, e))
+			return -1;
+		m.offset += at->range_off + i * bs;
+		m.mem_offset = at->mem_off + i * bs;
 		record(res, &m);
 		bad++;
 	}
 	return bad;
 }
 
+uint64_t db_canary_check(const void *buf, uint64_t lba, uint64_t nblocks, uint32_t lba_size,
+			 uint64_t range_off, struct db_verify_result *res)
+{
+	const uint8_t *got = buf;
+	struct db_mismatch m;
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < nblocks; i++) {
+		const uint8_t *g = got + i * lba_size;
+		uint32_t n = db_canary_count(g, lba_size);
+
+		if (!n)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.lba = lba + i;
+		m.kind = DB_MIS_UNDELIVERED;
+		m.offset = range_off + i * lba_size;
+		m.mem_offset = i * lba_size;
+		m.canary_pieces = n;
+		m.len = n * DB_CANARY_PIECE;
+		m.expected = m.found = g[0];
+		record(res, &m);
+		bad++;
+	}
+	res->blocks_checked += nblocks;
+	return bad;
+}
+
 int64_t db_pattern_check(const struct db_pattern *p, const void *buf, uint64_t lba,
 			 uint64_t nblocks, uint32_t lba_size, uint64_t range_off,
 			 struct db_verify_result *res, struct db_err *e)
+{
+	return db_pattern_check_how(p, buf, lba, nblocks, lba_size, range_off, NULL, res, e);
+}
+
+int64_t db_pattern_check_how(const struct db_pattern *p, const void *buf, uint64_t lba,
+			     uint64_t nblocks, uint32_t lba_size, uint64_t range_off,
+			     const struct db_check_how *how, struct db_verify_result *res,
+			     struct db_err *e)
 {
 	const uint8_t *got = buf;
 	uint64_t step, done, bad = 0;
@@ -471,11 +613,18 @@ int64_t db_pattern_check(const struct db_pattern *p, const void *buf, uint64_t l
 	for (done = 0; done < nblocks; done += step) {
 		uint64_t n = DB_MIN(step, nblocks - done);
 		uint64_t off = done * lba_size;
+		struct chunk_at at = { lba + done, range_off + off, off, done };
+		int64_t b;
 
 		ret = db_pattern_fill(p, exp, lba + done, n, lba_size, e);
 		if (ret)
 			break;
-		bad += check_chunk(p, exp, got + off, lba + done, n, lba_size, range_off + off, res);
+		b = check_chunk(p, exp, got + off, &at, n, lba_size, how, res, e);
+		if (b < 0) {
+			ret = -ENOMEM;
+			break;
+		}
+		bad += (uint64_t)b;
 	}
 	free(exp);
 	if (ret)

@@ -145,6 +145,7 @@ static struct json_object *mismatch_object(const struct db_mismatch *m)
 		return NULL;
 	db_jadd_u64(o, "lba", m->lba);
 	db_jadd_u64(o, "offset", m->offset);
+	db_jadd_u64(o, "mem_offset", m->mem_offset);
 	db_jadd_str(o, "kind", db_mismatch_kind_str(m->kind));
 	jadd_hex_byte(o, "expected", m->expected);
 	jadd_hex_byte(o, "found", m->found);
@@ -154,13 +155,15 @@ static struct json_object *mismatch_object(const struct db_mismatch *m)
 		db_jadd_u64(o, "found_lba", m->found_lba);
 	if (m->kind == DB_MIS_STALE)
 		db_jadd_u64(o, "found_pass", m->found_pass);
+	if (m->canary_pieces)
+		db_jadd_u64(o, "canary_pieces", m->canary_pieces);
 	return o;
 }
 
 struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t lba_size)
 {
 	struct json_object *o = json_object_new_object();
-	struct json_object *arr;
+	struct json_object *arr, *kinds;
 	unsigned i;
 
 	if (!o)
@@ -169,6 +172,10 @@ struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t 
 	db_jadd_u64(o, "blocks_checked", v->blocks_checked);
 	db_jadd_u64(o, "blocks_bad", v->blocks_bad);
 	db_jadd_u64(o, "bytes_bad", v->bytes_bad);
+	kinds = json_object_new_object();
+	for (i = 0; kinds && i < DB_MIS_NR_KINDS; i++)
+		db_jadd_u64(kinds, db_mismatch_kind_str(i), v->kinds[i]);
+	json_object_object_add(o, "kinds", kinds);
 	arr = json_object_new_array();
 	for (i = 0; arr && i < v->nr_kept && i < DB_MISMATCH_KEEP; i++)
 		json_object_array_add(arr, mismatch_object(&v->first[i]));

@@ -485,6 +485,25 @@ void io_result(struct json_object *doc, int status)
 	db_jadd_str(doc, "result", r);
 }
 
+int io_xfer(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks,
+	    const struct io_range *rg, uint64_t done, struct json_object *doc)
+{
+	struct db_io_failure f = { 0 };
+	struct db_err e = { 0 };
+
+	if (!db_ctx_io(c, write, lba, nblocks, 0, &f, &e))
+		return EXIT_OK;
+	if (f.failed && doc)
+		json_object_object_add(doc, "failure", db_report_failure(&f));
+	if (e.kind == DB_E_INTERRUPTED && doc) {
+		struct json_object *o = io_interrupted(doc);
+
+		db_jadd_u64(o, "blocks_done", done);
+		db_jadd_u64(o, "next_lba", rg->lba + done);
+	}
+	return fail(&e);
+}
+
 int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook before,
 	       io_hook after, void *arg, struct json_object *doc)
 {
@@ -492,23 +511,13 @@ int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook 
 
 	while (done < rg->nblocks) {
 		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
-		struct db_io_failure f = { 0 };
-		struct db_err e = { 0 };
 		int ret;
 
 		if (before && (ret = before(arg, c, lba, n)))
 			return ret;
-		if (db_ctx_io(c, write, lba, n, 0, &f, &e)) {
-			if (f.failed && doc)
-				json_object_object_add(doc, "failure", db_report_failure(&f));
-			if (e.kind == DB_E_INTERRUPTED && doc) {
-				struct json_object *o = io_interrupted(doc);
-
-				db_jadd_u64(o, "blocks_done", done);
-				db_jadd_u64(o, "next_lba", rg->lba + done);
-			}
-			return fail(&e);
-		}
+		ret = io_xfer(c, write, lba, n, rg, done, doc);
+		if (ret)
+			return ret;
 		if (after && (ret = after(arg, c, lba, n)))
 			return ret;
 		done += n;
@@ -529,14 +538,14 @@ int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t
 	return ret ? fail(&e) : EXIT_OK;
 }
 
-static int io_clear(struct db_ctx *c, uint64_t nblocks)
+int io_canary(struct db_ctx *c, uint64_t nblocks)
 {
 	struct db_err e = { 0 };
 
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
-	/* A poison byte, not zero: a read that moved nothing cannot pass. */
-	memset(c->m->map, 0xa5, nblocks * c->t.lba_size);
+	/* Not zero, not any pattern: a read that moved nothing cannot pass. */
+	db_canary_fill(c->m->map, 0, nblocks, c->t.lba_size);
 	if (db_ctx_cpu_end(c, true, &e))
 		return fail(&e);
 	return EXIT_OK;
@@ -561,11 +570,11 @@ static int verify_fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nbloc
 	return io_fill(c, &((struct io_verify *)arg)->pat, lba, nblocks);
 }
 
-static int verify_poison(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+static int verify_canary(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
 	(void)arg;
 	(void)lba;
-	return io_clear(c, nblocks);
+	return io_canary(c, nblocks);
 }
 
 static int verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
@@ -585,7 +594,7 @@ int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify
 	if (write)
 		ret = io_windows(c, rg, true, verify_fill, NULL, iv, doc);
 	if (!ret)
-		ret = io_windows(c, rg, false, verify_poison, verify_check, iv, doc);
+		ret = io_windows(c, rg, false, verify_canary, verify_check, iv, doc);
 	if (!ret && iv->v.blocks_bad)
 		ret = EXIT_MISMATCH;
 	return ret;

@@ -30,6 +30,8 @@ enum db_mem_kind {
 struct db_mem_spec {
 	enum db_mem_kind kind;
 	bool huge;		/* udmabuf:huge: back the udmabuf with hugetlb */
+	bool no_cpu_map;	/* mover:nomap: a dma-buf the CPU cannot mmap */
+	bool misdirect;		/* mover:misdirect: device mapping misses the buffer */
 	char path[256];		/* heap: /dev/dma_heap/NAME; drm: device node ("" = first render node) */
 	int fd;			/* fd:N and pid:PID:FD: the fd number */
 	pid_t pid;		/* pid:PID:FD */
@@ -83,7 +85,7 @@ struct db_mem {
 
 /*
  * Parse a --mem argument: memfd, hugetlb, udmabuf, udmabuf:huge, heap,
- * heap:NAME, drm, drm:PATH, mover, fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
+ * heap:NAME, drm, drm:PATH, mover[:nomap][,misdirect], fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
  * DB_E_USAGE) naming the bad part.
  */
 int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e);

@@ -19,6 +19,14 @@
  * are not whole pages, as a sub-allocating exporter hands out).
  */
 #define DMABUF_MOVER_ALLOC_SMALL_PIECES	(1U << 0)
+/* mmap() fails with -EINVAL: memory the CPU cannot reach (0018). */
+#define DMABUF_MOVER_ALLOC_NO_CPU_MAP	(1U << 1)
+/*
+ * Fault injection, CONFIG_DMABUF_MOVER_MISDIRECT (else -EOPNOTSUPP): every
+ * page of the importers' mapping is one decoy page; mmap() shows the buffer
+ * (0019).
+ */
+#define DMABUF_MOVER_ALLOC_MISDIRECT	(1U << 2)
 
 /* ALLOC: a buffer of @size bytes (page-rounded); @fd comes back. */
 struct dmabuf_mover_alloc {

@@ -101,7 +101,7 @@ cli_commands() {
 
 @test "bash: --mem completes every source form, the heaps and the render nodes" {
     complete_line dmabuf read /dev/nvme0n1 --mem ""
-    assert_equal "$reply" "memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover fd: pid: heap:reserved heap:system drm:$FAKEDEV/dri/renderD128"
+    assert_equal "$reply" "memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover mover:nomap mover:misdirect fd: pid: heap:reserved heap:system drm:$FAKEDEV/dri/renderD128"
 }
 
 @test "bash: --mem heap: lists the heaps of /dev/dma_heap" {

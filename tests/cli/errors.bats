@@ -69,9 +69,15 @@ teardown() { cleanup_scratch; }
 	assert_error "CONFIG_DMABUF_MOVER"
 }
 
-@test "mover takes no argument" {
-	run -2 --separate-stderr dmabuf read "$TARGET" --mem mover:x
-	assert_error "mover take no argument"
+@test "mover takes only its modes: nomap, misdirect" {
+	local m
+	for m in mover:x mover: mover:nomap, mover:nomap,,misdirect; do
+		run -2 --separate-stderr dmabuf read "$TARGET" --mem "$m"
+		assert_error "mover takes nomap and/or misdirect"
+	done
+	# a valid mode gets as far as the device
+	run -3 --separate-stderr dmabuf read "$TARGET" --mem mover:nomap,misdirect
+	assert_error "CONFIG_DMABUF_MOVER"
 }
 
 @test "hugetlb without reserved huge pages exits 3 and says how to reserve them" {

@@ -154,3 +154,32 @@ teardown() { cleanup_scratch; }
 	assert_output --partial "mb_per_s"
 	assert_output --partial "blocks_checked"
 }
+
+@test "read fills memory with the canary first: a read that delivers everything reports none undelivered" {
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --blocks 64
+	assert_equal "$(jq -r '[.canary, .result, .undelivered.blocks_checked, .undelivered.blocks_bad] | join(" ")' <<<"$output")" "true ok 64 0"
+}
+
+@test "verify --scratch-lba: the round trip through the memory passes, the drive checked on its own" {
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 512 --size 64k --scratch-lba 6000
+	assert_equal "$(jq -r '[.mode, .result, .verify.blocks_checked, .verify.blocks_bad, .drive.blocks_checked, .scratch.lba, .scratch.blocks] | join(" ")' <<<"$output")" \
+		"round-trip ok 512 0 512 6000 128"
+	# the scratch range ends up holding the last window of the range's data
+	cmp -s <(dd if="$TARGET" bs=512 skip=384 count=128 status=none) \
+		<(dd if="$TARGET" bs=512 skip=6000 count=128 status=none) ||
+		fail "the scratch range does not hold the last window"
+}
+
+@test "verify --scratch-lba that overlaps the range exits 2, nothing written" {
+	local before
+	before=$(md5 "$TARGET")
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 512 --size 64k --scratch-lba 400
+	assert_error "--scratch-lba 400" "overlap the range 0+512"
+	assert_equal "$(md5 "$TARGET")" "$before"
+}
+
+@test "verify reports mismatch counts by kind, undelivered included" {
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64
+	assert_equal "$(jq -r '.verify.kinds | [.flip, .corrupt, .zeroed, .misplaced, .stale, .undelivered, .unwritten] | join(" ")' <<<"$output")" "0 0 0 0 0 0 0"
+	assert_equal "$(jq -r .mode <<<"$output")" cpu
+}

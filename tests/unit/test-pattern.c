@@ -652,6 +652,119 @@ static void test_kind_strings(void **state)
 	assert_string_equal(db_mismatch_kind_str(DB_MIS_ZEROED), "zeroed");
 	assert_string_equal(db_mismatch_kind_str(DB_MIS_MISPLACED), "misplaced");
 	assert_string_equal(db_mismatch_kind_str(DB_MIS_STALE), "stale");
+	assert_string_equal(db_mismatch_kind_str(DB_MIS_UNDELIVERED), "undelivered");
+	assert_string_equal(db_mismatch_kind_str(DB_MIS_UNWRITTEN), "unwritten");
+}
+
+/* Blocks a read left alone keep the canary: undelivered, with their memory offset. */
+static void test_canary_undelivered(void **state)
+{
+	static const char *const pats[] = { "lba", "zero", "ones", "byte:0xa5", "random:7" };
+
+	(void)state;
+	for (unsigned k = 0; k < DB_ARRAY_SIZE(pats); k++) {
+		for (unsigned i = 0; i < DB_ARRAY_SIZE(lba_sizes); i++) {
+			uint32_t bs = lba_sizes[i];
+			struct db_verify_result res = { 0 };
+			struct db_pattern p;
+			uint8_t *buf, *canary;
+
+			parse_ok(pats[k], &p);
+			buf = fill_new(&p, 100, 8, bs);
+			canary = malloc(8 * bs);
+			assert_non_null(canary);
+			db_canary_fill(canary, 0, 8, bs);
+			/* no pattern makes the canary */
+			assert_int_equal(db_canary_count(buf, 8 * bs), 0);
+			assert_int_equal(db_canary_count(canary, bs), bs / DB_CANARY_PIECE);
+			/* blocks 2 and 5 never arrived; block 6 half arrived */
+			memcpy(buf + 2 * bs, canary + 2 * bs, bs);
+			memcpy(buf + 5 * bs, canary + 5 * bs, bs);
+			memcpy(buf + 6 * bs, canary + 6 * bs, DB_CANARY_PIECE);
+			assert_int_equal(check(&p, buf, 100, 8, bs, 4096, &res), 3);
+			assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 3);
+			assert_int_equal(res.first[0].kind, DB_MIS_UNDELIVERED);
+			assert_int_equal(res.first[0].lba, 102);
+			assert_int_equal(res.first[0].mem_offset, 2 * bs);
+			assert_int_equal(res.first[0].canary_pieces, bs / DB_CANARY_PIECE);
+			assert_int_equal(res.first[2].lba, 106);
+			assert_int_equal(res.first[2].canary_pieces, 1);
+			free(canary);
+			free(buf);
+		}
+	}
+}
+
+/* A canary header that lost a bit, or a zeroed block, is not the canary. */
+static void test_canary_exact(void **state)
+{
+	uint8_t piece[DB_CANARY_PIECE * 2];
+
+	(void)state;
+	db_canary_fill(piece, 0, 1, sizeof(piece));
+	piece[9] ^= 1;				/* the offset: hash no longer matches */
+	assert_int_equal(db_canary_count(piece, sizeof(piece)), 1);
+	piece[DB_CANARY_PIECE + 100] = 0;	/* the fill */
+	assert_int_equal(db_canary_count(piece, sizeof(piece)), 0);
+	/* a short tail is never counted */
+	db_canary_fill(piece, 0, 1, sizeof(piece));
+	assert_int_equal(db_canary_count(piece, DB_CANARY_PIECE + 100), 1);
+}
+
+/* dmabuf read: blocks with the canary, no pattern. */
+static void test_canary_check(void **state)
+{
+	struct db_verify_result res = { 0 };
+	uint8_t *buf = calloc(4, 4096);
+
+	(void)state;
+	assert_non_null(buf);
+	db_canary_fill(buf + 4096, 4096, 1, 4096);
+	assert_int_equal(db_canary_check(buf, 50, 4, 4096, 0, &res), 1);
+	assert_int_equal(res.blocks_checked, 4);
+	assert_int_equal(res.first[0].lba, 51);
+	assert_int_equal(res.first[0].mem_offset, 4096);
+	assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 1);
+	free(buf);
+}
+
+/*
+ * A round trip: the scratch stamp came back (unwritten), the canary or any
+ * other block came back (undelivered), a flipped bit stays a flip.
+ */
+static void test_round_trip_kinds(void **state)
+{
+	const uint32_t bs = 4096;
+	struct db_verify_result res = { 0 };
+	struct db_pattern p, stamp;
+	struct db_err e = { 0 };
+	struct db_check_how how = { true, &stamp, 5000 };
+	uint8_t *buf, *st;
+
+	(void)state;
+	parse_ok("lba", &p);
+	parse_ok("lba:0x77", &stamp);
+	buf = fill_new(&p, 10, 6, bs);
+	st = fill_new(&stamp, 5000, 6, bs);
+	memcpy(buf + 1 * bs, st + 1 * bs, bs);		/* unwritten */
+	db_canary_fill(buf + 2 * bs, 2 * bs, 1, bs);	/* undelivered: the canary */
+	memcpy(buf + 3 * bs, buf + 4 * bs, bs);		/* undelivered: another block */
+	buf[5 * bs + 100] ^= 0x10;			/* flip */
+	assert_int_equal(db_pattern_check_how(&p, buf, 10, 6, bs, 0, &how, &res, &e), 4);
+	assert_int_equal(res.first[0].kind, DB_MIS_UNWRITTEN);
+	assert_int_equal(res.first[0].lba, 11);
+	assert_int_equal(res.first[1].kind, DB_MIS_UNDELIVERED);
+	assert_int_equal(res.first[2].kind, DB_MIS_UNDELIVERED);
+	assert_int_equal(res.first[3].kind, DB_MIS_FLIP);
+	assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 2);
+	assert_int_equal(res.kinds[DB_MIS_UNWRITTEN], 1);
+	/* the same data read plainly: the stamp is just another LBA's block */
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(check(&p, buf, 10, 6, bs, 0, &res), 4);
+	assert_int_equal(res.first[0].kind, DB_MIS_MISPLACED);
+	assert_int_equal(res.first[2].kind, DB_MIS_MISPLACED);
+	free(st);
+	free(buf);
 }
 
 int main(void)
@@ -678,6 +791,10 @@ int main(void)
 		cmocka_unit_test(test_keep_limit_and_accumulate),
 		cmocka_unit_test(test_check_args),
 		cmocka_unit_test(test_kind_strings),
+		cmocka_unit_test(test_canary_undelivered),
+		cmocka_unit_test(test_canary_exact),
+		cmocka_unit_test(test_canary_check),
+		cmocka_unit_test(test_round_trip_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

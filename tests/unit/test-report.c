@@ -331,7 +331,13 @@ static void fill_verify(struct db_verify_result *v)
 	v->blocks_checked = 1024;
 	v->blocks_bad = 20;
 	v->bytes_bad = 9000;
-	v->nr_kept = 3;
+	v->kinds[DB_MIS_MISPLACED] = 12;
+	v->kinds[DB_MIS_STALE] = 7;
+	v->kinds[DB_MIS_UNDELIVERED] = 1;
+	v->nr_kept = 4;
+	v->first[3] = (struct db_mismatch){ .lba = 901, .offset = 3690496, .mem_offset = 8192,
+		.len = 4096, .expected = 0xa5, .found = 0xa5, .kind = DB_MIS_UNDELIVERED,
+		.canary_pieces = 8 };
 	v->first[0] = (struct db_mismatch){ .lba = 3, .offset = 12296, .len = 1, .bits = 1,
 		.expected = 0x03, .found = 0x07, .kind = DB_MIS_MISPLACED, .found_lba = 7 };
 	v->first[1] = (struct db_mismatch){ .lba = 5, .offset = 20496, .len = 1, .bits = 2,
@@ -355,7 +361,14 @@ static void test_report_verify(void **state)
 	assert_u64_member(back, "bytes_bad", 9000);
 	arr = member(back, "mismatches");
 	assert_true(json_object_is_type(arr, json_type_array));
-	assert_int_equal(json_object_array_length(arr), 3);
+	assert_int_equal(json_object_array_length(arr), 4);
+	m = json_object_array_get_idx(arr, 3);
+	assert_string_equal(json_object_get_string(member(m, "kind")), "undelivered");
+	assert_u64_member(m, "mem_offset", 8192);
+	assert_u64_member(m, "canary_pieces", 8);
+	assert_u64_member(member(back, "kinds"), "undelivered", 1);
+	assert_u64_member(member(back, "kinds"), "misplaced", 12);
+	assert_u64_member(member(back, "kinds"), "unwritten", 0);
 
 	m = json_object_array_get_idx(arr, 0);
 	assert_u64_member(m, "lba", 3);
@@ -480,11 +493,20 @@ static void test_text_table(void **state)
 		"  blocks_checked : 1024\n"
 		"  blocks_bad     : 20\n"
 		"  bytes_bad      : 9000\n"
+		"  kinds:\n"
+		"    flip        : 0\n"
+		"    corrupt     : 0\n"
+		"    zeroed      : 0\n"
+		"    misplaced   : 12\n"
+		"    stale       : 7\n"
+		"    undelivered : 1\n"
+		"    unwritten   : 0\n"
 		"  mismatches:\n"
-		"    LBA   OFFSET  KIND       EXPECTED  FOUND  BYTES  BITS  FOUND_LBA  FOUND_PASS\n"
-		"      3    12296  misplaced  0x03      0x07       1     1          7           -\n"
-		"      5    20496  stale      0x02      0x01       1     2          -           1\n"
-		"    900  3686500  flip       0xa5      0xb5       1     1          -           -\n";
+		"    LBA   OFFSET  MEM_OFFSET  KIND         EXPECTED  FOUND  BYTES  BITS  FOUND_LBA  FOUND_PASS  CANARY_PIECES\n"
+		"      3    12296           0  misplaced    0x03      0x07       1     1          7           -              -\n"
+		"      5    20496           0  stale        0x02      0x01       1     2          -           1              -\n"
+		"    900  3686500           0  flip         0xa5      0xb5       1     1          -           -              -\n"
+		"    901  3690496        8192  undelivered  0xa5      0xa5    4096     0          -           -              8\n";
 	char *text;
 
 	(void)state;
