@@ -18,7 +18,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lm -lpthread
+LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lpci -lm -lpthread
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))

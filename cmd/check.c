@@ -15,6 +15,7 @@
 
 #include "builtin.h"
 #include "dmabuf/mem.h"
+#include "dmabuf/p2p.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
@@ -22,6 +23,16 @@
 struct check_args {
 	char **targets;
 	int nr_targets;
+	bool p2p;
+};
+
+enum { OPT_P2P = 0x200 };
+
+static const struct argp_option check_options[] = {
+	{ "p2p", OPT_P2P, NULL, 0, "add the peer-to-peer report: for each GPU and NVMe "
+	  "controller, IOMMU groups and domains, the PCI path between them with the ACS "
+	  "settings of its ports, and a verdict", 0 },
+	{ 0 }
 };
 
 static error_t check_parse(int key, char *arg, struct argp_state *state)
@@ -30,6 +41,9 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 
 	(void)arg;
 	switch (key) {
+	case OPT_P2P:
+		a->p2p = true;
+		break;
 	case ARGP_KEY_ARGS:
 		a->targets = state->argv + state->next;
 		a->nr_targets = state->argc - state->next;
@@ -41,27 +55,12 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp check_argp = {
-	NULL, check_parse, "[TARGET...]",
+	check_options, check_parse, "[TARGET...]",
 	"Report what this machine supports: kernel, io_uring, dmabuf tokens, memory sources, "
 	"NVMe namespaces, DRM devices, IOMMU.  With TARGETs, probe dmabuf token registration "
 	"on each.",
 	NULL, NULL, NULL
 };
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	if (fgets(buf, (int)len, f)) {
-		buf[strcspn(buf, "\n")] = '\0';
-		ret = 0;
-	}
-	fclose(f);
-	return ret;
-}
 
 static struct json_object *kernel_obj(void)
 {
@@ -73,7 +72,7 @@ static struct json_object *kernel_obj(void)
 		db_jadd_str(o, "release", u.release);
 		db_jadd_str(o, "machine", u.machine);
 	}
-	if (!read_line("/proc/sys/kernel/io_uring_disabled", buf, sizeof(buf)))
+	if (!db_read_line("/proc/sys/kernel/io_uring_disabled", buf, sizeof(buf)))
 		db_jadd_str(o, "io_uring_disabled", buf);
 	return o;
 }
@@ -261,7 +260,7 @@ static struct json_object *iommu_obj(void)
 	db_jadd_u64(o, "units", units);
 	db_jadd_u64(o, "groups", groups);
 	/* the domain type of the first NVMe controller: DMA, DMA-FQ or identity */
-	if (!read_line("/sys/class/nvme/nvme0/device/iommu_group/type", type, sizeof(type)))
+	if (!db_read_line("/sys/class/nvme/nvme0/device/iommu_group/type", type, sizeof(type)))
 		db_jadd_str(o, "nvme0_domain", type);
 	return o;
 }
@@ -312,6 +311,135 @@ static int targets_arr(struct check_args *a, struct json_object *doc)
 	return ret;
 }
 
+/* --- --p2p ------------------------------------------------------------------------ */
+
+static struct json_object *pci_node_obj(const struct db_pci_node *n)
+{
+	struct json_object *o = json_object_new_object();
+	char id[16];
+
+	db_jadd_str(o, "bdf", n->bdf);
+	snprintf(id, sizeof(id), "%04x:%04x", n->vendor, n->device);
+	db_jadd_str(o, "id", id);
+	if (n->pcie_type >= 0)
+		db_jadd_str(o, "type", db_pcie_type_name(n->pcie_type));
+	if (!n->acs_known) {
+		db_jadd_str(o, "acs", "unknown");
+	} else if (n->acs) {
+		struct json_object *acs = json_object_new_object();
+		static const struct { uint16_t bit; const char *name; } bits[] = {
+			{ DB_ACS_SV, "source_validation" }, { DB_ACS_TB, "translation_blocking" },
+			{ DB_ACS_RR, "request_redirect" }, { DB_ACS_CR, "completion_redirect" },
+			{ DB_ACS_UF, "upstream_forwarding" }, { DB_ACS_EC, "egress_control" },
+			{ DB_ACS_DT, "direct_translated" },
+		};
+
+		for (size_t i = 0; i < DB_ARRAY_SIZE(bits); i++)
+			db_jadd_bool(acs, bits[i].name, n->acs_ctrl & bits[i].bit);
+		json_object_object_add(o, "acs", acs);
+	} else {
+		db_jadd_str(o, "acs", "none");
+	}
+	return o;
+}
+
+static struct json_object *p2p_dev_obj(const struct db_p2p_dev *x)
+{
+	struct json_object *o = pci_node_obj(&x->pci), *bars = json_object_new_array();
+	struct json_object *up = json_object_new_array();
+
+	db_jadd_str(o, "name", x->name);
+	db_jadd_str(o, "driver", x->driver);
+	db_jadd_str(o, x->role == DB_P2P_GPU ? "drm" : "controller", x->node);
+	if (x->iommu_group >= 0) {
+		db_jadd_int(o, "iommu_group", x->iommu_group);
+		db_jadd_str(o, "iommu_domain", x->domain_type);
+	}
+	for (unsigned i = 0; i < DB_P2P_NR_BARS; i++) {
+		struct json_object *b;
+
+		if (!x->bar_size[i])
+			continue;
+		b = json_object_new_object();
+		db_jadd_u64(b, "index", i);
+		db_jadd_u64(b, "size", x->bar_size[i]);
+		db_jadd_bool(b, "prefetchable", x->bar_prefetch[i]);
+		db_jadd_bool(b, "64bit", x->bar_64[i]);
+		json_object_array_add(bars, b);
+	}
+	json_object_object_add(o, "bars", bars);
+	for (unsigned i = 0; i < x->depth; i++)
+		json_object_array_add(up, pci_node_obj(&x->up[i]));
+	json_object_object_add(o, "upstream", up);
+	return o;
+}
+
+static struct json_object *p2p_pair_obj(const struct db_p2p_platform *p,
+					const struct db_p2p_dev *gpu, const struct db_p2p_dev *nvme)
+{
+	struct json_object *o = json_object_new_object(), *hops = json_object_new_array();
+	struct db_p2p_path path;
+
+	db_p2p_judge(p, gpu, nvme, &path);
+	db_jadd_str(o, "gpu", gpu->pci.bdf);
+	db_jadd_str(o, "nvme", nvme->pci.bdf);
+	db_jadd_str(o, "through", db_p2p_through_name(path.through));
+	if (path.turn[0])
+		db_jadd_str(o, "turn", path.turn);
+	db_jadd_u64(o, "distance", path.distance);
+	if (path.redirect[0])
+		db_jadd_str(o, "acs_redirect", path.redirect);
+	db_jadd_bool(o, "iommu_translates", path.iommu_translates);
+	db_jadd_bool(o, "same_iommu_group", path.same_group);
+	for (unsigned i = 0; i < path.nr_hops; i++)
+		json_object_array_add(hops, json_object_new_string(path.hops[i]->bdf));
+	json_object_object_add(o, "path", hops);
+	db_jadd_str(o, "verdict", db_p2p_verdict_name(path.verdict));
+	db_jadd_str(o, "reason", path.reason);
+	return o;
+}
+
+static int p2p_report(struct json_object *doc)
+{
+	struct json_object *o, *k, *arr;
+	struct db_p2p_platform p;
+	struct db_err e = { 0 };
+
+	if (db_p2p_scan(&p, &e))
+		return fail(&e);
+	o = json_object_new_object();
+	k = json_object_new_object();
+	if (p.p2pdma >= 0)
+		db_jadd_bool(k, "p2pdma", p.p2pdma);
+	else
+		db_jadd_str(k, "p2pdma", "unknown");
+	db_jadd_str(k, "p2pdma_from", p.p2pdma_from);
+	db_jadd_u64(k, "iommu_units", p.iommu_units);
+	db_jadd_str(k, "iommu_cmdline", p.cmdline_iommu);
+	db_jadd_bool(k, "config_space", p.config_readable);
+	json_object_object_add(o, "kernel", k);
+	if (p.host_bridge.bdf[0])
+		json_object_object_add(o, "host_bridge", pci_node_obj(&p.host_bridge));
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < p.nr_gpu; i++)
+		json_object_array_add(arr, p2p_dev_obj(&p.gpu[i]));
+	json_object_object_add(o, "gpus", arr);
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < p.nr_nvme; i++)
+		json_object_array_add(arr, p2p_dev_obj(&p.nvme[i]));
+	json_object_object_add(o, "nvme", arr);
+	arr = json_object_new_array();
+	for (unsigned i = 0; i < p.nr_gpu; i++)
+		for (unsigned j = 0; j < p.nr_nvme; j++)
+			json_object_array_add(arr, p2p_pair_obj(&p, &p.gpu[i], &p.nvme[j]));
+	json_object_object_add(o, "pairs", arr);
+	if (!p.config_readable)
+		note("p2p: not root: ACS settings unknown (config space past 64 bytes is root's)");
+	json_object_object_add(doc, "p2p", o);
+	db_p2p_free(&p);
+	return EXIT_OK;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_args a = { 0 };
@@ -337,6 +465,8 @@ int cmd_check(int argc, char **argv)
 	json_object_object_add(doc, "iommu", iommu_obj());
 	if (a.nr_targets)
 		ret = targets_arr(&a, doc);
+	if (a.p2p && !ret)
+		ret = p2p_report(doc);
 	db_report_print(doc, g.json, stdout);
 	json_object_put(doc);
 	return ret;

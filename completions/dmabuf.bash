@@ -16,7 +16,7 @@ _dmabuf_global_opts="--json --verbose --version --help --usage"
 _dmabuf_shared_opts="--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name"
 _dmabuf_cmd_opts() {
     case $1 in
-        check)      echo "--help --usage" ;;
+        check)      echo "--p2p --help --usage" ;;
         alloc)      echo "--mem --size --name --hold --hold-timeout --help --usage" ;;
         register)   echo "--mem --size --path --engine --slots --name --help --usage" ;;
         read)       echo "$_dmabuf_shared_opts --out --help --usage" ;;

@@ -95,6 +95,7 @@ complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l vers
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s '?' -l help -d 'Print help'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l usage -d 'Print a usage line'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a check -d 'Report what this machine supports'
+complete -c dmabuf -n "__fish_seen_subcommand_from check" -l p2p -d 'Peer-to-peer report: GPUs, NVMe, PCI path, ACS, IOMMU'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a alloc -d 'Allocate memory, optionally hold it'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a register -d 'Register memory as fixed buffers'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a read -d 'Read logical blocks into memory'

@@ -147,3 +147,18 @@ const char *db_sig_name(int signo, char *buf, unsigned len)
 	snprintf(buf, len, "SIG%s", abbrev ? abbrev : "?");
 	return buf;
 }
+
+int db_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int ret = -ENODATA;
+
+	if (!f)
+		return -errno;
+	if (fgets(buf, (int)len, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}

@@ -37,6 +37,12 @@ const char *db_fmt_size(uint64_t bytes, char *buf, unsigned len);
 int db_snprintf(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The first line of a small file (sysfs, procfs) into @buf (@len bytes),
+ * without its newline.  0, or -errno (-ENODATA: empty).
+ */
+int db_read_line(const char *path, char *buf, size_t len);
+
 /* Monotonic clock in ns. */
 static inline uint64_t db_now_ns(void)
 {

@@ -46,3 +46,22 @@ load helpers
 	run -0 dmabuf check
 	assert_output --partial "dmabuf_token"
 }
+
+@test "check --p2p adds the peer-to-peer report: kernel facts, GPUs and NVMe controllers as lspci sees them" {
+	run -0 --separate-stderr dmabuf --json check --p2p
+	jq -e '.p2p.kernel | has("p2pdma") and has("iommu_units") and has("config_space")' <<<"$output" >/dev/null ||
+		fail "no p2p.kernel facts: $output"
+	# as many display/accelerator functions and NVMe controllers as lspci lists
+	if command -v lspci >/dev/null; then
+		assert_equal "$(jq '.p2p.gpus | length' <<<"$output")" "$(lspci -n | awk '$2 ~ /^(03|12)/' | wc -l)"
+		assert_equal "$(jq '.p2p.nvme | length' <<<"$output")" "$(lspci -n | awk '$2 ~ /^0108/' | wc -l)"
+	fi
+	# every GPU/NVMe pair is judged
+	assert_equal "$(jq '.p2p.pairs | length' <<<"$output")" \
+		"$(jq '(.p2p.gpus | length) * (.p2p.nvme | length)' <<<"$output")"
+}
+
+@test "check without --p2p has no peer-to-peer report" {
+	run -0 --separate-stderr dmabuf --json check
+	assert_equal "$(jq 'has("p2p")' <<<"$output")" false
+}

@@ -297,7 +297,7 @@ cli_commands() {
 # The long options argp knows for a command: the option lines of its --help
 # (not options its prose mentions, such as the global --json).
 argp_long_options() {
-    "$ROOT/dmabuf" "$1" --help | sed -nE 's/^ +(-[^ ], )?(--[a-z][a-z-]*).*/\2/p' | sort -u |
+    "$ROOT/dmabuf" "$1" --help | sed -nE 's/^ +(-[^ ], )?(--[a-z][a-z0-9-]*).*/\2/p' | sort -u |
         grep -v -x -e '--help' -e '--usage' -e '--version'
 }
 

@@ -150,3 +150,28 @@ pci_rescan() {
 	echo "controller $1 did not come back after a PCI rescan" >&2
 	return 1
 }
+
+# p2p_report: dmabuf --json check --p2p passes; $json holds it, P2P_SW and
+# P2P_RC the bdfs of the NVMe controller behind the switch (serial
+# DMABUF0004, tests/vm/run --p2p) and of one on the root complex
+# (DMABUF0001), P2P_GPU the bochs-display's.
+p2p_report() {
+	[ -n "${DMABUF_VM_CTRL_0004:-}" ] || skip "needs tests/vm/run --p2p"
+	run -0 --separate-stderr dmabuf --json check --p2p
+	json=$output
+	P2P_SW=$(basename "$(readlink -f "/sys/class/nvme/${DMABUF_VM_CTRL_0004#/dev/}/device")")
+	P2P_RC=$(basename "$(readlink -f "/sys/class/nvme/${DMABUF_VM_CTRL_0001#/dev/}/device")")
+	P2P_GPU=$(jq -r '.p2p.gpus[] | select(.driver == "bochs-drm") | .bdf' <<<"$json")
+	[ -n "$P2P_GPU" ] || fail "no bochs-drm GPU in the report: $json"
+}
+
+# p2p_pair NVME_BDF: F[] gets the pair of P2P_GPU and that controller.
+p2p_pair() {
+	local pair
+	pair=$(jq -c --arg g "$P2P_GPU" --arg n "$1" \
+		'.p2p.pairs[] | select(.gpu == $g and .nvme == $n)' <<<"$json")
+	[ -n "$pair" ] || fail "no pair $P2P_GPU, $1 in the report: $json"
+	jq_fields "$pair" through=.through verdict=.verdict reason=.reason turn=.turn \
+		distance=.distance redirect=.acs_redirect translates=.iommu_translates \
+		same_group=.same_iommu_group hops='.path | length'
+}
