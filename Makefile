@@ -18,7 +18,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS     += -luring -lnvme -ldrm -ljson-c -lblkid -lpci -lm -lpthread
+LDLIBS     += -luring -lnvme -ldrm -ldrm_amdgpu -ljson-c -lblkid -lpci -ldl -lm -lpthread
 
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
@@ -32,7 +32,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 KTEST_BIN  := $(KTEST_SRC:tests/kernel/%.c=$(O)/tests/kernel/%)
 MAN_OUT    := $(MAN_SRC:man/%.scd=$(O)/man/%)
 
-all: dmabuf man ktests
+all: dmabuf man ktests gpu-stubs
 
 dmabuf: $(O)/dmabuf
 	@ln -sf $(O)/dmabuf dmabuf
@@ -56,6 +56,14 @@ ktests: $(KTEST_BIN)
 $(O)/tests/kernel/%: tests/kernel/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -I/usr/include/libdrm -D_GNU_SOURCE $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -luring -lpthread
+
+# tests/gpu/stub-runtime.c: the GPU runtimes' entry points over a udmabuf,
+# for the VM tier (no GPU there); one build per soname dmabuf dlopens.
+GPU_STUBS := $(O)/tests/gpu/cuda/libcuda.so.1 $(O)/tests/gpu/hip/libamdhip64.so
+gpu-stubs: $(GPU_STUBS)
+$(GPU_STUBS): tests/gpu/stub-runtime.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) -Wl,-soname,$(notdir $@) -o $@ $<
 
 man: $(MAN_OUT)
 $(O)/man/%: man/%.scd
@@ -108,7 +116,7 @@ check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
-check-vm: dmabuf ktests unit-bins
+check-vm: dmabuf ktests unit-bins gpu-stubs
 	tests/vm/check-tier
 
 # The VM suites on the debug kernel (KASAN, lockdep, DMA-API debugging): any
@@ -160,5 +168,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: all dmabuf man ktests gpu-stubs asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -181,6 +181,8 @@ static struct json_object *memory_arr(void)
 	}
 	add_source(arr, DB_MEM_DRM, "drm", NULL);
 	add_source(arr, DB_MEM_MOVER, "mover", NULL);
+	add_source(arr, DB_MEM_CUDA, "cuda", NULL);
+	add_source(arr, DB_MEM_HIP, "hip", NULL);
 	return arr;
 }
 

@@ -56,7 +56,7 @@ _dmabuf_files() {                 # files and directories starting with $1
 
 _dmabuf_mem_values() {
     local dev=${_DMABUF_COMP_DEV:-/dev} f
-    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover mover:nomap mover:misdirect fd: pid:
+    printf '%s\n' memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: drm:vram drm:gtt drm:dumb mover mover:nomap mover:misdirect cuda cuda: hip hip: fd: pid:
     for f in "$dev"/dma_heap/*; do
         if [[ -e $f ]]; then printf 'heap:%s\n' "${f##*/}"; fi
     done

@@ -10,6 +10,8 @@ function __dmabuf_mem_sources
     printf '%s\n' udmabuf\tmemfd-backed\ dma-buf udmabuf:huge\tudmabuf\ on\ huge\ pages
     printf '%s\n' heap\tdma-heap\ system heap:\tdma-heap\ by\ name drm\tfirst\ DRM\ render\ node drm:\tDRM\ render\ node\ by\ path
     printf '%s\n' mover\ttest\ exporter\ whose\ buffers\ move mover:nomap\ttest\ buffer\ the\ CPU\ cannot\ map mover:misdirect\tfault\ injection:\ device\ mapping\ misses\ the\ buffer
+    printf '%s\n' drm:vram\tamdgpu\ VRAM drm:gtt\tamdgpu\ GTT drm:dumb\tDRM\ dumb\ buffer
+    printf '%s\n' cuda\tCUDA\ device\ memory cuda:\tCUDA\ device\ DEV hip\tHIP\ device\ memory hip:\tHIP\ device\ DEV
     printf '%s\n' fd:\tinherited\ dma-buf\ fd:N pid:\tfrom\ a\ holder\ pid:PID:FD
     for f in /dev/dma_heap/*
         test -e $f; and printf 'heap:%s\tdma-heap %s\n' (basename $f) $f

@@ -7,6 +7,11 @@
  * Dumb buffers are a primary-node ioctl (no DRM_RENDER_ALLOW), so a render
  * node answers -EACCES; we then retry on the same device's card node.  That
  * is the normal path for vgem.
+ *
+ * Where libdrm has the driver's own allocator, the buffer is placed the
+ * driver's way instead: amdgpu through libdrm_amdgpu (amdgpu_bo_alloc in
+ * VRAM, the default, or GTT; the GEM object exported with
+ * amdgpu_bo_export as a dma-buf).  The placement made is reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +23,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <amdgpu.h>
+#include <amdgpu_drm.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
@@ -191,15 +198,95 @@ static int drm_node_open(const char *path, struct db_err *e)
 	return fd;
 }
 
-/* Export from @path; a render node that refuses dumb buffers defers to its card node. */
-static int drm_export_from(const char *path, uint64_t size, struct db_err *e)
+/* amdgpu: a buffer object in @domain (VRAM or GTT), exported as a dma-buf. */
+static int amdgpu_export(int fd, const char *path, uint64_t size, uint32_t domain,
+			 struct db_err *e)
 {
+	struct amdgpu_bo_alloc_request req = {
+		.alloc_size = size, .phys_alignment = 4096, .preferred_heap = domain,
+		/* the CPU fills and compares through the dma-buf's mmap */
+		.flags = AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED,
+	};
+	amdgpu_device_handle dev;
+	amdgpu_bo_handle bo;
+	uint32_t major, minor, prime;
+	int ret;
+
+	ret = amdgpu_device_initialize(fd, &major, &minor, &dev);
+	if (ret)
+		return db_err_set(e, db_err_kind_of(ret), ret, "amdgpu_device_initialize", "%s", path);
+	ret = amdgpu_bo_alloc(dev, &req, &bo);
+	if (ret) {
+		amdgpu_device_deinitialize(dev);
+		return db_err_set(e, db_err_kind_of(ret), ret, "amdgpu_bo_alloc", "%s", path);
+	}
+	ret = amdgpu_bo_export(bo, amdgpu_bo_handle_type_dma_buf_fd, &prime);
+	/* the dma-buf holds the object */
+	amdgpu_bo_free(bo);
+	amdgpu_device_deinitialize(dev);
+	if (ret)
+		return db_err_set(e, db_err_kind_of(ret), ret, "amdgpu_bo_export", "%s", path);
+	return (int)prime;
+}
+
+static const char *const placement_names[] = {
+	[DB_DRM_DEFAULT] = "", [DB_DRM_DUMB] = "dumb", [DB_DRM_VRAM] = "vram",
+	[DB_DRM_GTT] = "gtt",
+};
+
+/* Which placement a driver gives @want; -EOPNOTSUPP for one it has no allocator for. */
+static int choose_placement(struct db_mem *m, const char *path, enum db_drm_placement *out,
+			    struct db_err *e)
+{
+	bool amdgpu = !strcmp(m->driver, "amdgpu");
+	enum db_drm_placement want = m->spec.placement;
+
+	if (want == DB_DRM_DEFAULT)
+		want = amdgpu ? DB_DRM_VRAM : DB_DRM_DUMB;
+	if (want != DB_DRM_DUMB && !amdgpu) {
+		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "place DRM buffer", "%s", m->spec.text);
+		db_err_detail(e, "%s placement needs a driver libdrm can place buffers for "
+			      "(amdgpu); %s is %s, which has dumb buffers only",
+			      placement_names[want], path, m->driver[0] ? m->driver : "unknown");
+		return -EOPNOTSUPP;
+	}
+	*out = want;
+	return 0;
+}
+
+static void driver_of(int fd, struct db_mem *m)
+{
+	drmVersionPtr v = drmGetVersion(fd);
+
+	if (v) {
+		snprintf(m->driver, sizeof(m->driver), "%s", v->name);
+		drmFreeVersion(v);
+	}
+}
+
+/* Export from @path; a render node that refuses dumb buffers defers to its card node. */
+static int drm_export_from(struct db_mem *m, const char *path, uint64_t size, struct db_err *e)
+{
+	enum db_drm_placement where;
 	char primary[300];
 	int fd, ret;
 
 	fd = drm_node_open(path, e);
 	if (fd < 0)
 		return fd;
+	driver_of(fd, m);
+	ret = choose_placement(m, path, &where, e);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	snprintf(m->placement, sizeof(m->placement), "%s", placement_names[where]);
+	if (where != DB_DRM_DUMB) {
+		ret = amdgpu_export(fd, path, size, where == DB_DRM_VRAM ? AMDGPU_GEM_DOMAIN_VRAM :
+				    AMDGPU_GEM_DOMAIN_GTT, e);
+		close(fd);
+		return ret;
+	}
 	ret = dumb_export(fd, path, size, e);
 	if (ret == -EACCES && drmGetNodeTypeFromFd(fd) == DRM_NODE_RENDER &&
 	    !drm_primary_of(fd, primary, sizeof(primary))) {
@@ -231,7 +318,7 @@ static int drm_open(struct db_mem *m, uint64_t size, struct db_err *e)
 		snprintf(node, sizeof(node), "%s", m->spec.path);
 	else if ((ret = drm_first_render(node, sizeof(node), e)))
 		return ret;
-	ret = drm_export_from(node, size, e);
+	ret = drm_export_from(m, node, size, e);
 	if (ret < 0)
 		return ret;
 	m->dmabuf_fd = ret;
@@ -248,12 +335,20 @@ int db_mem_drm_probe(const char *path, struct db_err *e)
 		snprintf(node, sizeof(node), "%s", path);
 	else if ((ret = drm_first_render(node, sizeof(node), e)))
 		return ret;
+	struct db_mem m = { 0 };
+
 	fd = drm_node_open(node, e);
 	if (fd < 0)
 		return fd;
+	driver_of(fd, &m);
 	close(fd);
 	db_err_set(e, DB_E_NONE, 0, "probe", "%s", node);
-	db_err_detail(e, "DRM device %s", node);
+	if (!strcmp(m.driver, "amdgpu"))
+		db_err_detail(e, "DRM device %s (amdgpu: VRAM by default, drm:gtt for GTT, "
+			      "drm:dumb for a dumb buffer)", node);
+	else
+		db_err_detail(e, "DRM device %s (%s: dumb buffers)", node,
+			      m.driver[0] ? m.driver : "unknown driver");
 	return 0;
 }
 

@@ -25,6 +25,8 @@ extern const struct db_mem_ops db_mem_drm_ops;
 extern const struct db_mem_ops db_mem_mover_ops;
 extern const struct db_mem_ops db_mem_fd_ops;
 extern const struct db_mem_ops db_mem_pid_ops;
+extern const struct db_mem_ops db_mem_cuda_ops;
+extern const struct db_mem_ops db_mem_hip_ops;
 
 /*
  * Probes for `check`: 0 when the source is usable (e->detail may still say
@@ -39,6 +41,8 @@ int db_mem_drm_probe(const char *path, struct db_err *e);
 int db_mem_mover_probe(const char *path, struct db_err *e);
 int db_mem_fd_probe(const char *path, struct db_err *e);
 int db_mem_pid_probe(const char *path, struct db_err *e);
+int db_mem_cuda_probe(const char *path, struct db_err *e);
+int db_mem_hip_probe(const char *path, struct db_err *e);
 
 /* --- helpers in mem.c ------------------------------------------------- */
 

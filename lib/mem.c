@@ -19,10 +19,12 @@
 #include <linux/magic.h>
 
 #include "dmabuf/mem.h"
+#include "dmabuf/util.h"
 #include "mem-internal.h"
 
 #define MEM_FORMS "memfd, hugetlb, udmabuf, udmabuf:huge, heap, heap:NAME, drm, drm:PATH, " \
-		  "mover, mover:nomap, mover:misdirect, fd:N, pid:PID:FD"
+		  "drm[:PATH]:vram|gtt|dumb, " \
+		  "mover, mover:nomap, mover:misdirect, cuda, cuda:DEV, hip, hip:DEV, fd:N, pid:PID:FD"
 #define HEAP_DIR "/dev/dma_heap/"
 
 struct mem_source {
@@ -40,6 +42,8 @@ static const struct mem_source sources[DB_MEM_NR_KINDS] = {
 	[DB_MEM_MOVER]	 = { &db_mem_mover_ops,	  db_mem_mover_probe,	false },
 	[DB_MEM_FD]	 = { &db_mem_fd_ops,	  db_mem_fd_probe,	true },
 	[DB_MEM_PID]	 = { &db_mem_pid_ops,	  db_mem_pid_probe,	true },
+	[DB_MEM_CUDA]	 = { &db_mem_cuda_ops,	  db_mem_cuda_probe,	false },
+	[DB_MEM_HIP]	 = { &db_mem_hip_ops,	  db_mem_hip_probe,	false },
 };
 
 const char *db_mem_kind_name(enum db_mem_kind kind)
@@ -92,18 +96,39 @@ static int parse_heap(const char *text, const char *arg, struct db_mem_spec *spe
 	return 0;
 }
 
+static int parse_placement(const char *text, const char *s, struct db_mem_spec *spec,
+			   struct db_err *e)
+{
+	static const char *const names[] = {
+		[DB_DRM_DUMB] = "dumb", [DB_DRM_VRAM] = "vram", [DB_DRM_GTT] = "gtt",
+	};
+
+	for (unsigned i = DB_DRM_DUMB; i < DB_ARRAY_SIZE(names); i++)
+		if (!strcmp(s, names[i])) {
+			spec->placement = i;
+			return 0;
+		}
+	return parse_bad(e, text, "drm placements are vram, gtt and dumb");
+}
+
+/* drm[:PATH][:PLACEMENT]: "" = the first render node, the driver's placement. */
 static int parse_drm(const char *text, const char *arg, struct db_mem_spec *spec,
 		     struct db_err *e)
 {
+	const char *colon;
+	size_t n;
+
 	if (!arg)
-		return 0;	/* "" = the first render node */
-	if (!*arg)
-		return parse_bad(e, text,
-				 "drm:PATH wants a device node, e.g. drm:/dev/dri/renderD128");
-	if (strlen(arg) >= sizeof(spec->path))
+		return 0;
+	if (*arg != '/')
+		return parse_placement(text, arg, spec, e);
+	colon = strchr(arg, ':');
+	n = colon ? (size_t)(colon - arg) : strlen(arg);
+	if (n >= sizeof(spec->path))
 		return parse_bad(e, text, "device path too long");
-	strcpy(spec->path, arg);
-	return 0;
+	memcpy(spec->path, arg, n);
+	spec->path[n] = '\0';
+	return colon ? parse_placement(text, colon + 1, spec, e) : 0;
 }
 
 static int parse_fd(const char *text, const char *arg, struct db_mem_spec *spec,
@@ -144,6 +169,15 @@ static int parse_mover(const char *text, const char *arg, struct db_mem_spec *sp
 					 "comma-separated");
 		arg = arg[n] ? arg + n + 1 : NULL;
 	}
+	return 0;
+}
+
+/* cuda[:DEV], hip[:DEV]: a device ordinal, default 0. */
+static int parse_gpu(const char *text, const char *arg, struct db_mem_spec *spec,
+		     struct db_err *e)
+{
+	if (arg && (parse_int(arg, strlen(arg), &spec->dev) || spec->dev < 0))
+		return parse_bad(e, text, "cuda:DEV and hip:DEV want a device number");
 	return 0;
 }
 
@@ -190,6 +224,9 @@ int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e)
 		return 0;
 	case DB_MEM_MOVER:
 		return parse_mover(text, arg, spec, e);
+	case DB_MEM_CUDA:
+	case DB_MEM_HIP:
+		return parse_gpu(text, arg, spec, e);
 	case DB_MEM_UDMABUF:
 		if (arg && strcmp(arg, "huge"))
 			return parse_bad(e, text, "udmabuf takes no argument but \"huge\"");
@@ -415,6 +452,8 @@ int db_mem_mmap(struct db_mem *m, struct db_err *e)
 
 	if (m->map)
 		return 0;
+	if (m->ops->cpu_map)
+		return m->ops->cpu_map(m, e);
 	p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return mmap_err(m, -errno, e);
@@ -451,19 +490,33 @@ static int mem_sync(struct db_mem *m, uint64_t flags, struct db_err *e)
 
 int db_mem_sync_begin(struct db_mem *m, bool cpu_write, struct db_err *e)
 {
+	/* the whole host copy, also before a write that fills only part of it */
+	if (m->ops->cpu_sync)
+		return m->ops->cpu_sync(m, false, e);
 	return mem_sync(m, DMA_BUF_SYNC_START |
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
 }
 
 int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e)
 {
+	if (m->ops->cpu_sync)
+		return cpu_write ? m->ops->cpu_sync(m, true, e) : 0;
 	return mem_sync(m, DMA_BUF_SYNC_END |
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
 }
 
 int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e)
 {
-	int ret = db_mem_mmap(m, e);
+	int ret;
+
+	/* its CPU view is a copy: registering that would move data elsewhere */
+	if (m->ops->cpu_map) {
+		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "pages", "%s", m->spec.text);
+		db_err_detail(e, "%s memory is device memory with no pages the kernel can pin",
+			      m->ops->name);
+		return -EOPNOTSUPP;
+	}
+	ret = db_mem_mmap(m, e);
 
 	if (ret)
 		return ret;

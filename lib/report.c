@@ -513,5 +513,9 @@ struct json_object *db_report_mem(const struct db_mem *m)
 		if (info.name[0])
 			db_jadd_str(o, "name", info.name);
 	}
+	if (m->driver[0])
+		db_jadd_str(o, "driver", m->driver);
+	if (m->placement[0])
+		db_jadd_str(o, "placement", m->placement);
 	return o;
 }

@@ -25,7 +25,8 @@ enum {
 static const struct argp_option mem_options[] = {
 	{ NULL, 0, NULL, 0, "Target and memory:", 1 },
 	{ "mem", 'm', "SRC", 0, "memory source: memfd, hugetlb, udmabuf[:huge], heap[:NAME], "
-	  "drm[:PATH], fd:N, pid:PID:FD", 1 },
+	  "drm[:PATH][:vram|gtt|dumb], mover[:nomap][,misdirect], cuda[:DEV], hip[:DEV], "
+	  "fd:N, pid:PID:FD", 1 },
 	{ "size", 's', "SIZE", 0, "bytes of memory (default: the transfer up to 64M; register: 1M)", 1 },
 	{ "path", 'p', "PATH", 0, "token, pages, bounce or auto (default)", 1 },
 	{ "engine", 'e', "ENGINE", 0, "rw or passthru (default: by target)", 1 },

@@ -23,7 +23,17 @@ enum db_mem_kind {
 	DB_MEM_MOVER,		/* /dev/dmabuf_mover: a test exporter that really moves */
 	DB_MEM_FD,		/* fd:N, a dma-buf fd inherited from the parent */
 	DB_MEM_PID,		/* pid:PID:FD, taken with pidfd_getfd() */
+	DB_MEM_CUDA,		/* cuda[:DEV]: CUDA device memory exported as a dma-buf */
+	DB_MEM_HIP,		/* hip[:DEV]: HIP (ROCm) device memory exported as a dma-buf */
 	DB_MEM_NR_KINDS,
+};
+
+/*
+ * Where a drm buffer is placed: the driver's own choice (amdgpu: VRAM;
+ * drivers without a placement helper in libdrm: a dumb buffer), or asked.
+ */
+enum db_drm_placement {
+	DB_DRM_DEFAULT, DB_DRM_DUMB, DB_DRM_VRAM, DB_DRM_GTT,
 };
 
 /* A parsed --mem argument. */
@@ -34,6 +44,8 @@ struct db_mem_spec {
 	bool misdirect;		/* mover:misdirect: device mapping misses the buffer */
 	char path[256];		/* heap: /dev/dma_heap/NAME; drm: device node ("" = first render node) */
 	int fd;			/* fd:N and pid:PID:FD: the fd number */
+	int dev;		/* cuda:DEV, hip:DEV: the device ordinal (default 0) */
+	enum db_drm_placement placement;	/* drm[:PATH][:vram|gtt|dumb] */
 	pid_t pid;		/* pid:PID:FD */
 	char text[300];		/* the argument as given, for messages */
 };
@@ -70,6 +82,15 @@ struct db_mem_ops {
 	int (*move)(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
 		    struct db_err *e);
 	int (*move_stats)(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e);
+	/*
+	 * Sources whose dma-buf cannot be mmapped but whose memory the CPU
+	 * reaches another way (cuda, hip: the runtime's copies), else NULL.
+	 * cpu_map sets m->map to a host copy of m->size bytes (anonymous
+	 * mmap; db_mem_close() unmaps it); cpu_sync copies it to the device
+	 * (@to_device) or from it.
+	 */
+	int (*cpu_map)(struct db_mem *m, struct db_err *e);
+	int (*cpu_sync)(struct db_mem *m, bool to_device, struct db_err *e);
 };
 
 struct db_mem {
@@ -81,11 +102,14 @@ struct db_mem {
 	void *map;		/* CPU mapping of size bytes (MAP_SHARED), NULL until db_mem_mmap() */
 	void *priv;		/* source private state */
 	char name[64];		/* --name, set on the dma-buf with DMA_BUF_SET_NAME */
+	char placement[64];	/* drm: where the buffer went ("vram", "dumb"), "" else */
+	char driver[32];	/* drm: the DRM driver; cuda/hip: the runtime, "" else */
 };
 
 /*
  * Parse a --mem argument: memfd, hugetlb, udmabuf, udmabuf:huge, heap,
- * heap:NAME, drm, drm:PATH, mover[:nomap][,misdirect], fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
+ * heap:NAME, drm[:PATH][:vram|gtt|dumb], mover[:nomap][,misdirect], cuda[:DEV],
+ * hip[:DEV], fd:N, pid:PID:FD.  Returns 0 or -EINVAL (kind
  * DB_E_USAGE) naming the bad part.
  */
 int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e);
@@ -109,7 +133,8 @@ int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
 void db_mem_close(struct db_mem *m);
 
 /*
- * Map the whole memory for the CPU (MAP_SHARED, read/write) into m->map.
+ * Map the whole memory for the CPU (MAP_SHARED, read/write) into m->map;
+ * for cuda and hip a host copy that the sync brackets keep in step.
  * Idempotent.  -ENODEV/-EOPNOTSUPP (DB_E_UNSUPPORTED) if the exporter has no
  * mmap (some GPU dma-bufs).
  */
@@ -118,7 +143,9 @@ int db_mem_mmap(struct db_mem *m, struct db_err *e);
 /*
  * Bracket CPU access to a dma-buf mapping with DMA_BUF_IOCTL_SYNC
  * (START/END, READ and/or WRITE per @cpu_write).  No-ops for memfd/hugetlb,
- * and for udmabuf, whose CPU mapping is its memfd (see lib/mem.c).
+ * and for udmabuf, whose CPU mapping is its memfd (see lib/mem.c).  For
+ * cuda and hip: begin copies the device memory into the host copy, end of
+ * a CPU write copies it back.
  */
 int db_mem_sync_begin(struct db_mem *m, bool cpu_write, struct db_err *e);
 int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e);

@@ -101,7 +101,7 @@ cli_commands() {
 
 @test "bash: --mem completes every source form, the heaps and the render nodes" {
     complete_line dmabuf read /dev/nvme0n1 --mem ""
-    assert_equal "$reply" "memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: mover mover:nomap mover:misdirect fd: pid: heap:reserved heap:system drm:$FAKEDEV/dri/renderD128"
+    assert_equal "$reply" "memfd hugetlb udmabuf udmabuf:huge heap heap: drm drm: drm:vram drm:gtt drm:dumb mover mover:nomap mover:misdirect cuda cuda: hip hip: fd: pid: heap:reserved heap:system drm:$FAKEDEV/dri/renderD128"
 }
 
 @test "bash: --mem heap: lists the heaps of /dev/dma_heap" {
@@ -112,9 +112,9 @@ cli_commands() {
     assert_equal "$reply" "system"
 }
 
-@test "bash: --mem drm: lists the render nodes only" {
+@test "bash: --mem drm: lists the placements and the render nodes" {
     complete_line dmabuf write /dev/nvme0n1 --mem drm:
-    assert_equal "$reply" "drm: drm:$FAKEDEV/dri/renderD128"
+    assert_equal "$reply" "drm: drm:vram drm:gtt drm:dumb drm:$FAKEDEV/dri/renderD128"
 }
 
 @test "bash: --mem u completes the udmabuf forms" {

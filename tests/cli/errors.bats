@@ -141,3 +141,26 @@ teardown() { cleanup_scratch; }
 	run --separate-stderr dmabuf write "$TARGET" --mem pid:999999:3
 	[ "$status" -ne 0 ] && [ "$(md5sum < "$TARGET")" = "$before" ]
 }
+
+@test "cuda and hip without their runtime exit 3 naming the library (or, with one, the missing device)" {
+	local k lib
+	for k in cuda hip cuda:1 hip:0; do
+		run -3 --separate-stderr dmabuf read "$TARGET" --mem "$k"
+		lib=libcuda.so.1
+		[[ $k == hip* ]] && lib=libamdhip64.so
+		[[ $stderr == *"$lib"* || $stderr == *"device"* ]] || fail "stderr names neither $lib nor a device: $stderr"
+		assert_equal "${#stderr_lines[@]}" 1
+	done
+}
+
+@test "cuda:DEV wants a device number" {
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem cuda:gpu0
+	assert_error "cuda:DEV and hip:DEV want a device number"
+}
+
+@test "drm placements are vram, gtt and dumb" {
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem drm:lmem
+	assert_error "drm placements are vram, gtt and dumb"
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem drm:/dev/dri/renderD128:sram
+	assert_error "drm placements are vram, gtt and dumb"
+}

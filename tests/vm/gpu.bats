@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# GPU memory sources.  There is no GPU in the VM: cuda and hip load a
+# stand-in runtime (tests/gpu/stub-runtime.c, on LD_LIBRARY_PATH) whose
+# "device memory" is a udmabuf, so the dlopen path, the dma-buf export and
+# the host copy kept in step by the runtime's copy calls meet real I/O.
+# drm on vgem: the placement it gets is reported.
+
+load helpers
+
+setup() { vm_setup; }
+teardown() { vm_teardown; }
+
+STUBS=$PWD/build/tests/gpu
+
+# with_runtime KIND CMD...: CMD with the stand-in runtime of KIND loadable.
+with_runtime() {
+	local k=$1
+	shift
+	LD_LIBRARY_PATH=$STUBS/$k "$@"
+}
+
+@test "cuda and hip through the stand-in runtime: verify passes through a token on both engines, the CPU working on a host copy" {
+	local k eng
+	for k in cuda hip; do
+		for eng in rw passthru; do
+			run -0 --separate-stderr with_runtime $k dmabuf --json verify \
+				"$(dev_for NS4K $eng)" --mem $k --length 4M --path token --force
+			jq_fields "$output" result=.result path=.path exp=.memory.exporter \
+				bad=.verify.blocks_bad size=.memory.size src=.memory.source
+			assert_equal "${F[result]}" ok
+			assert_equal "${F[path]}" token
+			assert_equal "${F[bad]}" 0
+			assert_equal "${F[src]}" $k
+			# device memory comes in 2 MiB pages; the stand-in exports a udmabuf
+			assert_equal "${F[size]}" 4194304
+			assert_equal "${F[exp]}" udmabuf
+		done
+	done
+}
+
+@test "cuda without a CPU view: the round trip through a scratch range passes" {
+	run -0 --separate-stderr with_runtime cuda dmabuf --json verify "$DMABUF_VM_NS4K" \
+		--mem cuda --length 4M --size 2M --scratch-lba 8192 --force
+	jq_fields "$output" mode=.mode bad=.verify.blocks_bad drive=.drive.blocks_bad
+	assert_equal "${F[mode]}" round-trip
+	assert_equal "${F[bad]}" 0
+	assert_equal "${F[drive]}" 0
+}
+
+@test "cuda: auto takes the token, bounce works through the host copy, pages is refused (exit 3)" {
+	run -0 --separate-stderr with_runtime cuda dmabuf --json verify "$DMABUF_VM_NS4K" --mem cuda --length 2M --force
+	assert_equal "$(jq -r .path <<<"$output")" token
+	run -0 --separate-stderr with_runtime cuda dmabuf --json verify "$DMABUF_VM_NS4K" --mem cuda --length 2M --path bounce --force
+	assert_equal "$(jq -r .path <<<"$output")" bounce
+	run -3 --separate-stderr with_runtime cuda dmabuf verify "$DMABUF_VM_NS4K" --mem cuda --length 2M --path pages --force
+	assert_error "no pages the kernel can pin"
+}
+
+@test "cuda: read fills the device memory with the canary first and finds every block delivered" {
+	run -0 --separate-stderr with_runtime cuda dmabuf --json read "$DMABUF_VM_NS4K" --mem cuda --blocks 512 --path token
+	jq_fields "$output" canary=.canary bad=.undelivered.blocks_bad checked=.undelivered.blocks_checked
+	assert_equal "${F[canary]}" true
+	assert_equal "${F[bad]}" 0
+	assert_equal "${F[checked]}" 512
+}
+
+@test "check lists cuda and hip as available with a runtime and a device, and says why not without" {
+	run -0 --separate-stderr with_runtime cuda dmabuf --json check
+	jq_fields "$output" ok='.memory[]|select(.source=="cuda")|.available' \
+		detail='.memory[]|select(.source=="cuda")|.detail' \
+		hip='.memory[]|select(.source=="hip")|.available'
+	assert_equal "${F[ok]}" true
+	[[ ${F[detail]} == *"CUDA device 0 exports dma-bufs"* ]] || fail "detail: ${F[detail]}"
+	assert_equal "${F[hip]}" false
+	STUB_GPU_DEVICES=0 run -0 --separate-stderr with_runtime hip dmabuf --json check
+	jq_fields "$output" ok='.memory[]|select(.source=="hip")|.available' \
+		detail='.memory[]|select(.source=="hip")|.detail'
+	assert_equal "${F[ok]}" false
+	[[ ${F[detail]} == *"no HIP device here"* ]] || fail "detail: ${F[detail]}"
+}
+
+@test "cuda on a device that cannot export dma-bufs, and a device that does not exist, exit 3 saying so" {
+	STUB_GPU_NO_DMABUF=1 run -3 --separate-stderr with_runtime cuda dmabuf read "$DMABUF_VM_NS4K" --mem cuda --blocks 8
+	assert_error "CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED is 0"
+	run -3 --separate-stderr with_runtime cuda dmabuf read "$DMABUF_VM_NS4K" --mem cuda:2 --blocks 8
+	assert_error "CUDA has 1 device(s)"
+}
+
+@test "drm reports the driver and the placement it got: vgem has dumb buffers, vram and gtt need amdgpu (exit 3)" {
+	verify_ok drm "$DMABUF_VM_NS4K" --length 256k
+	jq_fields "$json" drv=.memory.driver place=.memory.placement
+	assert_equal "${F[drv]}" vgem
+	assert_equal "${F[place]}" dumb
+	verify_ok drm:dumb "$DMABUF_VM_NS4K" --length 256k
+	for p in vram gtt; do
+		run -3 --separate-stderr dmabuf verify "$DMABUF_VM_NS4K" --mem drm:$p --length 256k --force
+		assert_error "$p placement needs a driver libdrm can place buffers for (amdgpu)" "vgem"
+	done
+	run -0 --separate-stderr dmabuf --json check
+	[[ $(jq -r '.memory[]|select(.source=="drm")|.detail' <<<"$output") == *"vgem: dumb buffers"* ]] ||
+		fail "check does not say vgem has dumb buffers: $output"
+}
