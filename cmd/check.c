@@ -386,11 +386,12 @@ static struct json_object *p2p_pair_obj(const struct db_p2p_platform *p,
 	db_jadd_str(o, "gpu", gpu->pci.bdf);
 	db_jadd_str(o, "nvme", nvme->pci.bdf);
 	db_jadd_str(o, "through", db_p2p_through_name(path.through));
-	if (path.turn[0])
-		db_jadd_str(o, "turn", path.turn);
+	/* null rather than absent, so that every pair has the same members */
+	json_object_object_add(o, "turn", path.turn[0] ?
+			       json_object_new_string(path.turn) : NULL);
 	db_jadd_u64(o, "distance", path.distance);
-	if (path.redirect[0])
-		db_jadd_str(o, "acs_redirect", path.redirect);
+	json_object_object_add(o, "acs_redirect", path.redirect[0] ?
+			       json_object_new_string(path.redirect) : NULL);
 	db_jadd_bool(o, "iommu_translates", path.iommu_translates);
 	db_jadd_bool(o, "same_iommu_group", path.same_group);
 	for (unsigned i = 0; i < path.nr_hops; i++)

@@ -460,6 +460,51 @@ out:
 	table_free(&t);
 }
 
+/* Whether any row of a table has a member that needs a block of its own. */
+static bool table_nested(struct json_object *arr)
+{
+	size_t r, n = json_object_array_length(arr);
+
+	for (r = 0; r < n; r++) {
+		struct json_object *row = json_object_array_get_idx(arr, r);
+
+		if (!json_object_is_type(row, json_type_object))
+			continue;
+		json_object_object_foreach(row, key, val) {
+			(void)key;
+			if (is_block(val))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void print_object(FILE *out, struct json_object *o, int indent);
+
+/*
+ * Rows that hold objects or tables (a PCI function's BARs and bridges) do
+ * not fit a table's cells: each row is printed as an object of its own,
+ * after a "-" line, with its blocks nested under it.
+ */
+static void print_records(FILE *out, struct json_object *arr, int indent)
+{
+	size_t r, n = json_object_array_length(arr);
+
+	for (r = 0; r < n; r++) {
+		struct json_object *row = json_object_array_get_idx(arr, r);
+		char *s;
+
+		if (json_object_is_type(row, json_type_object)) {
+			fprintf(out, "%*s-\n", indent, "");
+			print_object(out, row, indent + INDENT_STEP);
+			continue;
+		}
+		s = value_str(row);
+		fprintf(out, "%*s- %s\n", indent, "", s ? s : "");
+		free(s);
+	}
+}
+
 /* The document's identity is not repeated in the human rendering. */
 static bool skip_key(const char *key, int indent)
 {
@@ -482,7 +527,9 @@ static void print_object(FILE *out, struct json_object *o, int indent)
 			continue;
 		}
 		fprintf(out, "%*s%s:\n", indent, "", key);
-		if (is_table(val))
+		if (is_table(val) && table_nested(val))
+			print_records(out, val, indent + INDENT_STEP);
+		else if (is_table(val))
 			print_table(out, val, indent + INDENT_STEP);
 		else
 			print_object(out, val, indent + INDENT_STEP);

@@ -518,6 +518,53 @@ static void test_text_table(void **state)
 	json_object_put(doc);
 }
 
+/* Rows holding objects or tables are printed as records, blocks nested. */
+static void test_text_records(void **state)
+{
+	struct json_object *doc = db_report_new("check");
+	struct json_object *rows = json_object_new_array(), *r, *bars, *bar;
+	const char *want =
+		"gpus:\n"
+		"  -\n"
+		"    bdf : 0000:04:00.0\n"
+		"    bars:\n"
+		"      INDEX      SIZE\n"
+		"          0  16777216\n"
+		"  -\n"
+		"    bdf  : 0000:05:00.0\n"
+		"    bars : none\n"
+		"flat:\n"
+		"  A  B\n"
+		"  1  x\n";
+	char *text;
+
+	(void)state;
+	r = json_object_new_object();
+	db_jadd_str(r, "bdf", "0000:04:00.0");
+	bars = json_object_new_array();
+	bar = json_object_new_object();
+	db_jadd_u64(bar, "index", 0);
+	db_jadd_u64(bar, "size", 16777216);
+	json_object_array_add(bars, bar);
+	json_object_object_add(r, "bars", bars);
+	json_object_array_add(rows, r);
+	r = json_object_new_object();
+	db_jadd_str(r, "bdf", "0000:05:00.0");
+	json_object_object_add(r, "bars", json_object_new_array());
+	json_object_array_add(rows, r);
+	json_object_object_add(doc, "gpus", rows);
+	rows = json_object_new_array();
+	r = json_object_new_object();
+	db_jadd_u64(r, "a", 1);
+	db_jadd_str(r, "b", "x");
+	json_object_array_add(rows, r);
+	json_object_object_add(doc, "flat", rows);
+	text = render(doc, false);
+	assert_string_equal(text, want);
+	free(text);
+	json_object_put(doc);
+}
+
 static void test_text_stats(void **state)
 {
 	struct json_object *doc = db_report_new("read");
@@ -556,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_report_failure),
 		cmocka_unit_test(test_text_scalars_and_blocks),
 		cmocka_unit_test(test_text_table),
+		cmocka_unit_test(test_text_records),
 		cmocka_unit_test(test_text_stats),
 	};
 
