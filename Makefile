@@ -108,10 +108,10 @@ check: deps
 check-unit: unit-bins
 	tests/run-unit $(UNIT_BIN)
 
-check-cli: dmabuf
+check-cli: dmabuf gpu-stubs
 	DMABUF=$(CURDIR)/$(O)/dmabuf bats --tap tests/cli | tests/tap-summary cli
 
-check-asan: asan
+check-asan: asan gpu-stubs
 	UNIT_TIER=unit-asan tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan

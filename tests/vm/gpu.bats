@@ -100,3 +100,17 @@ with_runtime() {
 	[[ $(jq -r '.memory[]|select(.source=="drm")|.detail' <<<"$output") == *"vgem: dumb buffers"* ]] ||
 		fail "check does not say vgem has dumb buffers: $output"
 }
+
+@test "tests/gpu/run against a drive with both stand-in runtimes: every row passes, token on the auto path" {
+	run -0 --separate-stderr env LD_LIBRARY_PATH="$STUBS/cuda:$STUBS/hip" \
+		tests/gpu/run --target "$DMABUF_VM_NS4K" --length 2M --force
+	local k
+	for k in cuda:0 hip:0; do
+		assert_line --regexp "^$k +alloc +- +pass .*2097152 bytes, exporter udmabuf"
+		assert_line --regexp "^$k +verify +bounce +pass +512 +0 +0 "
+		assert_line --regexp "^$k +verify +token +pass +512 +0 +0 "
+		assert_line --regexp "^$k +round-trip +token +pass +512 +0 +0 .*scratch LBA 512, drive 0 bad"
+	done
+	assert_line --regexp '^p2p '
+	refute_line --regexp ' (FAIL|unsupported|error)'
+}
