@@ -331,7 +331,7 @@ static struct json_object *job_obj(struct db_bench_job *j, unsigned idx)
 	db_jadd_str(o, "jobname", name);
 	json_object_object_add(o, "read", dir_obj(&j->wl.dir[0]));
 	json_object_object_add(o, "write", dir_obj(&j->wl.dir[1]));
-	cpu_fields(o, j->usr_ns, j->sys_ns, DB_MAX(j->wl.dir[0].ns, j->wl.dir[1].ns), ios);
+	cpu_fields(o, j->usr_ns, j->sys_ns, j->cpu_ns, ios);
 	db_jadd_u64(o, "retries", j->x.stats.retries);
 	json_object_object_add(o, "ring", ring_obj(j));
 	return o;
@@ -346,7 +346,7 @@ static struct json_object *total_obj(struct db_bench *b)
 	json_object_object_add(o, "write", dir_obj(&b->dir[1]));
 	db_jadd_double(o, "iops", (b->dir[0].ns ? (double)b->dir[0].ios * 1e9 / (double)b->dir[0].ns : 0) +
 		       (b->dir[1].ns ? (double)b->dir[1].ios * 1e9 / (double)b->dir[1].ns : 0));
-	cpu_fields(o, b->usr_ns, b->sys_ns, b->measure_ns, ios);
+	cpu_fields(o, b->usr_ns, b->sys_ns, b->cpu_ns, ios);
 	db_jadd_u64(o, "retries", b->dir[0].retries);
 	if (b->iommu_maps >= 0) {
 		db_jadd_u64(o, "iommu_maps", (uint64_t)b->iommu_maps);
@@ -401,7 +401,6 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 			const struct io_range *rg, struct db_bench *b)
 {
 	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
-	double wall = (double)b->measure_ns / 1e9;
 	char sz[32];
 
 	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
@@ -418,8 +417,8 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 	text_dir("read", &b->dir[0]);
 	text_dir("write", &b->dir[1]);
 	printf("  cpu  : usr=%.1f%% sys=%.1f%%, %.2f us per request\n",
-	       wall > 0 ? 100.0 * (double)b->usr_ns / (double)b->measure_ns : 0.0,
-	       wall > 0 ? 100.0 * (double)b->sys_ns / (double)b->measure_ns : 0.0,
+	       b->cpu_ns ? 100.0 * (double)b->usr_ns / (double)b->cpu_ns : 0.0,
+	       b->cpu_ns ? 100.0 * (double)b->sys_ns / (double)b->cpu_ns : 0.0,
 	       ios ? (double)(b->usr_ns + b->sys_ns) / 1e3 / (double)ios : 0.0);
 	if (b->iommu_maps >= 0)
 		printf("  iommu: %ld map operations, %.3f per request\n", b->iommu_maps,
