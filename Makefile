@@ -6,6 +6,7 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DATADIR    ?= $(PREFIX)/share/dmabuf
 DESTDIR    ?=
 
 SHELL      := /bin/bash
@@ -108,8 +109,13 @@ check: deps
 check-unit: unit-bins
 	tests/run-unit $(UNIT_BIN)
 
+# Every JSON document the cli and VM suites get is kept (tests/json-log.bash)
+# and validated against schema/ afterwards (tests/schema-check).
 check-cli: dmabuf gpu-stubs
-	DMABUF=$(CURDIR)/$(O)/dmabuf bats --tap tests/cli | tests/tap-summary cli
+	rm -rf $(O)/json/cli && mkdir -p $(O)/json/cli
+	DMABUF=$(CURDIR)/$(O)/dmabuf DMABUF_JSON_LOG=$(CURDIR)/$(O)/json/cli \
+		bats --tap tests/cli | tests/tap-summary cli; st=$$?; \
+	tests/schema-check $(O)/json/cli | tests/tap-summary schema-cli && exit $$st
 
 check-asan: asan gpu-stubs
 	UNIT_TIER=unit-asan tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
@@ -117,7 +123,9 @@ check-asan: asan gpu-stubs
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
 check-vm: dmabuf ktests unit-bins gpu-stubs
-	tests/vm/check-tier
+	rm -rf $(O)/json/vm && mkdir -p $(O)/json/vm
+	DMABUF_JSON_LOG=$(CURDIR)/$(O)/json/vm tests/vm/check-tier; st=$$?; \
+	tests/schema-check $(O)/json/vm | tests/tap-summary schema-vm && exit $$st
 
 # The VM suites on the debug kernel (KASAN, lockdep, DMA-API debugging): any
 # kernel report fails the run.  About 22 minutes under TCG: not part of check.
@@ -146,10 +154,13 @@ deps:
 
 # --- install -----------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(DATADIR)/schema
 	install -m 755 $(O)/dmabuf $(DESTDIR)$(BINDIR)/dmabuf
-	install -m 644 $(MAN_OUT) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.7,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 schema/*.json $(DESTDIR)$(DATADIR)/schema/
 	install -m 644 completions/dmabuf.bash $(DESTDIR)$(BASHCOMPDIR)/dmabuf
 	install -m 644 completions/_dmabuf $(DESTDIR)$(ZSHCOMPDIR)/_dmabuf
 	install -m 644 completions/dmabuf.fish $(DESTDIR)$(FISHCOMPDIR)/dmabuf.fish

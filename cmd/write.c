@@ -173,6 +173,7 @@ int cmd_write(int argc, char **argv)
 	}
 	doc = db_report_new("write");
 	ret = io_windows(&c, &rg, true, a.in ? fill_file : fill_pattern, NULL, &a, doc);
+	io_result(doc, ret);
 	if (a.in) {
 		db_jadd_str(doc, "source", a.in);
 		db_jadd_u64(doc, "source_bytes", a.in_bytes);

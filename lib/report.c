@@ -43,6 +43,7 @@ struct json_object *db_report_new(const char *cmd)
 		return NULL;
 	db_jadd_str(o, "command", cmd);
 	db_jadd_str(o, "version", DMABUF_VERSION);
+	db_jadd_int(o, "schema", DB_REPORT_SCHEMA);
 	return o;
 }
 
@@ -508,7 +509,8 @@ static void print_records(FILE *out, struct json_object *arr, int indent)
 /* The document's identity is not repeated in the human rendering. */
 static bool skip_key(const char *key, int indent)
 {
-	return !indent && (!strcmp(key, "command") || !strcmp(key, "version"));
+	return !indent && (!strcmp(key, "command") || !strcmp(key, "version") ||
+			   !strcmp(key, "schema"));
 }
 
 static void print_object(FILE *out, struct json_object *o, int indent)

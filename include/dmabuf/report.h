@@ -16,7 +16,17 @@
 #include "dmabuf/mem.h"
 #include "dmabuf/pattern.h"
 
-/* {"command": @cmd, "version": …}: the caller owns the reference (json_object_put). */
+/*
+ * The version of the JSON documents' layout (the files in schema/, dmabuf-json(7)).
+ * It moves whenever a member is added, removed or changes type or meaning;
+ * tests/schema-check fails a change to the schema files that does not move it.
+ */
+#define DB_REPORT_SCHEMA 1
+
+/*
+ * {"command": @cmd, "version": …, "schema": DB_REPORT_SCHEMA}: the caller
+ * owns the reference (json_object_put).
+ */
 struct json_object *db_report_new(const char *cmd);
 
 /* Print @doc to @out: pretty JSON when @json, else text.  Does not consume @doc. */

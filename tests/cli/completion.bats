@@ -252,13 +252,18 @@ cli_commands() {
     [ "$n" -ge 8 ] || fail "only $n man pages"
 }
 
-@test "man: every page has NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS, EXAMPLES, SEE ALSO" {
+@test "man: every command page has NAME, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT STATUS, EXAMPLES, SEE ALSO; section 7 NAME, DESCRIPTION, SEE ALSO" {
     local f s
-    for f in "$ROOT"/man/*.scd; do
+    for f in "$ROOT"/man/*.1.scd; do
         for s in NAME SYNOPSIS DESCRIPTION EXIT\ STATUS EXAMPLES SEE\ ALSO; do
             grep -qx "# $s" "$f" || fail "$f: no $s section"
         done
         [[ $f == */dmabuf.1.scd ]] || grep -qx "# OPTIONS" "$f" || fail "$f: no OPTIONS section"
+    done
+    for f in "$ROOT"/man/*.7.scd; do
+        for s in NAME DESCRIPTION SEE\ ALSO; do
+            grep -qx "# $s" "$f" || fail "$f: no $s section"
+        done
     done
 }
 

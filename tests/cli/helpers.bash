@@ -6,7 +6,8 @@ load /usr/lib/bats/bats-assert/load
 # the repository root, whichever tests/ subdirectory the suite is in
 : "${DMABUF:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/dmabuf}"
 
-dmabuf() { "$DMABUF" "$@"; }
+# `dmabuf` runs $DMABUF, keeping its JSON documents for tests/schema-check.
+source "${BASH_SOURCE[0]%/*}/../json-log.bash"
 
 # A scratch file target on a filesystem that takes O_DIRECT (not tmpfs).
 scratch_file() {

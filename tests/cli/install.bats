@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# make install puts the binary, the man pages and the completions under
+# make install puts the binary, the man pages, the completions and the JSON
+# schemas under
 # DESTDIR/PREFIX.
 
 load helpers
@@ -14,6 +15,10 @@ teardown() { rm -rf "$DEST"; }
 		[ -s "$DEST/opt/db/share/man/man1/dmabuf-$c.1" ] || fail "no dmabuf-$c.1"
 	done
 	[ -s "$DEST/opt/db/share/man/man1/dmabuf.1" ]
+	[ -s "$DEST/opt/db/share/man/man7/dmabuf-json.7" ]
+	for c in common check alloc register read write verify invalidate bench; do
+		jq -e '."$id"' "$DEST/opt/db/share/dmabuf/schema/$c.json" >/dev/null || fail "no schema $c.json"
+	done
 	[ -s "$DEST/opt/db/share/bash-completion/completions/dmabuf" ]
 	[ -s "$DEST/opt/db/share/zsh/site-functions/_dmabuf" ]
 	[ -s "$DEST/opt/db/share/fish/vendor_completions.d/dmabuf.fish" ]

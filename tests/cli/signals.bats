@@ -20,6 +20,7 @@ interrupt() {	# SIGNAL ARGS...
 	status=0
 	wait "$pid" || status=$?
 	output=$(cat "$SCRATCH_DIR/out")
+	json_keep "$output"
 	stderr=$(cat "$SCRATCH_DIR/err")
 }
 

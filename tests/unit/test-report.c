@@ -283,7 +283,8 @@ static void test_report_new(void **state)
 	 */
 	assert_true(json_object_is_type(member(back, "version"), json_type_string));
 	assert_true(strlen(json_object_get_string(member(back, "version"))) > 0);
-	assert_int_equal(json_object_object_length(back), 2);
+	assert_u64_member(back, "schema", DB_REPORT_SCHEMA);
+	assert_int_equal(json_object_object_length(back), 3);
 	json_object_put(back);
 	json_object_put(o);
 }

@@ -23,6 +23,13 @@ dirname() {	# PATH
 load "${BASH_SOURCE[0]%/*}/../cli/helpers"
 unset -f dirname
 
+# The host's DMABUF_JSON_LOG is not writable here: documents go to the run's
+# share directory, which tests/vm/run copies back into it.
+if [ -n "${DMABUF_JSON_LOG:-}" ] && [ -n "${DMABUF_VM_SHARE:-}" ]; then
+	DMABUF_JSON_LOG=$DMABUF_VM_SHARE/json
+	[ -d "$DMABUF_JSON_LOG" ] || mkdir -p "$DMABUF_JSON_LOG"
+fi
+
 # Every memory source the VM has; the dma-buf ones; the best path without
 # a token: pages where the kernel can pin the memory, else bounce.
 SOURCES=(memfd hugetlb udmabuf udmabuf:huge heap drm)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# tests/schema-check, which validates every JSON document the cli and VM
+# suites produce against schema/: it catches a document that leaves the
+# schema, and a change to the schema files that does not move the version.
+
+load helpers
+
+CHECK=$BATS_TEST_DIRNAME/../schema-check
+REPO=$BATS_TEST_DIRNAME/../..
+
+setup() {
+	scratch_file 4M
+	DOCS=$SCRATCH_DIR/docs
+	mkdir -p "$DOCS"
+}
+teardown() { cleanup_scratch; }
+
+# copy_tree: what schema-check reads, in $SCRATCH_DIR/tree, to change.
+copy_tree() {
+	T=$SCRATCH_DIR/tree
+	mkdir -p "$T/tests" "$T/include/dmabuf"
+	cp -r "$REPO/schema" "$T/"
+	cp "$REPO/include/dmabuf/report.h" "$T/include/dmabuf/"
+	cp "$CHECK" "$T/tests/"
+}
+
+@test "every command's document carries schema 1 and validates; the text output does not show it" {
+	run -0 --separate-stderr "$DMABUF" --json verify "$TARGET" --mem memfd --length 64k
+	printf '%s\n' "$output" > "$DOCS/verify.json"
+	assert_equal "$(jq .schema <<<"$output")" 1
+	run -0 --separate-stderr "$DMABUF" --json check
+	printf '%s\n' "$output" > "$DOCS/check.json"
+	run -0 --separate-stderr "$DMABUF" --json alloc --mem memfd --size 64k
+	printf '%s\n' "$output" > "$DOCS/alloc.json"
+	run -0 "$CHECK" "$DOCS"
+	assert_line "1..4"
+	assert_line --regexp '^ok 1 schema version'
+	assert_line --regexp '^ok [0-9] verify: '
+	assert_line --regexp '^ok [0-9] check: '
+	assert_line --regexp '^ok [0-9] alloc: '
+	run -0 --separate-stderr "$DMABUF" verify "$TARGET" --mem memfd --length 64k
+	refute_line --partial schema
+}
+
+@test "a document with a member the schema does not name, or a wrong type, fails with the member's path" {
+	run -0 --separate-stderr "$DMABUF" --json verify "$TARGET" --mem memfd --length 64k
+	jq '.target.surprise = 1' <<<"$output" > "$DOCS/extra.json"
+	jq '.verify.blocks_bad = "none"' <<<"$output" > "$DOCS/type.json"
+	jq 'del(.result)' <<<"$output" > "$DOCS/missing.json"
+	jq '.command = "frobnicate"' <<<"$output" > "$DOCS/unknown.json"
+	echo '{"command": "verify",' > "$DOCS/broken.json"
+	: > "$DOCS/empty.json"		# a run that failed before reporting: skipped
+	run -1 "$CHECK" "$DOCS"
+	assert_line "1..6"
+	assert_line --partial "# .target: Additional properties are not allowed ('surprise' was unexpected)"
+	assert_line --partial "# .verify.blocks_bad: 'none' is not of type 'integer'"
+	assert_line --partial "# .: 'result' is a required property"
+	assert_line --partial "# no schema for command 'frobnicate'"
+	assert_line --partial "# not JSON"
+}
+
+@test "a change to the schema files fails unless the version moves (DB_REPORT_SCHEMA, the const, schema/history)" {
+	copy_tree
+	run -0 "$T/tests/schema-check" "$DOCS"
+	jq '."$defs".target.properties.serial = {"type": "string"}' "$T/schema/common.json" > "$T/c" &&
+		mv "$T/c" "$T/schema/common.json"
+	run -1 "$T/tests/schema-check" "$DOCS"
+	assert_line --partial "the schema files changed but version 1 did not move"
+	sum=$(sed -n 's/.*add "2 \([0-9a-f]*\)".*/\1/p' <<<"$output")
+	[ -n "$sum" ] || fail "no new digest offered: $output"
+	# moving only the const is not enough: the C side must say 2 as well
+	jq '."$defs".schema.const = 2' "$T/schema/common.json" > "$T/c" && mv "$T/c" "$T/schema/common.json"
+	run -1 "$T/tests/schema-check" "$DOCS"
+	assert_line --partial "DB_REPORT_SCHEMA (1) is not the schema files' version 2"
+	sed -i 's/#define DB_REPORT_SCHEMA 1/#define DB_REPORT_SCHEMA 2/' "$T/include/dmabuf/report.h"
+	run -1 "$T/tests/schema-check" "$DOCS"
+	assert_line --partial "schema/history has no line for version 2"
+	sum=$(sed -n 's/.*add "2 \([0-9a-f]*\)".*/\1/p' <<<"$output")
+	echo "2 $sum" >> "$T/schema/history"
+	run -0 "$T/tests/schema-check" "$DOCS"
+}
