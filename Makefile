@@ -122,7 +122,12 @@ check-asan: asan gpu-stubs
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
 
-check-vm: dmabuf ktests unit-bins gpu-stubs
+# An installed copy (PREFIX=/usr) for the VM suites that run as a user would.
+install-root: all
+	rm -rf $(O)/install-root
+	$(MAKE) -s install DESTDIR=$(CURDIR)/$(O)/install-root PREFIX=/usr
+
+check-vm: dmabuf ktests unit-bins gpu-stubs install-root
 	rm -rf $(O)/json/vm && mkdir -p $(O)/json/vm
 	DMABUF_JSON_LOG=$(CURDIR)/$(O)/json/vm tests/vm/check-tier; st=$$?; \
 	tests/schema-check $(O)/json/vm | tests/tap-summary schema-vm && exit $$st
@@ -156,11 +161,12 @@ deps:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
-		$(DESTDIR)$(DATADIR)/schema
+		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(DATADIR)/bats
 	install -m 755 $(O)/dmabuf $(DESTDIR)$(BINDIR)/dmabuf
 	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(filter %.7,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 schema/*.json $(DESTDIR)$(DATADIR)/schema/
+	install -m 644 share/bats/dmabuf.bash share/bats/example.bats $(DESTDIR)$(DATADIR)/bats/
 	install -m 644 completions/dmabuf.bash $(DESTDIR)$(BASHCOMPDIR)/dmabuf
 	install -m 644 completions/_dmabuf $(DESTDIR)$(ZSHCOMPDIR)/_dmabuf
 	install -m 644 completions/dmabuf.fish $(DESTDIR)$(FISHCOMPDIR)/dmabuf.fish
@@ -179,5 +185,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests gpu-stubs asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: all dmabuf man ktests gpu-stubs install-root asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -16,6 +16,9 @@ teardown() { rm -rf "$DEST"; }
 	done
 	[ -s "$DEST/opt/db/share/man/man1/dmabuf.1" ]
 	[ -s "$DEST/opt/db/share/man/man7/dmabuf-json.7" ]
+	[ -s "$DEST/opt/db/share/man/man7/dmabuf-bats.7" ]
+	[ -s "$DEST/opt/db/share/dmabuf/bats/dmabuf.bash" ]
+	[ -s "$DEST/opt/db/share/dmabuf/bats/example.bats" ]
 	for c in common check alloc register read write verify invalidate bench; do
 		jq -e '."$id"' "$DEST/opt/db/share/dmabuf/schema/$c.json" >/dev/null || fail "no schema $c.json"
 	done

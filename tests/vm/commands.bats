@@ -168,3 +168,13 @@ clear_injection() { echo 0 > "$fi/probability"; }
 	assert_error "LBA 2000"
 	assert_equal "$(jq -r .failure.lba <<<"$output")" 2000
 }
+
+@test "a user's suite: the installed bats helper's example passes against a drive, nothing skipped" {
+	local root=$PWD/build/install-root
+	[ -s "$root/usr/share/dmabuf/bats/example.bats" ] || fail "no installed copy in $root (make install-root)"
+	run env PATH="$root/usr/bin:$PATH" DMABUF_BATS_DIR="$root/usr/share/dmabuf/bats" \
+		DMABUF_TARGET="$DMABUF_VM_NS4K" DMABUF_FORCE=1 bats "$root/usr/share/dmabuf/bats/example.bats"
+	assert_success
+	assert_line "1..4"
+	refute_line --partial "# skip"
+}
