@@ -300,10 +300,8 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 			db_trace_iommu_end();
 		return ret;
 	}
-	b->wall_ns = db_now_ns() - t0;
 	counters_end(&run);
 	sum_jobs(b);
-	b->measure_ns = DB_MAX(b->dir[0].ns, b->dir[1].ns);
 	for (i = 0; i < o->jobs; i++) {
 		struct db_bench_job *j = &b->job[i];
 

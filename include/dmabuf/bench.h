@@ -58,8 +58,6 @@ struct db_bench {
 	struct db_bench_job *job;	/* owned: db_bench_free() */
 	struct db_io_stats dir[2];	/* all jobs: [0] reads, [1] writes */
 	uint32_t req_bytes;	/* bytes per request the engine used (--bs clamped to MDTS) */
-	uint64_t wall_ns;	/* from the jobs' start to the last job's end, ramp included */
-	uint64_t measure_ns;	/* the measured window: the longest of dir[].ns */
 	/*
 	 * The process, the device and the IOMMU from the ramp's end (the first
 	 * counted request of any job) to the last job's end; requests of the
