@@ -7,50 +7,95 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DATADIR    ?= $(PREFIX)/share/dmabuf
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR    ?=
 
 SHELL      := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# libdmabuf's ABI: the SONAME's major and the symbols of lib/libdmabuf.map.
+SO_MAJOR   := 0
+SO_VERSION := 0.1.0
 CC         ?= cc
 O          ?= build
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
-ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
+ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -MMD -MP
+SO_LDLIBS  := -luring -ldrm -ldrm_amdgpu -ldl -lpthread
 LDLIBS     += -luring -lnvme -ldrm -ldrm_amdgpu -ljson-c -lblkid -lpci -ldl -lm -lpthread
 
+# lib/ holds two things.  libdmabuf.so: memory sources, buffer paths and
+# tokens, patterns (the public API of include/dmabuf/dmabuf.h); the tool's
+# own parts (targets, engines, reports, benchmarks), linked into the CLI,
+# which reaches the library through its public API like any other user.
+# err.c and util.c (error context, small helpers) are built into both.
+SO_SRC     := lib/buffer.c lib/err.c lib/pattern.c lib/token.c lib/util.c lib/version.c \
+	      $(sort $(wildcard lib/mem*.c))
+COMMON_SRC := lib/err.c lib/util.c
 LIB_SRC    := $(sort $(wildcard lib/*.c))
+TOOL_SRC   := $(sort $(filter-out $(SO_SRC),$(LIB_SRC)) $(COMMON_SRC))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 KTEST_SRC  := $(sort $(wildcard tests/kernel/*.c))
 MAN_SRC    := $(sort $(wildcard man/*.scd))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
+SO_OBJ     := $(SO_SRC:%.c=$(O)/%.o)
+TOOL_OBJ   := $(TOOL_SRC:%.c=$(O)/%.o)
+SO_REAL    := $(O)/libdmabuf.so.$(SO_VERSION)
+SO_LINKS   := $(O)/libdmabuf.so.$(SO_MAJOR) $(O)/libdmabuf.so
 CMD_OBJ    := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 KTEST_BIN  := $(KTEST_SRC:tests/kernel/%.c=$(O)/tests/kernel/%)
 MAN_OUT    := $(MAN_SRC:man/%.scd=$(O)/man/%)
 
-all: dmabuf man ktests gpu-stubs
+all: dmabuf man ktests gpu-stubs examples
 
 dmabuf: $(O)/dmabuf
 	@ln -sf $(O)/dmabuf dmabuf
 
-$(O)/dmabuf: $(CMD_OBJ) $(O)/libdmabuf.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The CLI: cmd/ and the tool's parts of lib/, on libdmabuf.so.  In the tree
+# it finds the library next to itself ($ORIGIN); `make install` links a
+# copy without that run path ($(O)/dmabuf.install).
+CLI_LINK = $(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libdmabuf-tool.a -L$(O) -ldmabuf $(LDLIBS)
+$(O)/dmabuf: $(CMD_OBJ) $(O)/libdmabuf-tool.a $(SO_LINKS)
+	$(CLI_LINK) -Wl,-rpath,'$$ORIGIN'
+$(O)/dmabuf.install: $(CMD_OBJ) $(O)/libdmabuf-tool.a $(SO_LINKS)
+	$(CLI_LINK)
 
-$(O)/libdmabuf.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+$(O)/libdmabuf-tool.a: $(TOOL_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# Everything of lib/, unexported symbols included: for the unit tests and
+# the fuzzer, which test the internals.
+$(O)/libdmabuf-internal.a: $(LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(SO_REAL): $(SO_OBJ) lib/libdmabuf.map
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libdmabuf.so.$(SO_MAJOR) \
+		-Wl,--version-script,lib/libdmabuf.map -Wl,--no-undefined -o $@ $(SO_OBJ) $(SO_LDLIBS)
+$(SO_LINKS): $(SO_REAL)
+	ln -sf $(notdir $(SO_REAL)) $@
+
+# examples/: programs on libdmabuf and liburing only, built as a user would.
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(O)/examples/%)
+examples: $(EXAMPLE_BIN)
+$(O)/examples/%: examples/%.c include/dmabuf/dmabuf.h $(SO_LINKS)
+	@mkdir -p $(dir $@)
+	$(CC) -Iinclude $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -ldmabuf -luring -Wl,-rpath,'$$ORIGIN/..'
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf.a
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
 
 # tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/.
 ktests: $(KTEST_BIN)
@@ -74,7 +119,7 @@ $(O)/man/%: man/%.scd
 # Sanitizer build: its own object dir, binary build-asan/dmabuf.
 asan:
 	$(MAKE) O=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" build-asan/dmabuf unit-bins O=build-asan
+		LDFLAGS="-fsanitize=address,undefined" build-asan/dmabuf unit-bins examples O=build-asan
 
 unit-bins: $(UNIT_BIN)
 
@@ -85,9 +130,9 @@ FUZZ_SECS ?= 60
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz:
 	@tests/install-deps fuzz
-	$(MAKE) O=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libdmabuf.a
-	clang $(CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/fuzz-parsers \
-		tests/fuzz/fuzz-parsers.c build-fuzz/libdmabuf.a $(LDLIBS)
+	$(MAKE) O=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libdmabuf-internal.a
+	clang $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/fuzz-parsers \
+		tests/fuzz/fuzz-parsers.c build-fuzz/libdmabuf-internal.a $(LDLIBS)
 	@mkdir -p build-fuzz/corpus
 	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus
 
@@ -158,12 +203,28 @@ deps:
 	@tests/install-deps
 
 # --- install -----------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+install: all $(O)/dmabuf.install
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/dmabuf \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
-		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(DATADIR)/bats
-	install -m 755 $(O)/dmabuf $(DESTDIR)$(BINDIR)/dmabuf
+		$(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(DATADIR)/bats $(DESTDIR)$(DATADIR)/examples
+	install -m 755 $(O)/dmabuf.install $(DESTDIR)$(BINDIR)/dmabuf
+	install -m 644 $(SO_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SO_REAL)) $(DESTDIR)$(LIBDIR)/libdmabuf.so.$(SO_MAJOR)
+	ln -sf libdmabuf.so.$(SO_MAJOR) $(DESTDIR)$(LIBDIR)/libdmabuf.so
+	install -m 644 include/dmabuf/dmabuf.h $(DESTDIR)$(INCLUDEDIR)/dmabuf/
+	@# paths below the prefix are written as ${prefix}/…, as pkg-config files do
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(SO_VERSION)|' lib/dmabuf.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/dmabuf.pc
+	install -m 644 examples/*.c examples/Makefile $(DESTDIR)$(DATADIR)/examples/
 	install -m 644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.3,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man3/
+	@# a man3 page names several functions: each other name gets a .so page
+	for p in $(filter %.3.scd,$(MAN_SRC)); do page=$$(basename $$p .3.scd); \
+		for f in $$(tests/man3-names $$p); do [ $$f = $$page ] || \
+			echo ".so man3/$$page.3" > $(DESTDIR)$(MANDIR)/man3/$$f.3; done; done
 	install -m 644 $(filter %.7,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 schema/*.json $(DESTDIR)$(DATADIR)/schema/
 	install -m 644 share/bats/dmabuf.bash share/bats/example.bats $(DESTDIR)$(DATADIR)/bats/
@@ -185,5 +246,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests gpu-stubs install-root asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "dmabuf/mem.h"
+#include "dmabuf/dmabuf.h"
 #include "dmabuf/util.h"
 
 struct alloc_args {
@@ -111,9 +111,9 @@ static void hold(uint64_t timeout)
 	_exit(0);
 }
 
-static int start_holder(const struct alloc_args *a, struct db_mem *m, struct json_object *doc)
+static int start_holder(const struct alloc_args *a, struct dmabuf_mem *m, struct json_object *doc)
 {
-	int fd = m->dmabuf_fd >= 0 ? m->dmabuf_fd : m->mem_fd;
+	int fd = dmabuf_mem_hold_fd(m);
 	struct json_object *h;
 	pid_t pid;
 
@@ -145,18 +145,17 @@ static int start_holder(const struct alloc_args *a, struct db_mem *m, struct jso
 int cmd_alloc(int argc, char **argv)
 {
 	struct alloc_args a = { 0 };
-	struct db_mem_spec spec;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct json_object *doc;
-	struct db_mem *m;
+	struct dmabuf_mem *m;
 	uint64_t t0;
 	int ret = EXIT_OK;
 
 	argp_parse(&alloc_argp, argc, argv, 0, NULL, &a);
-	if (db_mem_parse(a.mem, &spec, &e))
+	if (dmabuf_mem_check_source(a.mem, &e))
 		return fail(&e);
 	t0 = db_now_ns();
-	if (db_mem_open(&spec, a.size, a.name, &m, &e))
+	if (dmabuf_mem_open(a.mem, a.size, a.name, &m, &e))
 		return fail(&e);
 	doc = db_report_new("alloc");
 	json_object_object_add(doc, "memory", db_report_mem(m));
@@ -167,6 +166,6 @@ int cmd_alloc(int argc, char **argv)
 	if (!ret && (g.json || !a.hold))
 		db_report_print(doc, g.json, stdout);
 	json_object_put(doc);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 	return ret;
 }

@@ -190,7 +190,7 @@ static const struct argp bench_argp = {
 /* --- the run ---------------------------------------------------------------- */
 
 /* Writes put one buffer at many LBAs: only a pattern every block shares fits. */
-static int bench_pattern(struct bench_args *a, struct db_pattern *p)
+static int bench_pattern(struct bench_args *a, struct dmabuf_pattern **p)
 {
 	int ret;
 
@@ -199,11 +199,13 @@ static int bench_pattern(struct bench_args *a, struct db_pattern *p)
 	ret = io_pattern(&a->io, p);
 	if (ret)
 		return ret;
-	if (p->kind != DB_PAT_ZERO && p->kind != DB_PAT_ONES && p->kind != DB_PAT_BYTE) {
-		db_pattern_close(p);
-		return usage_error("bench: --pattern %s differs from block to block; bench writes "
-				   "one buffer to many LBAs: use zero, ones or byte:0xNN",
-				   p->text);
+	if (dmabuf_pattern_per_block(*p)) {
+		ret = usage_error("bench: --pattern %s differs from block to block; bench writes "
+				  "one buffer to many LBAs: use zero, ones or byte:0xNN",
+				  dmabuf_pattern_name(*p));
+		dmabuf_pattern_free(*p);
+		*p = NULL;
+		return ret;
 	}
 	return EXIT_OK;
 }
@@ -358,7 +360,7 @@ static struct json_object *total_obj(struct db_bench *b)
 }
 
 static struct json_object *workload_obj(const struct bench_args *a, const struct db_bench_opts *bo,
-					const struct db_bench *b, const struct db_pattern *pat)
+					const struct db_bench *b, const struct dmabuf_pattern *pat)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -374,7 +376,7 @@ static struct json_object *workload_obj(const struct bench_args *a, const struct
 	db_jadd_double(o, "ramp_s", a->ramp);
 	db_jadd_u64(o, "seed", a->seed);
 	if (a->read_pct < 100)
-		db_jadd_str(o, "pattern", pat->text);
+		db_jadd_str(o, "pattern", dmabuf_pattern_name(pat));
 	return o;
 }
 
@@ -405,8 +407,8 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 
 	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
 	       c->t.path, db_target_kind_name(c->t.kind), c->t.lba_size,
-	       (unsigned long long)rg->lba, (unsigned long long)rg->nblocks, c->m->spec.text,
-	       db_fmt_size(c->m->size, sz, sizeof(sz)), db_path_name(c->path),
+	       (unsigned long long)rg->lba, (unsigned long long)rg->nblocks, c->mem_src,
+	       db_fmt_size(dmabuf_mem_size(c->m), sz, sizeof(sz)), dmabuf_path_name(c->path),
 	       db_engine_name(c->engine));
 	if (c->why[0])
 		printf("  (%s)\n", c->why);
@@ -433,7 +435,7 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 }
 
 static void report(struct bench_args *a, struct db_ctx *c, const struct io_range *rg,
-		   const struct db_bench_opts *bo, struct db_bench *b, const struct db_pattern *pat,
+		   const struct db_bench_opts *bo, struct db_bench *b, const struct dmabuf_pattern *pat,
 		   int ret)
 {
 	struct json_object *doc = db_report_new("bench"), *jobs = json_object_new_array();
@@ -458,19 +460,19 @@ static void report(struct bench_args *a, struct db_ctx *c, const struct io_range
 }
 
 /* Before a write workload: the whole memory holds the pattern. */
-static int fill_memory(struct db_ctx *c, const struct db_pattern *p)
+static int fill_memory(struct db_ctx *c, const struct dmabuf_pattern *p)
 {
-	return io_fill(c, p, 0, c->m->size / c->t.lba_size);
+	return io_fill(c, p, 0, dmabuf_mem_size(c->m) / c->t.lba_size);
 }
 
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL };
-	struct db_pattern pat = { .fd = -1 };
+	struct dmabuf_pattern *pat = NULL;
 	struct db_bench_opts bo;
 	struct db_bench b = { 0 };
 	struct progress pr;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct io_range rg;
 	struct db_ctx c;
 	int ret;
@@ -495,7 +497,7 @@ int cmd_bench(int argc, char **argv)
 	 * checks are the user's call).
 	 */
 	if (a.io.write && !a.io.force) {
-		db_pattern_close(&pat);
+		dmabuf_pattern_free(pat);
 		fprintf(stderr, "dmabuf: %s: bench --rw %s: refused: a write workload overwrites "
 			"LBAs across the range; give --force\n", a.io.target, a.rw);
 		return EXIT_SAFETY;
@@ -503,18 +505,18 @@ int cmd_bench(int argc, char **argv)
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out_pat;
-	if (a.io.write && (ret = fill_memory(&c, &pat)))
+	if (a.io.write && (ret = fill_memory(&c, pat)))
 		goto out;
 	fill_opts(&a, &rg, &bo, &pr);
 	if (db_bench_run(&c, &bo, &b, &e))
 		ret = fail(&e);
 	if (bo.progress)
 		fputs("\r\033[K", stderr);
-	report(&a, &c, &rg, &bo, &b, &pat, ret);
+	report(&a, &c, &rg, &bo, &b, pat, ret);
 	db_bench_free(&b);
 out:
 	db_ctx_close(&c);
 out_pat:
-	db_pattern_close(&pat);
+	dmabuf_pattern_free(pat);
 	return ret;
 }

@@ -14,7 +14,7 @@
 
 #include "dmabuf/ctx.h"
 #include "dmabuf/err.h"
-#include "dmabuf/pattern.h"
+#include "dmabuf/dmabuf.h"
 #include "dmabuf/report.h"
 
 /* Exit status (dmabuf(1)). */
@@ -43,11 +43,11 @@ int cmd_invalidate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /* Print "dmabuf: <error>" to stderr and return the exit status for its kind. */
-int fail(const struct db_err *e);
+int fail(const struct dmabuf_err *e);
 /* Print a usage error (one line) and return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exit status for an error kind. */
-int exit_status(enum db_err_kind kind);
+int exit_status(enum dmabuf_err_kind kind);
 /* Verbose diagnostics to stderr (-v). */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -126,7 +126,7 @@ struct json_object *io_device_obj(const struct db_devstat *d);
 long io_pinned_kb(void);
 
 /* Parse --pattern (default "lba") into @p; exit status. */
-int io_pattern(const struct io_opts *o, struct db_pattern *p);
+int io_pattern(const struct io_opts *o, struct dmabuf_pattern **p);
 
 /*
  * Transfer @rg window by window.  For each window: @before(arg, lba, n,
@@ -138,7 +138,7 @@ int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook 
 	       io_hook after, void *arg, struct json_object *doc);
 
 /*
- * A signal stopped the I/O (DB_E_INTERRUPTED): add "interrupted" to @doc
+ * A signal stopped the I/O (DMABUF_E_INTERRUPTED): add "interrupted" to @doc
  * with the signal's name; returns it, owned by @doc, for the command to add
  * how far it got (io_windows(): "blocks_done" of the range transferred
  * whole before the signal, "next_lba" the first not known to be done).
@@ -157,15 +157,15 @@ int io_xfer(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks,
 	    const struct io_range *rg, uint64_t done, struct json_object *doc);
 
 /* Pattern fill of the memory window, bracketed for the CPU. */
-int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks);
+int io_fill(struct db_ctx *c, const struct dmabuf_pattern *p, uint64_t lba, uint64_t nblocks);
 
-/* The canary (db_canary_fill()) over the first @nblocks blocks of the memory. */
+/* The canary (dmabuf_canary_fill()) over the first @nblocks blocks of the memory. */
 int io_canary(struct db_ctx *c, uint64_t nblocks);
 
 /* A verification: the pattern, what was found, where the range starts. */
 struct io_verify {
-	struct db_pattern pat;
-	struct db_verify_result v;
+	struct dmabuf_pattern *pat;	/* owned: dmabuf_pattern_free() */
+	struct dmabuf_verify_result v;
 	uint64_t range_lba;
 };
 

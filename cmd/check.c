@@ -14,7 +14,7 @@
 #include <xf86drm.h>
 
 #include "builtin.h"
-#include "dmabuf/mem.h"
+#include "dmabuf/dmabuf.h"
 #include "dmabuf/p2p.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
@@ -129,29 +129,28 @@ static struct json_object *uring_obj(void)
 	return o;
 }
 
-static struct json_object *token_obj(enum db_token_support s, const struct db_err *e)
+static struct json_object *token_obj(enum dmabuf_token_support s, const struct dmabuf_err *e)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[1200];
 
-	db_jadd_str(o, "support", db_token_support_str(s));
-	db_jadd_bool(o, "uapi", s != DB_TOKEN_NO_UAPI && s != DB_TOKEN_ERROR);
+	db_jadd_str(o, "support", dmabuf_token_support_str(s));
+	db_jadd_bool(o, "uapi", s != DMABUF_TOKEN_NO_UAPI && s != DMABUF_TOKEN_ERROR);
 	if (e->err)
-		db_jadd_str(o, "detail", db_err_str(e, buf, sizeof(buf)));
+		db_jadd_str(o, "detail", dmabuf_err_str(e, buf, sizeof(buf)));
 	return o;
 }
 
-static void add_source(struct json_object *arr, enum db_mem_kind kind, const char *name,
-		       const char *path)
+static void add_source(struct json_object *arr, const char *name)
 {
 	struct json_object *o = json_object_new_object();
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	char buf[1200];
-	int ret = db_mem_probe(kind, path, &e);
+	int ret = dmabuf_mem_probe(name, &e);
 
 	db_jadd_str(o, "source", name);
 	db_jadd_bool(o, "available", ret == 0);
-	db_jadd_str(o, "detail", ret ? db_err_str(&e, buf, sizeof(buf)) : e.detail);
+	db_jadd_str(o, "detail", ret ? dmabuf_err_str(&e, buf, sizeof(buf)) : e.detail);
 	json_object_array_add(arr, o);
 }
 
@@ -161,28 +160,27 @@ static struct json_object *memory_arr(void)
 	struct dirent *d;
 	DIR *dir;
 
-	add_source(arr, DB_MEM_MEMFD, "memfd", NULL);
-	add_source(arr, DB_MEM_HUGETLB, "hugetlb", NULL);
-	add_source(arr, DB_MEM_UDMABUF, "udmabuf", NULL);
+	add_source(arr, "memfd");
+	add_source(arr, "hugetlb");
+	add_source(arr, "udmabuf");
 	dir = opendir("/dev/dma_heap");
 	if (!dir) {
-		add_source(arr, DB_MEM_HEAP, "heap", "/dev/dma_heap/system");
+		add_source(arr, "heap");
 	} else {
 		while ((d = readdir(dir))) {
-			char name[300], path[300];
+			char name[300];
 
 			if (d->d_name[0] == '.')
 				continue;
 			snprintf(name, sizeof(name), "heap:%s", d->d_name);
-			snprintf(path, sizeof(path), "/dev/dma_heap/%s", d->d_name);
-			add_source(arr, DB_MEM_HEAP, name, path);
+			add_source(arr, name);
 		}
 		closedir(dir);
 	}
-	add_source(arr, DB_MEM_DRM, "drm", NULL);
-	add_source(arr, DB_MEM_MOVER, "mover", NULL);
-	add_source(arr, DB_MEM_CUDA, "cuda", NULL);
-	add_source(arr, DB_MEM_HIP, "hip", NULL);
+	add_source(arr, "drm");
+	add_source(arr, "mover");
+	add_source(arr, "cuda");
+	add_source(arr, "hip");
 	return arr;
 }
 
@@ -268,16 +266,14 @@ static struct json_object *iommu_obj(void)
 }
 
 /* A small dma-buf from the first source that works, to probe targets with. */
-static struct db_mem *probe_dmabuf(void)
+static struct dmabuf_mem *probe_dmabuf(void)
 {
 	static const char *const srcs[] = { "udmabuf", "heap", "drm" };
 
 	for (size_t i = 0; i < DB_ARRAY_SIZE(srcs); i++) {
-		struct db_mem_spec spec;
-		struct db_mem *m;
+		struct dmabuf_mem *m;
 
-		if (db_mem_parse(srcs[i], &spec, NULL) == 0 &&
-		    db_mem_open(&spec, 1 << 16, NULL, &m, NULL) == 0)
+		if (dmabuf_mem_open(srcs[i], 1 << 16, NULL, &m, NULL) == 0)
 			return m;
 	}
 	return NULL;
@@ -286,14 +282,14 @@ static struct db_mem *probe_dmabuf(void)
 static int targets_arr(struct check_args *a, struct json_object *doc)
 {
 	struct json_object *arr = json_object_new_array();
-	struct db_mem *m = probe_dmabuf();
+	struct dmabuf_mem *m = probe_dmabuf();
 	int ret = EXIT_OK;
 
 	for (int i = 0; i < a->nr_targets; i++) {
-		struct db_err e = { 0 };
+		struct dmabuf_err e = { 0 };
 		struct db_target t = { .fd = -1 };
 		struct json_object *o;
-		enum db_token_support s;
+		enum dmabuf_token_support s;
 
 		if (db_target_open(a->targets[i], false, &t, &e)) {
 			ret = fail(&e);
@@ -303,12 +299,12 @@ static int targets_arr(struct check_args *a, struct json_object *doc)
 		db_jadd_str(o, "path", t.path);
 		db_jadd_str(o, "kind", db_target_kind_name(t.kind));
 		db_jadd_u64(o, "lba_size", t.lba_size);
-		s = db_token_probe(t.fd, m ? m->dmabuf_fd : -1, &e);
+		s = dmabuf_token_probe(t.fd, m ? dmabuf_mem_fd(m) : -1, &e);
 		json_object_object_add(o, "token", token_obj(s, &e));
 		json_object_array_add(arr, o);
 		db_target_close(&t);
 	}
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 	json_object_object_add(doc, "targets", arr);
 	return ret;
 }
@@ -406,7 +402,7 @@ static int p2p_report(struct json_object *doc)
 {
 	struct json_object *o, *k, *arr;
 	struct db_p2p_platform p;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	if (db_p2p_scan(&p, &e))
 		return fail(&e);
@@ -447,15 +443,15 @@ int cmd_check(int argc, char **argv)
 {
 	struct check_args a = { 0 };
 	struct json_object *doc, *nvme;
-	struct db_err e = { 0 };
-	enum db_token_support s;
+	struct dmabuf_err e = { 0 };
+	enum dmabuf_token_support s;
 	int ret = EXIT_OK;
 
 	argp_parse(&check_argp, argc, argv, 0, NULL, &a);
 	doc = db_report_new("check");
 	json_object_object_add(doc, "kernel", kernel_obj());
 	json_object_object_add(doc, "io_uring", uring_obj());
-	s = db_token_probe(-1, -1, &e);
+	s = dmabuf_token_probe(-1, -1, &e);
 	json_object_object_add(doc, "dmabuf_token", token_obj(s, &e));
 	json_object_object_add(doc, "memory", memory_arr());
 	nvme = json_object_new_array();

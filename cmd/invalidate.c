@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "builtin.h"
+#include "dmabuf/token-debug.h"
 #include "dmabuf/util.h"
 
 struct inval_args {
@@ -40,7 +41,7 @@ struct inval_args {
 	unsigned calls;
 	uint64_t reg_ns, unreg_ns, trigger_ns;
 	uint64_t move_wait_ns, move_wait_max_ns;	/* mover: exporter's fence waits */
-	struct db_mem_move_stats mv;			/* mover: after the run */
+	struct dmabuf_mem_move_stats mv;			/* mover: after the run */
 	struct db_token_stats k0;	/* token: kernel counters before */
 };
 
@@ -99,13 +100,13 @@ static const struct argp inval_argp = {
  */
 static unsigned steps_per_cycle(const struct db_ctx *c)
 {
-	return db_mem_can_move(c->m) || c->path == DB_PATH_TOKEN ? 1 : 2;
+	return dmabuf_mem_can_move(c->m) || c->path == DMABUF_PATH_TOKEN ? 1 : 2;
 }
 
-static int move_step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
+static int move_step(struct inval_args *a, struct db_ctx *c, struct dmabuf_err *e)
 {
 	uint64_t wait_ns;
-	int ret = db_mem_move(c->m, 0, &wait_ns, e);
+	int ret = dmabuf_mem_move(c->m, 0, &wait_ns, e);
 
 	a->move_wait_ns += wait_ns;
 	if (wait_ns > a->move_wait_max_ns)
@@ -118,14 +119,14 @@ static int move_step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
  * One step of a cycle: token, the whole cycle (fire the trigger);
  * pages/bounce, half of it (empty the slot, or fill it again).
  */
-static int step(struct inval_args *a, struct db_ctx *c, struct db_err *e)
+static int step(struct inval_args *a, struct db_ctx *c, struct dmabuf_err *e)
 {
 	uint64_t t0 = db_now_ns();
 	int ret;
 
-	if (db_mem_can_move(c->m))
+	if (dmabuf_mem_can_move(c->m))
 		return move_step(a, c, e);
-	if (c->path == DB_PATH_TOKEN) {
+	if (c->path == DMABUF_PATH_TOKEN) {
 		ret = db_token_trigger(e);
 		a->trigger_ns += db_now_ns() - t0;
 		a->fired += !ret;
@@ -150,7 +151,7 @@ struct between_arg {
 };
 
 /* Called by the engine once per submission while requests are in flight. */
-static int between(void *arg, struct db_err *e)
+static int between(void *arg, struct dmabuf_err *e)
 {
 	struct between_arg *b = arg;
 
@@ -168,7 +169,7 @@ static int run_idle(struct inval_args *a, struct db_ctx *c, const struct io_rang
 	int ret = EXIT_OK;
 
 	for (unsigned i = 1; i <= a->cycles && !ret; i++) {
-		struct db_err e = { 0 };
+		struct dmabuf_err e = { 0 };
 
 		for (unsigned s = 0; s < steps_per_cycle(c); s++)
 			if (step(a, c, &e))
@@ -213,9 +214,9 @@ static int run_during_io(struct inval_args *a, struct db_ctx *c, const struct io
 
 static const char *mechanism(const struct db_ctx *c)
 {
-	if (db_mem_can_move(c->m))
+	if (dmabuf_mem_can_move(c->m))
 		return "exporter move (move_notify, fence wait, copy to new pages)";
-	return c->path == DB_PATH_TOKEN ? "move_notify (kernel test trigger)"
+	return c->path == DMABUF_PATH_TOKEN ? "move_notify (kernel test trigger)"
 					: "unregister+register";
 }
 
@@ -248,11 +249,11 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
 	db_jadd_u64(o, "completed", a->fired);
 	db_jadd_bool(o, "during_io", a->during_io);
 	db_jadd_str(o, "mechanism", mechanism(c));
-	if (a->fired && db_mem_can_move(c->m)) {
+	if (a->fired && dmabuf_mem_can_move(c->m)) {
 		report_moves(o, a);
-		if (c->path == DB_PATH_TOKEN)
+		if (c->path == DMABUF_PATH_TOKEN)
 			report_kernel(o, a);
-	} else if (a->fired && c->path == DB_PATH_TOKEN) {
+	} else if (a->fired && c->path == DMABUF_PATH_TOKEN) {
 		db_jadd_double(o, "trigger_us_avg", a->trigger_ns / 1e3 / a->fired);
 		report_kernel(o, a);
 	} else if (a->fired) {
@@ -270,23 +271,23 @@ static void report_cycles(struct json_object *doc, const struct inval_args *a,
  */
 static int check_late(struct inval_args *a, struct db_ctx *c, int ret)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
-	if (!db_mem_can_move(c->m) || !a->fired)
+	if (!dmabuf_mem_can_move(c->m) || !a->fired)
 		return ret;
-	if (db_mem_move_stats(c->m, &a->mv, &e))
+	if (dmabuf_mem_move_stats(c->m, &a->mv, &e))
 		return ret ? ret : fail(&e);
 	if (!a->mv.late_pages)
 		return ret;
 	fprintf(stderr, "dmabuf: %s: %llu pages the exporter had given up were written after "
-		"a move: DMA through a mapping dropped by move_notify\n", c->m->spec.text,
+		"a move: DMA through a mapping dropped by move_notify\n", c->mem_src,
 		(unsigned long long)a->mv.late_pages);
 	return ret ? ret : EXIT_MISMATCH;
 }
 
 int cmd_invalidate(int argc, char **argv)
 {
-	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, .iv.pat.fd = -1,
+	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, 
 				.k0.maps = -1 };
 	struct json_object *doc;
 	struct io_range rg;
@@ -301,12 +302,12 @@ int cmd_invalidate(int argc, char **argv)
 	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		goto out;
-	if (db_mem_can_move(c.m)) {
+	if (dmabuf_mem_can_move(c.m)) {
 		/* the kernel's counters, where it has them, are a bonus */
 		if (db_token_stats(&a.k0, NULL))
 			a.k0.maps = -1;
-	} else if (c.path == DB_PATH_TOKEN) {
-		struct db_err e = { 0 };
+	} else if (c.path == DMABUF_PATH_TOKEN) {
+		struct dmabuf_err e = { 0 };
 
 		/* no trigger: say so before anything is written */
 		if (db_token_stats(&a.k0, &e)) {
@@ -326,6 +327,6 @@ int cmd_invalidate(int argc, char **argv)
 	json_object_put(doc);
 	db_ctx_close(&c);
 out:
-	db_pattern_close(&a.iv.pat);
+	dmabuf_pattern_free(a.iv.pat);
 	return ret;
 }

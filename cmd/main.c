@@ -46,32 +46,32 @@ static const struct cmd *find_cmd(const char *name)
 
 /* --- exit status and messages shared by all commands ---------------------- */
 
-int exit_status(enum db_err_kind kind)
+int exit_status(enum dmabuf_err_kind kind)
 {
 	switch (kind) {
-	case DB_E_NONE:
+	case DMABUF_E_NONE:
 		return EXIT_OK;
-	case DB_E_MISMATCH:
+	case DMABUF_E_MISMATCH:
 		return EXIT_MISMATCH;
-	case DB_E_USAGE:
+	case DMABUF_E_USAGE:
 		return EXIT_USAGE;
-	case DB_E_UNSUPPORTED:
+	case DMABUF_E_UNSUPPORTED:
 		return EXIT_UNSUPPORTED;
-	case DB_E_SAFETY:
+	case DMABUF_E_SAFETY:
 		return EXIT_SAFETY;
-	case DB_E_INTERRUPTED:
+	case DMABUF_E_INTERRUPTED:
 		return 128 + db_xfer_interrupted();	/* as a shell reports a signal */
-	case DB_E_IO:
+	case DMABUF_E_IO:
 	default:
 		return EXIT_IO;
 	}
 }
 
-int fail(const struct db_err *e)
+int fail(const struct dmabuf_err *e)
 {
 	char buf[1200];
 
-	fprintf(stderr, "dmabuf: %s\n", db_err_str(e, buf, sizeof(buf)));
+	fprintf(stderr, "dmabuf: %s\n", dmabuf_err_str(e, buf, sizeof(buf)));
 	return exit_status(e->kind);
 }
 

@@ -13,7 +13,7 @@ struct read_args {
 	const char *out;
 	int out_fd;
 	bool canary;			/* the memory has a CPU view: canary before each read */
-	struct db_verify_result v;	/* blocks that kept the canary */
+	struct dmabuf_verify_result v;	/* blocks that kept the canary */
 	uint64_t range_lba;
 };
 
@@ -82,7 +82,7 @@ static int canary_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nbl
 static int out_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
 	struct read_args *a = arg;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int ret = EXIT_OK;
 
 	if (!a->canary && a->out_fd < 0)
@@ -90,10 +90,10 @@ static int out_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblock
 	if (db_ctx_cpu_begin(c, false, &e))
 		return fail(&e);
 	if (a->canary)
-		db_canary_check(c->m->map, lba, nblocks, c->t.lba_size,
-				(lba - a->range_lba) * c->t.lba_size, &a->v);
+		dmabuf_canary_check(dmabuf_mem_addr(c->m), lba, nblocks, c->t.lba_size,
+				    (lba - a->range_lba) * c->t.lba_size, &a->v);
 	if (a->out_fd >= 0)
-		ret = write_all(a->out_fd, c->m->map, nblocks * c->t.lba_size, a->out);
+		ret = write_all(a->out_fd, dmabuf_mem_addr(c->m), nblocks * c->t.lba_size, a->out);
 	if (db_ctx_cpu_end(c, false, &e) && !ret)
 		ret = fail(&e);
 	return ret;
@@ -105,12 +105,12 @@ static int out_window(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblock
  */
 static void want_canary(struct read_args *a, struct db_ctx *c)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
+	void *addr;
 
-	a->canary = !db_mem_mmap(c->m, &e);
+	a->canary = !dmabuf_mem_mmap(c->m, &addr, &e);
 	if (!a->canary)
-		note("%s: no CPU view of the memory, reading without the canary",
-		     c->m->spec.text);
+		note("%s: no CPU view of the memory, reading without the canary", c->mem_src);
 }
 
 static int open_out(struct read_args *a)

@@ -52,7 +52,7 @@ int cmd_register(int argc, char **argv)
 {
 	struct register_args a = { .slots = 1 };
 	struct json_object *doc, *reg;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct io_range rg;
 	struct db_ctx c;
 	uint64_t t0, unreg_ns;

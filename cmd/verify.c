@@ -23,8 +23,8 @@ struct round_trip {
 	uint64_t lba;			/* --scratch-lba */
 	struct db_ctx host;		/* host memory (memfd) on the same target */
 	struct io_range hrg;
-	struct db_pattern stamp;
-	struct db_verify_result drive;	/* the range read straight into host memory */
+	struct dmabuf_pattern *stamp;	/* owned */
+	struct dmabuf_verify_result drive;	/* the range read straight into host memory */
 };
 
 struct verify_args {
@@ -97,7 +97,7 @@ static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_r
 static int rt_check_scratch(const struct round_trip *rt, const struct db_ctx *c,
 			    const struct io_range *rg)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	if (db_target_check_range(&c->t, rt->lba, rg->win_blocks, true, &e))
 		return fail(&e);
@@ -113,6 +113,8 @@ static int rt_check_scratch(const struct round_trip *rt, const struct db_ctx *c,
 static int rt_open(struct verify_args *a, const struct db_ctx *c, const struct io_range *rg)
 {
 	struct io_opts o = a->io;
+	struct dmabuf_err e = { 0 };
+	char text[64];
 	int ret;
 
 	o.mem = "memfd";
@@ -123,22 +125,20 @@ static int rt_open(struct verify_args *a, const struct db_ctx *c, const struct i
 	ret = io_open(&o, &a->rt.host, &a->rt.hrg);
 	if (ret)
 		return ret;
-	a->rt.stamp = a->iv.pat;
-	a->rt.stamp.kind = DB_PAT_LBA;
-	a->rt.stamp.seed = a->iv.pat.seed ^ STAMP_SEED_XOR;
-	a->rt.stamp.fd = -1;
-	snprintf(a->rt.stamp.text, sizeof(a->rt.stamp.text), "lba:0x%llx",
-		 (unsigned long long)a->rt.stamp.seed);
+	snprintf(text, sizeof(text), "lba:0x%llx",
+		 (unsigned long long)(dmabuf_pattern_seed(a->iv.pat) ^ STAMP_SEED_XOR));
+	if (dmabuf_pattern_parse(text, &a->rt.stamp, &e))
+		return fail(&e);
 	return EXIT_OK;
 }
 
-static int host_check(struct round_trip *rt, const struct db_pattern *p, uint64_t lba,
-		      uint64_t n, uint64_t range_off, const struct db_check_how *how,
-		      struct db_verify_result *v)
+static int host_check(struct round_trip *rt, const struct dmabuf_pattern *p, uint64_t lba,
+		      uint64_t n, uint64_t range_off, const struct dmabuf_check_how *how,
+		      struct dmabuf_verify_result *v)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
-	if (db_pattern_check_how(p, rt->host.m->map, lba, n, rt->host.t.lba_size, range_off,
+	if (dmabuf_pattern_check(p, dmabuf_mem_addr(rt->host.m), lba, n, rt->host.t.lba_size, range_off,
 				 how, v, &e) < 0)
 		return fail(&e);
 	return EXIT_OK;
@@ -155,22 +155,22 @@ static int rt_window(struct verify_args *a, struct db_ctx *c, const struct io_ra
 {
 	struct round_trip *rt = &a->rt;
 	struct db_ctx *h = &rt->host;
-	struct db_check_how how = { true, &rt->stamp, rt->lba };
+	struct dmabuf_check_how how = { true, rt->stamp, rt->lba };
 	uint64_t done = lba - rg->lba, off = done * c->t.lba_size;
 	int ret;
 
 	if ((ret = io_xfer(h, false, lba, n, rg, done, doc)) ||
-	    (ret = host_check(rt, &a->iv.pat, lba, n, off, NULL, &rt->drive)) ||
+	    (ret = host_check(rt, a->iv.pat, lba, n, off, NULL, &rt->drive)) ||
 	    (ret = io_canary(h, n)) ||
 	    (ret = io_xfer(h, true, rt->lba, n, rg, done, doc)) ||
 	    (ret = io_xfer(c, false, rt->lba, n, rg, done, doc)) ||
-	    (ret = io_fill(h, &rt->stamp, rt->lba, n)) ||
+	    (ret = io_fill(h, rt->stamp, rt->lba, n)) ||
 	    (ret = io_xfer(h, true, rt->lba, n, rg, done, doc)) ||
 	    (ret = io_xfer(c, false, lba, n, rg, done, doc)) ||
 	    (ret = io_xfer(c, true, rt->lba, n, rg, done, doc)) ||
 	    (ret = io_xfer(h, false, rt->lba, n, rg, done, doc)))
 		return ret;
-	return host_check(rt, &a->iv.pat, lba, n, off, &how, &a->iv.v);
+	return host_check(rt, a->iv.pat, lba, n, off, &how, &a->iv.v);
 }
 
 static int rt_pass(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
@@ -180,12 +180,12 @@ static int rt_pass(struct verify_args *a, struct db_ctx *c, const struct io_rang
 	uint64_t done;
 	int ret;
 
-	a->iv.pat.pass = pass;
-	a->rt.stamp.pass = pass;
+	dmabuf_pattern_set_pass(a->iv.pat, pass);
+	dmabuf_pattern_set_pass(a->rt.stamp, pass);
 	for (done = 0; !a->read_only && done < rg->nblocks; done += rg->win_blocks) {
 		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
 
-		if ((ret = io_fill(h, &a->iv.pat, lba, n)) ||
+		if ((ret = io_fill(h, a->iv.pat, lba, n)) ||
 		    (ret = io_xfer(h, true, lba, n, rg, done, doc)))
 			return ret;
 	}
@@ -216,7 +216,7 @@ static void rt_report(struct verify_args *a, const struct db_ctx *c, const struc
 
 	db_jadd_u64(o, "lba", a->rt.lba);
 	db_jadd_u64(o, "blocks", rg->win_blocks);
-	db_jadd_str(o, "stamp", a->rt.stamp.text);
+	db_jadd_str(o, "stamp", dmabuf_pattern_name(a->rt.stamp));
 	json_object_object_add(doc, "scratch", o);
 	json_object_object_add(doc, "drive", db_report_verify(&a->rt.drive, c->t.lba_size));
 }
@@ -226,9 +226,10 @@ static void rt_report(struct verify_args *a, const struct db_ctx *c, const struc
 /* The CPU fills and compares: say what to do when the memory has no CPU view. */
 static int cpu_view(struct db_ctx *c)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
+	void *addr;
 
-	if (!db_mem_mmap(c->m, &e))
+	if (!dmabuf_mem_mmap(c->m, &addr, &e))
 		return EXIT_OK;
 	db_err_detail(&e, "to verify memory the CPU cannot map, use --scratch-lba LBA "
 		      "(a round trip through the memory and a scratch range)");
@@ -237,31 +238,32 @@ static int cpu_view(struct db_ctx *c)
 
 static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
 {
-	const struct db_verify_result *v = &a->iv.v;
+	const struct dmabuf_verify_result *v = &a->iv.v;
 
 	if (a->rt.on && a->rt.drive.blocks_bad)
 		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks read into host memory differ "
 			"from pattern %s: the drive, not the memory\n", c->t.path,
 			(unsigned long long)a->rt.drive.blocks_bad,
-			(unsigned long long)a->rt.drive.blocks_checked, a->iv.pat.text);
+			(unsigned long long)a->rt.drive.blocks_checked,
+			dmabuf_pattern_name(a->iv.pat));
 	if (!v->blocks_bad)
 		return;
 	fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s", c->t.path,
 		(unsigned long long)v->blocks_bad, (unsigned long long)v->blocks_checked,
-		a->iv.pat.text);
-	if (v->kinds[DB_MIS_UNDELIVERED])
+		dmabuf_pattern_name(a->iv.pat));
+	if (v->kinds[DMABUF_MIS_UNDELIVERED])
 		fprintf(stderr, "; %llu undelivered: the transfer reported success and the data "
-			"did not arrive in %s", (unsigned long long)v->kinds[DB_MIS_UNDELIVERED],
+			"did not arrive in %s", (unsigned long long)v->kinds[DMABUF_MIS_UNDELIVERED],
 			a->io.mem);
-	if (v->kinds[DB_MIS_UNWRITTEN])
+	if (v->kinds[DMABUF_MIS_UNWRITTEN])
 		fprintf(stderr, "; %llu unwritten: the write from %s did not reach the scratch "
-			"range", (unsigned long long)v->kinds[DB_MIS_UNWRITTEN], a->io.mem);
+			"range", (unsigned long long)v->kinds[DMABUF_MIS_UNWRITTEN], a->io.mem);
 	fputc('\n', stderr);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_args a = { .passes = 1, .iv.pat.fd = -1 };
+	struct verify_args a = { .passes = 1 };
 	struct json_object *doc;
 	struct io_range rg;
 	struct db_ctx c;
@@ -286,7 +288,7 @@ int cmd_verify(int argc, char **argv)
 	else
 		ret = run_passes(&a, &c, &rg, doc);
 	db_jadd_str(doc, "mode", a.rt.on ? "round-trip" : "cpu");
-	db_jadd_str(doc, "pattern", a.iv.pat.text);
+	db_jadd_str(doc, "pattern", dmabuf_pattern_name(a.iv.pat));
 	db_jadd_u64(doc, "passes", a.passes);
 	io_result(doc, ret);
 	io_report(doc, &c, &rg);
@@ -301,6 +303,7 @@ int cmd_verify(int argc, char **argv)
 		db_ctx_close(&a.rt.host);
 	db_ctx_close(&c);
 out:
-	db_pattern_close(&a.iv.pat);
+	dmabuf_pattern_free(a.rt.stamp);
+	dmabuf_pattern_free(a.iv.pat);
 	return ret;
 }

@@ -20,7 +20,7 @@ struct write_args {
 	uint64_t in_bytes;	/* bytes of the file written so far */
 	uint64_t padded;	/* zero bytes written after them */
 	uint64_t range_bytes;
-	struct db_pattern pat;
+	struct dmabuf_pattern *pat;
 };
 
 enum { OPT_PAD = 0x100 };
@@ -69,7 +69,7 @@ static int fill_pattern(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblo
 {
 	struct write_args *a = arg;
 
-	return io_fill(c, &a->pat, lba, nblocks);
+	return io_fill(c, a->pat, lba, nblocks);
 }
 
 /* FILE ended inside the range and --pad was not given: nothing more is written. */
@@ -92,13 +92,13 @@ static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks
 {
 	struct write_args *a = arg;
 	uint64_t want = nblocks * c->t.lba_size, got = 0;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	char *p;
 
 	/* maps the memory for the CPU on first use (the token path never has) */
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
-	p = c->m->map;
+	p = dmabuf_mem_addr(c->m);
 	while (got < want) {
 		ssize_t n = read(a->in_fd, p + got, want - got);
 
@@ -149,7 +149,7 @@ static int open_in(struct write_args *a)
 
 int cmd_write(int argc, char **argv)
 {
-	struct write_args a = { .in_fd = -1, .pat.fd = -1 };
+	struct write_args a = { .in_fd = -1 };
 	struct json_object *doc;
 	struct io_range rg;
 	struct db_ctx c;
@@ -180,7 +180,7 @@ int cmd_write(int argc, char **argv)
 		if (a.pad)
 			db_jadd_u64(doc, "padded_bytes", a.padded);
 	} else {
-		db_jadd_str(doc, "pattern", a.pat.text);
+		db_jadd_str(doc, "pattern", dmabuf_pattern_name(a.pat));
 	}
 	io_report(doc, &c, &rg);
 	db_report_print(doc, g.json, stdout);
@@ -189,6 +189,6 @@ int cmd_write(int argc, char **argv)
 out:
 	if (a.in_fd >= 0)
 		close(a.in_fd);
-	db_pattern_close(&a.pat);
+	dmabuf_pattern_free(a.pat);
 	return ret;
 }

@@ -145,7 +145,7 @@ static void *job_main(void *p)
 }
 
 /* Job @idx's transfer: its part of the memory, its seed, its log. */
-static int job_init(struct bench_run *run, unsigned idx, struct db_err *e)
+static int job_init(struct bench_run *run, unsigned idx, struct dmabuf_err *e)
 {
 	const struct db_bench_opts *o = run->o;
 	struct db_bench_job *j = &run->b->job[idx];
@@ -163,7 +163,7 @@ static int job_init(struct bench_run *run, unsigned idx, struct db_err *e)
 			snprintf(path, sizeof(path), "%s", o->iolog);
 		j->wl.iolog = fopen(path, "we");
 		if (!j->wl.iolog)
-			return db_err_set(e, DB_E_USAGE, -errno, "open", "%s", path);
+			return db_err_set(e, DMABUF_E_USAGE, -errno, "open", "%s", path);
 	}
 	j->x = (struct db_xfer){
 		.t = &c->t, .r = &j->r, .engine = c->engine, .write = false,
@@ -172,7 +172,7 @@ static int job_init(struct bench_run *run, unsigned idx, struct db_err *e)
 		.req_bytes = o->req_bytes, .qd = c->qd, .retry = c->retry, .wl = &j->wl,
 	};
 	j->x.buf.slot = 0;
-	if (c->path == DB_PATH_BOUNCE) {
+	if (c->path == DMABUF_PATH_BOUNCE) {
 		j->x.stage = db_ctx_stage;
 		j->x.stage_arg = c;
 	}
@@ -246,7 +246,7 @@ static void sum_jobs(struct db_bench *b)
 }
 
 int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_bench *b,
-		 struct db_err *e)
+		 struct dmabuf_err *e)
 {
 	struct bench_run run = { .c = c, .o = o, .b = b };
 	struct job_arg args[DB_BENCH_MAX_JOBS];
@@ -258,10 +258,10 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 	memset(b, 0, sizeof(*b));
 	b->iommu_maps = -1;
 	if (!o->jobs || o->jobs > DB_BENCH_MAX_JOBS)
-		return db_err_set(e, DB_E_USAGE, -EINVAL, "bench", "%u jobs", o->jobs);
+		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "bench", "%u jobs", o->jobs);
 	b->job = calloc(o->jobs, sizeof(*b->job));
 	if (!b->job)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "calloc", "%u jobs", o->jobs);
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "calloc", "%u jobs", o->jobs);
 	b->nr_jobs = o->jobs;
 	for (i = 0; i < o->jobs && !ret; i++)
 		ret = job_init(&run, i, e);
@@ -277,7 +277,7 @@ int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_benc
 		started++;
 	}
 	if (ret)
-		db_err_set(e, DB_E_IO, ret, "pthread_create", "bench job %u", started);
+		db_err_set(e, DMABUF_E_IO, ret, "pthread_create", "bench job %u", started);
 	/* Every job set up (or failed to): start the counters, then the jobs. */
 	pthread_mutex_lock(&run.lock);
 	while (run.ready < started)

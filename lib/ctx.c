@@ -2,143 +2,43 @@
 /*
  * I/O context: target + memory + ring + buffer path.  See dmabuf/ctx.h.
  *
- * Path preference for `auto`: token (zero copy, mapped once) > pages (zero
- * copy, mapped per I/O) > bounce (one CPU copy).  Each rejected path leaves a
- * sentence in ctx->why, so the user always learns what was used and why.
+ * The path itself is chosen by libdmabuf's dmabuf_register(): the context
+ * keeps its answer (c->path, c->why) and registers every slot the same way.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "dmabuf/ctx.h"
 #include "dmabuf/util.h"
-#include "uapi/io_uring_regbuf.h"
 
-static const char *const path_names[] = {
-	[DB_PATH_AUTO] = "auto",
-	[DB_PATH_TOKEN] = "token",
-	[DB_PATH_PAGES] = "pages",
-	[DB_PATH_BOUNCE] = "bounce",
-};
-
-const char *db_path_name(enum db_path p)
+/* Slot @slot of @r by the path in use (slot 0 of the context's ring: by @want). */
+static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dmabuf_path want,
+		    struct dmabuf_err *e)
 {
-	return (unsigned)p < DB_ARRAY_SIZE(path_names) ? path_names[p] : "?";
-}
+	struct dmabuf_fixed fx;
+	int ret = dmabuf_register(&r->ring, slot, c->m, c->t.fd, want, &fx, e);
 
-int db_path_parse(const char *s, enum db_path *p)
-{
-	for (unsigned i = 0; i < DB_ARRAY_SIZE(path_names); i++) {
-		if (!strcmp(s, path_names[i])) {
-			*p = (enum db_path)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static void why_add(struct db_ctx *c, enum db_path p, const struct db_err *e)
-{
-	char msg[600];
-	size_t used = strlen(c->why);
-
-	snprintf(c->why + used, sizeof(c->why) - used, "%s%s: %s", used ? "; " : "",
-		 db_path_name(p), db_err_str(e, msg, sizeof(msg)));
-}
-
-/* --- registration per path ---------------------------------------------- */
-
-static int reg_token(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
-{
-	int ret;
-
-	if (c->m->dmabuf_fd < 0) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "token registration", "%s",
-			   c->m->spec.text);
-		db_err_detail(e, "%s memory is not a dma-buf", c->m->ops->name);
-		return -EOPNOTSUPP;
-	}
-	if (c->m->size > IO_REGBUF_DMABUF_MAX) {
-		db_err_set(e, DB_E_USAGE, -E2BIG, "token registration", "%s", c->m->spec.text);
-		db_err_detail(e, "dma-bufs over 1 GiB cannot be registered as a token");
-		return -E2BIG;
-	}
-	ret = db_ring_register_dmabuf(r, slot, c->m->dmabuf_fd, c->t.fd, e);
-	/* doc/token-uapi.md: passthrough tokens are this port's, not upstream's */
-	if (ret == -EOPNOTSUPP && c->t.kind == DB_TGT_NVME_CHAR)
-		db_err_detail(e, "a kernel whose tokens serve only READ_FIXED/WRITE_FIXED (as "
-			      "the upstream series) refuses NVMe passthrough: use the "
-			      "/dev/nvmeXnY block device");
-	return ret;
-}
-
-static int reg_pages(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
-{
-	void *addr;
-	uint64_t len;
-	int ret = db_mem_pages(c->m, &addr, &len, e);
-
+	if (want == DMABUF_PATH_AUTO)
+		snprintf(c->why, sizeof(c->why), "%s", fx.why);
 	if (ret)
 		return ret;
-	ret = db_ring_register_uaddr(r, slot, addr, len, e);
-	if (ret)
-		return ret;
-	c->buf.base = (uintptr_t)addr;
+	c->path = fx.path;
+	c->buf.base = fx.base;
 	return 0;
 }
 
-static int reg_bounce(struct db_ctx *c, struct db_ring *r, unsigned slot, struct db_err *e)
-{
-	int ret;
-
-	/* The CPU copies to and from the dma-buf's own mapping. */
-	ret = db_mem_mmap(c->m, e);
-	if (ret)
-		return ret;
-	if (!c->bounce) {
-		c->bounce_len = c->m->size;
-		c->bounce = mmap(NULL, c->bounce_len, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (c->bounce == MAP_FAILED) {
-			c->bounce = NULL;
-			return db_err_set(e, DB_E_IO, -errno, "mmap", "bounce buffer");
-		}
-	}
-	ret = db_ring_register_uaddr(r, slot, c->bounce, c->bounce_len, e);
-	if (ret)
-		return ret;
-	c->buf.base = (uintptr_t)c->bounce;
-	return 0;
-}
-
-static int reg_one(struct db_ctx *c, struct db_ring *r, enum db_path p, unsigned slot,
-		   struct db_err *e)
-{
-	switch (p) {
-	case DB_PATH_TOKEN:
-		c->buf.base = 0;
-		return reg_token(c, r, slot, e);
-	case DB_PATH_PAGES:
-		return reg_pages(c, r, slot, e);
-	case DB_PATH_BOUNCE:
-		return reg_bounce(c, r, slot, e);
-	default:
-		return db_err_set(e, DB_E_USAGE, -EINVAL, "register", "path %d", p);
-	}
-}
-
-int db_ctx_register(struct db_ctx *c, struct db_err *e)
+static int register_slots(struct db_ctx *c, enum dmabuf_path want, struct dmabuf_err *e)
 {
 	uint64_t t0 = db_now_ns();
 
 	for (unsigned s = 0; s < c->slots; s++) {
-		int ret = reg_one(c, &c->r, c->path, s, e);
+		int ret = reg_slot(c, &c->r, s, s ? c->path : want, e);
 
 		if (ret) {
 			while (s--)
-				db_ring_unregister(&c->r, s, NULL);
+				dmabuf_unregister(&c->r.ring, s, NULL);
 			return ret;
 		}
 	}
@@ -147,17 +47,22 @@ int db_ctx_register(struct db_ctx *c, struct db_err *e)
 	return 0;
 }
 
-int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct db_err *e)
+int db_ctx_register(struct db_ctx *c, struct dmabuf_err *e)
 {
-	return reg_one(c, r, c->path, 0, e);
+	return register_slots(c, c->path, e);
 }
 
-int db_ctx_unregister(struct db_ctx *c, struct db_err *e)
+int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e)
+{
+	return reg_slot(c, r, 0, c->path, e);
+}
+
+int db_ctx_unregister(struct db_ctx *c, struct dmabuf_err *e)
 {
 	int ret = 0;
 
 	for (unsigned s = 0; s < c->slots; s++) {
-		int r = db_ring_unregister(&c->r, s, e);
+		int r = dmabuf_unregister(&c->r.ring, s, e);
 
 		if (r && !ret)
 			ret = r;
@@ -166,45 +71,20 @@ int db_ctx_unregister(struct db_ctx *c, struct db_err *e)
 	return ret;
 }
 
-/* auto: try each path from the best down, collect the reasons. */
-static int choose_path(struct db_ctx *c, enum db_path want, struct db_err *e)
-{
-	static const enum db_path order[] = { DB_PATH_TOKEN, DB_PATH_PAGES, DB_PATH_BOUNCE };
-	struct db_err tmp = { 0 };
-
-	if (want != DB_PATH_AUTO) {
-		c->path = want;
-		return db_ctx_register(c, e);
-	}
-	for (unsigned i = 0; i < DB_ARRAY_SIZE(order); i++) {
-		/* token needs a dma-buf: memfd/hugetlb skip it silently */
-		if (order[i] == DB_PATH_TOKEN && c->m->dmabuf_fd < 0)
-			continue;
-		c->path = order[i];
-		memset(&tmp, 0, sizeof(tmp));
-		if (!db_ctx_register(c, &tmp))
-			return 0;
-		why_add(c, order[i], &tmp);
-	}
-	*e = tmp;
-	db_err_detail(e, "no buffer path works for this memory and target (%s)", c->why);
-	return tmp.err ? tmp.err : -EOPNOTSUPP;
-}
-
 static enum db_engine_kind default_engine(const struct db_target *t)
 {
 	return t->kind == DB_TGT_NVME_CHAR ? DB_ENGINE_PASSTHRU : DB_ENGINE_RW;
 }
 
-static int check_engine(struct db_ctx *c, struct db_err *e)
+static int check_engine(struct db_ctx *c, struct dmabuf_err *e)
 {
 	if (c->engine == DB_ENGINE_PASSTHRU && c->t.kind != DB_TGT_NVME_CHAR) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "--engine passthru", "%s", c->t.path);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "--engine passthru", "%s", c->t.path);
 		db_err_detail(e, "NVMe passthrough needs the generic char device /dev/ngXnY");
 		return -EINVAL;
 	}
 	if (c->engine == DB_ENGINE_RW && c->t.kind == DB_TGT_NVME_CHAR) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "--engine rw", "%s", c->t.path);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "--engine rw", "%s", c->t.path);
 		db_err_detail(e, "READ_FIXED/WRITE_FIXED need the block device%s%s",
 			      c->t.blkdev[0] ? " " : "", c->t.blkdev);
 		return -EINVAL;
@@ -212,7 +92,7 @@ static int check_engine(struct db_ctx *c, struct db_err *e)
 	return 0;
 }
 
-int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e)
+int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e)
 {
 	uint64_t t0 = db_now_ns();
 	int ret;
@@ -235,12 +115,13 @@ int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct db_
 	return 0;
 }
 
-int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e)
+int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e)
 {
 	uint64_t t0 = db_now_ns();
 	int ret;
 
-	ret = db_mem_open(&o->mem, o->mem_size, o->name, &c->m, e);
+	snprintf(c->mem_src, sizeof(c->mem_src), "%s", o->mem ? o->mem : "");
+	ret = dmabuf_mem_open(o->mem, o->mem_size, o->name, &c->m, e);
 	if (ret)
 		goto fail;
 	c->alloc_ns = db_now_ns() - t0;
@@ -250,8 +131,8 @@ int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e
 	if (ret)
 		goto fail;
 	c->buf.slot = 0;
-	c->buf.len = c->m->size;
-	ret = choose_path(c, o->path, e);
+	c->buf.len = dmabuf_mem_size(c->m);
+	ret = register_slots(c, o->path, e);
 	if (ret)
 		goto fail;
 	return 0;
@@ -260,7 +141,7 @@ fail:
 	return ret;
 }
 
-int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e)
+int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e)
 {
 	int ret = db_ctx_open_target(c, o, e);
 
@@ -271,10 +152,7 @@ void db_ctx_close(struct db_ctx *c)
 {
 	if (c->r.live)
 		db_ring_exit(&c->r);
-	if (c->bounce)
-		munmap(c->bounce, c->bounce_len);
-	c->bounce = NULL;
-	db_mem_close(c->m);
+	dmabuf_mem_close(c->m);
 	c->m = NULL;
 	if (c->t.fd >= 0)
 		db_target_close(&c->t);
@@ -282,50 +160,37 @@ void db_ctx_close(struct db_ctx *c)
 	db_io_stats_free(&c->xfer.stats);
 }
 
-int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct db_err *e)
+int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e)
 {
-	int ret = db_mem_mmap(c->m, e);
+	void *addr;
+	int ret = dmabuf_mem_mmap(c->m, &addr, e);
 
-	return ret ? ret : db_mem_sync_begin(c->m, cpu_write, e);
+	return ret ? ret : dmabuf_mem_sync_begin(c->m, cpu_write, e);
 }
 
-int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct db_err *e)
+int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e)
 {
-	return db_mem_sync_end(c->m, cpu_write, e);
+	return dmabuf_mem_sync_end(c->m, cpu_write, e);
 }
 
-/* bounce: dma-buf ↔ bounce buffer copy, bracketed for the exporter. */
-static int bounce_copy(struct db_ctx *c, bool to_bounce, uint64_t off, uint64_t len,
-		       struct db_err *e)
+int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e)
 {
-	char *mem = (char *)c->m->map + off, *b = (char *)c->bounce + off;
-	int ret = db_mem_sync_begin(c->m, !to_bounce, e);
+	struct db_ctx *c = arg;
 
-	if (ret)
-		return ret;
-	if (to_bounce)
-		memcpy(b, mem, len);
-	else
-		memcpy(mem, b, len);
-	return db_mem_sync_end(c->m, !to_bounce, e);
-}
-
-int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e)
-{
-	return bounce_copy(arg, write, off, len, e);
+	return dmabuf_bounce_sync(c->m, write, off, len, e);
 }
 
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
-	      struct db_io_failure *fail, struct db_err *e)
+	      struct db_io_failure *fail, struct dmabuf_err *e)
 {
 	uint64_t len = nblocks * c->t.lba_size;
 	struct db_xfer *x = &c->xfer;
 	int ret;
 
-	if (mem_off + len > c->m->size)
-		return db_err_set(e, DB_E_USAGE, -EINVAL, "I/O window", "%s", c->m->spec.text);
-	if (c->path == DB_PATH_BOUNCE && write) {
-		ret = bounce_copy(c, true, mem_off, len, e);
+	if (mem_off + len > dmabuf_mem_size(c->m))
+		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "I/O window", "%s", c->mem_src);
+	if (c->path == DMABUF_PATH_BOUNCE && write) {
+		ret = dmabuf_bounce_sync(c->m, true, mem_off, len, e);
 		if (ret)
 			return ret;
 	}
@@ -347,7 +212,7 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
 	ret = db_xfer_run(x, e);
 	if (fail)
 		*fail = x->fail;
-	if (!ret && c->path == DB_PATH_BOUNCE && !write)
-		ret = bounce_copy(c, false, mem_off, len, e);
+	if (!ret && c->path == DMABUF_PATH_BOUNCE && !write)
+		ret = dmabuf_bounce_sync(c->m, false, mem_off, len, e);
 	return ret;
 }

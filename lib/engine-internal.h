@@ -33,7 +33,7 @@ struct db_engine_ops {
 	const char *write_op;
 	uint32_t max_blocks;		/* per request, 0 = no engine limit */
 	/* Engine-specific checks of @x before any I/O: 0 or -EINVAL (usage). */
-	int (*check)(const struct db_xfer *x, struct db_err *e);
+	int (*check)(const struct db_xfer *x, struct dmabuf_err *e);
 	/* Metadata bytes per block the engine needs in a separate buffer. */
 	uint32_t (*meta_bytes)(const struct db_target *t);
 	/* Encode @io into @sqe; the loop has zeroed the whole SQE. */

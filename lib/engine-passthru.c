@@ -96,17 +96,17 @@ const char *db_nvme_status_str(uint16_t status)
 	return "Unknown status";
 }
 
-static int passthru_check(const struct db_xfer *x, struct db_err *e)
+static int passthru_check(const struct db_xfer *x, struct dmabuf_err *e)
 {
 	const struct db_target *t = x->t;
 
 	if (t->kind != DB_TGT_NVME_CHAR) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "passthru engine", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "passthru engine", "%s", t->path);
 		db_err_detail(e, "NVMe passthrough needs an NVMe generic char device (/dev/ngXnY)");
 		return -EINVAL;
 	}
 	if (!x->r->big) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "passthru engine", "io_uring");
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "passthru engine", "io_uring");
 		db_err_detail(e, "NVMe passthrough needs a ring with 128-byte SQEs and 32-byte CQEs");
 		return -EINVAL;
 	}
@@ -115,7 +115,7 @@ static int passthru_check(const struct db_xfer *x, struct db_err *e)
 	 * bytes per block, which the buffer layout here does not describe.
 	 */
 	if (t->ms && t->ext_lba) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "passthru engine", "%s", t->path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "passthru engine", "%s", t->path);
 		db_err_detail(e, "LBA formats with metadata interleaved with data "
 			      "(extended LBAs) are not supported");
 		return -EOPNOTSUPP;

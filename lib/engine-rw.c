@@ -9,11 +9,11 @@
 #include "dmabuf/engine.h"
 #include "engine-internal.h"
 
-static int rw_check(const struct db_xfer *x, struct db_err *e)
+static int rw_check(const struct db_xfer *x, struct dmabuf_err *e)
 {
 	if (x->t->kind != DB_TGT_NVME_CHAR)
 		return 0;
-	db_err_set(e, DB_E_USAGE, -EINVAL, "rw engine", "%s", x->t->path);
+	db_err_set(e, DMABUF_E_USAGE, -EINVAL, "rw engine", "%s", x->t->path);
 	db_err_detail(e, "an NVMe generic char device takes only passthrough commands: "
 		      "use the passthru engine");
 	return -EINVAL;

@@ -74,10 +74,10 @@ static const struct db_engine_ops *engine_ops(enum db_engine_kind k)
 
 /* --- validation ---------------------------------------------------------- */
 
-static int usage(struct db_err *e, const char *obj, const char *fmt, ...)
+static int usage(struct dmabuf_err *e, const char *obj, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int usage(struct db_err *e, const char *obj, const char *fmt, ...)
+static int usage(struct dmabuf_err *e, const char *obj, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -85,14 +85,14 @@ static int usage(struct db_err *e, const char *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	db_err_set(e, DB_E_USAGE, -EINVAL, "transfer", "%s", obj);
+	db_err_set(e, DMABUF_E_USAGE, -EINVAL, "transfer", "%s", obj);
 	db_err_detail(e, "%s", why);
 	return -EINVAL;
 }
 
 /* Bytes per request: the default, or the caller's, clamped to the limits. */
 static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *ops,
-			  uint32_t *out, struct db_err *e)
+			  uint32_t *out, struct dmabuf_err *e)
 {
 	const struct db_target *t = x->t;
 	uint32_t lbs = t->lba_size;
@@ -117,7 +117,7 @@ static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *o
  * The device DMAs to base + offset: a token's base is 0, so its offset must
  * be aligned just like a user address.
  */
-static int check_align(const struct db_xfer *x, struct db_err *e)
+static int check_align(const struct db_xfer *x, struct dmabuf_err *e)
 {
 	uint64_t start = x->buf.base + x->buf_off;
 	uint32_t align = x->t->dma_align ? x->t->dma_align : 1;
@@ -130,7 +130,7 @@ static int check_align(const struct db_xfer *x, struct db_err *e)
 	return 0;
 }
 
-static int check_buffer(const struct db_xfer *x, struct db_err *e)
+static int check_buffer(const struct db_xfer *x, struct dmabuf_err *e)
 {
 	uint64_t bytes = x->nblocks * x->t->lba_size;
 	char obj[48];
@@ -144,7 +144,7 @@ static int check_buffer(const struct db_xfer *x, struct db_err *e)
 }
 
 static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32_t *req,
-		      struct db_err *e)
+		      struct dmabuf_err *e)
 {
 	const struct db_target *t = x->t;
 	int ret;
@@ -160,7 +160,7 @@ static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32
 		return usage(e, "io_uring", "queue depth %u is outside 1..%u (the ring's size)",
 			     x->qd, x->r->depth);
 	if (x->write && !t->writable) {
-		db_err_set(e, DB_E_USAGE, -EBADF, "transfer", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -EBADF, "transfer", "%s", t->path);
 		db_err_detail(e, "the target was opened read-only");
 		return -EBADF;
 	}
@@ -177,7 +177,7 @@ static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32
 /* --- set-up -------------------------------------------------------------- */
 
 /* Each slot gets its own metadata buffer: requests in flight overlap. */
-static int meta_init(struct run *run, uint32_t ms, struct db_err *e)
+static int meta_init(struct run *run, uint32_t ms, struct dmabuf_err *e)
 {
 	unsigned qd = run->x->qd, i;
 	size_t total;
@@ -185,7 +185,7 @@ static int meta_init(struct run *run, uint32_t ms, struct db_err *e)
 	run->meta_each = DB_ROUND_UP(run->req_blocks * ms, META_ALIGN);
 	total = (size_t)run->meta_each * qd;
 	if (posix_memalign((void **)&run->meta, META_ALIGN, total))
-		return db_err_set(e, DB_E_IO, -ENOMEM, "posix_memalign",
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "posix_memalign",
 				  "%u metadata buffers of %u bytes", qd, run->meta_each);
 	/*
 	 * Written before use, not only for determinism: Linux 6.12 pins a
@@ -217,7 +217,7 @@ static uint64_t rng_below(uint64_t *s, uint64_t n)
 	return (uint64_t)(((unsigned __int128)rng_next(s) * n) >> 64);
 }
 
-static int wl_init(struct run *run, uint32_t req_bytes, struct db_err *e)
+static int wl_init(struct run *run, uint32_t req_bytes, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	struct db_workload *wl = x->wl;
@@ -297,7 +297,7 @@ static bool more_to_issue(const struct run *run)
 }
 
 static int run_init(struct run *run, struct db_xfer *x, const struct db_engine_ops *ops,
-		    uint32_t req_bytes, struct db_err *e)
+		    uint32_t req_bytes, struct dmabuf_err *e)
 {
 	uint32_t ms = ops->meta_bytes(x->t);
 	int ret;
@@ -311,7 +311,7 @@ static int run_init(struct run *run, struct db_xfer *x, const struct db_engine_o
 	run->max_retries = x->max_retries ? x->max_retries : DEFAULT_MAX_RETRIES;
 	run->io = calloc(x->qd, sizeof(*run->io));
 	if (!run->io)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "calloc", "%u request slots", x->qd);
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "calloc", "%u request slots", x->qd);
 	if (ms) {
 		ret = meta_init(run, ms, e);
 		if (ret)
@@ -348,7 +348,7 @@ static void io_set_range(struct run *run, struct db_io *io, uint64_t lba, uint32
 }
 
 /* Hand the next request (of the range, or of the workload) to free slot @idx. */
-static int io_new(struct run *run, unsigned idx, struct db_err *e)
+static int io_new(struct run *run, unsigned idx, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	struct db_io *io = &run->io[idx];
@@ -394,9 +394,9 @@ static bool io_issue(struct run *run, unsigned idx)
 
 /* Issue pending requests (reissues, continuations) and start new ones, up to qd. */
 static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_status,
-		    const char *why, struct db_err *e);
+		    const char *why, struct dmabuf_err *e);
 
-static void fill(struct run *run, struct db_err *e)
+static void fill(struct run *run, struct dmabuf_err *e)
 {
 	unsigned i;
 
@@ -451,7 +451,7 @@ static bool retryable(const struct run *run, int res)
 
 /* The first hard failure: record it, name it, stop issuing. */
 static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_status,
-		    const char *why, struct db_err *e)
+		    const char *why, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	const char *op = io->write ? run->ops->write_op : run->ops->read_op;
@@ -472,7 +472,7 @@ static void io_fail(struct run *run, struct db_io *io, int res, uint16_t nvme_st
 		return;		/* an abort (between hook, staging) came first */
 	run->err = res;
 	snprintf(opbuf, sizeof(opbuf), "%s at LBA %llu", op, (unsigned long long)io->lba);
-	db_err_set(e, DB_E_IO, res, opbuf, "%s", x->t->path);
+	db_err_set(e, DMABUF_E_IO, res, opbuf, "%s", x->t->path);
 	if (nvme_status)
 		db_err_detail(e, "NVMe status 0x%03x: %s", nvme_status,
 			      db_nvme_status_str(nvme_status));
@@ -490,7 +490,7 @@ static void stat_done(struct db_io_stats *s, uint32_t len, uint64_t lat)
 	db_lat_add(&s->lat, lat);
 }
 
-static void io_done(struct run *run, struct db_io *io, struct db_err *e)
+static void io_done(struct run *run, struct db_io *io, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	uint64_t now;
@@ -528,7 +528,7 @@ static const char *short_why(const struct db_xfer *x, const struct db_io *io)
  * the last whole block moved.  Nothing moved means the end of the file or
  * device was reached.
  */
-static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct db_err *e)
+static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct dmabuf_err *e)
 {
 	uint32_t blocks = moved / run->x->t->lba_size;
 
@@ -549,7 +549,7 @@ static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct d
 	io->state = IO_PENDING;
 }
 
-static void complete(struct run *run, const struct io_uring_cqe *cqe, struct db_err *e)
+static void complete(struct run *run, const struct io_uring_cqe *cqe, struct dmabuf_err *e)
 {
 	struct db_io *io = &run->io[cqe->user_data];
 	uint16_t nvme_status = 0;
@@ -574,7 +574,7 @@ static void complete(struct run *run, const struct io_uring_cqe *cqe, struct db_
 		io->state = IO_FREE;
 }
 
-static unsigned reap(struct run *run, struct db_err *e)
+static unsigned reap(struct run *run, struct dmabuf_err *e)
 {
 	struct io_uring *ring = &run->x->r->ring;
 	struct io_uring_cqe *cqe;
@@ -606,7 +606,7 @@ int db_xfer_interrupted(void)
 }
 
 /* A signal asked to stop: issue nothing more; what is in flight drains. */
-static void check_interrupt(struct run *run, struct db_err *e)
+static void check_interrupt(struct run *run, struct dmabuf_err *e)
 {
 	int signo = interrupt_signo;
 	char name[32];
@@ -614,7 +614,7 @@ static void check_interrupt(struct run *run, struct db_err *e)
 	if (!signo || run->stop)
 		return;
 	run->stop = true;
-	run->err = db_err_set(e, DB_E_INTERRUPTED, -EINTR, "interrupted", "%s", run->x->t->path);
+	run->err = db_err_set(e, DMABUF_E_INTERRUPTED, -EINTR, "interrupted", "%s", run->x->t->path);
 	db_err_detail(e, "stopped by %s (signal %d); the requests in flight completed",
 		      db_sig_name(signo, name, sizeof(name)), signo);
 }
@@ -628,7 +628,7 @@ static void check_interrupt(struct run *run, struct db_err *e)
  * can complete at once, and a hook run only between reaps would then never
  * see a request in flight.
  */
-static void between(struct run *run, struct db_err *e)
+static void between(struct run *run, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	int ret;
@@ -642,7 +642,7 @@ static void between(struct run *run, struct db_err *e)
 	}
 }
 
-static int submit_wait(struct run *run, struct db_err *e)
+static int submit_wait(struct run *run, struct dmabuf_err *e)
 {
 	int ret = io_uring_submit_and_wait(&run->x->r->ring, 1);
 
@@ -652,10 +652,10 @@ static int submit_wait(struct run *run, struct db_err *e)
 	 */
 	if (ret >= 0 || ret == -EINTR || ret == -EAGAIN || ret == -EBUSY)
 		return 0;
-	return db_err_set(e, DB_E_IO, ret, "io_uring_enter", "%s", run->x->t->path);
+	return db_err_set(e, DMABUF_E_IO, ret, "io_uring_enter", "%s", run->x->t->path);
 }
 
-static int run_loop(struct run *run, struct db_err *e)
+static int run_loop(struct run *run, struct dmabuf_err *e)
 {
 	int ret;
 
@@ -685,7 +685,7 @@ static void wl_finish(struct run *run)
 	wl->progress = wl->dir[0].ios + wl->dir[1].ios;
 }
 
-int db_xfer_run(struct db_xfer *x, struct db_err *e)
+int db_xfer_run(struct db_xfer *x, struct dmabuf_err *e)
 {
 	const struct db_engine_ops *ops = engine_ops(x->engine);
 	uint32_t req_bytes = 0;

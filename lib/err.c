@@ -6,7 +6,7 @@
 
 #include "dmabuf/err.h"
 
-int db_err_set(struct db_err *e, enum db_err_kind kind, int err, const char *op,
+int db_err_set(struct dmabuf_err *e, enum dmabuf_err_kind kind, int err, const char *op,
 	       const char *objfmt, ...)
 {
 	va_list ap;
@@ -23,7 +23,7 @@ int db_err_set(struct db_err *e, enum db_err_kind kind, int err, const char *op,
 	return err;
 }
 
-void db_err_detail(struct db_err *e, const char *fmt, ...)
+void db_err_detail(struct dmabuf_err *e, const char *fmt, ...)
 {
 	size_t used;
 	va_list ap;
@@ -40,7 +40,7 @@ void db_err_detail(struct db_err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *db_err_str(const struct db_err *e, char *buf, unsigned len)
+const char *dmabuf_err_str(const struct dmabuf_err *e, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s", e->obj);
 
@@ -53,18 +53,18 @@ const char *db_err_str(const struct db_err *e, char *buf, unsigned len)
 	return buf;
 }
 
-enum db_err_kind db_err_kind_of(int err)
+enum dmabuf_err_kind db_err_kind_of(int err)
 {
 	switch (-err) {
 	case EOPNOTSUPP:
 	case ENODEV:
 	case ENOSYS:
 	case ENXIO:
-		return DB_E_UNSUPPORTED;
+		return DMABUF_E_UNSUPPORTED;
 	case EINVAL:
 	case ERANGE:
-		return DB_E_USAGE;
+		return DMABUF_E_USAGE;
 	default:
-		return DB_E_IO;
+		return DMABUF_E_IO;
 	}
 }

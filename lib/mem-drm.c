@@ -28,7 +28,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 #define DRI_DIR		"/dev/dri"
@@ -88,11 +88,11 @@ static int drm_render_from_dir(char *path, size_t len)
 	return 0;
 }
 
-static int drm_first_render(char *path, size_t len, struct db_err *e)
+static int drm_first_render(char *path, size_t len, struct dmabuf_err *e)
 {
 	if (!drm_render_from_libdrm(path, len) || !drm_render_from_dir(path, len))
 		return 0;
-	db_err_set(e, DB_E_UNSUPPORTED, -ENODEV, "find render node", DRI_DIR);
+	db_err_set(e, DMABUF_E_UNSUPPORTED, -ENODEV, "find render node", DRI_DIR);
 	db_err_detail(e, "no DRM render node in " DRI_DIR ": it needs " DRM_NEEDS);
 	return -ENODEV;
 }
@@ -141,18 +141,18 @@ static int drm_primary_of(int fd, char *path, size_t len)
 
 /* --- dumb buffer + PRIME ---------------------------------------------------- */
 
-static int dumb_err(const char *path, int err, struct db_err *e)
+static int dumb_err(const char *path, int err, struct dmabuf_err *e)
 {
 	switch (-err) {
 	case ENOSYS:
 	case EOPNOTSUPP:
 	case ENOTTY:
-		db_err_set(e, DB_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
 		db_err_detail(e, "the driver behind %s has no dumb buffers", path);
 		return err;
 	case EACCES:
 	case EPERM:
-		db_err_set(e, DB_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
 		db_err_detail(e, "dumb buffers need the device's primary node (" DRI_DIR
 			      "/cardN) and permission to open it");
 		return err;
@@ -163,7 +163,7 @@ static int dumb_err(const char *path, int err, struct db_err *e)
 }
 
 /* Create a dumb buffer of >= @size bytes on @fd and export it: the dma-buf fd. */
-static int dumb_export(int fd, const char *path, uint64_t size, struct db_err *e)
+static int dumb_export(int fd, const char *path, uint64_t size, struct dmabuf_err *e)
 {
 	uint32_t handle, pitch;
 	uint64_t got;
@@ -181,7 +181,7 @@ static int dumb_export(int fd, const char *path, uint64_t size, struct db_err *e
 		return db_err_set(e, db_err_kind_of(err), err, "drmPrimeHandleToFD", "%s", path);
 	if (got < size) {
 		close(prime);
-		db_err_set(e, DB_E_IO, -EIO, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
+		db_err_set(e, DMABUF_E_IO, -EIO, "DRM_IOCTL_MODE_CREATE_DUMB", "%s", path);
 		db_err_detail(e, "driver made %llu bytes for %llu asked",
 			      (unsigned long long)got, (unsigned long long)size);
 		return -EIO;
@@ -189,7 +189,7 @@ static int dumb_export(int fd, const char *path, uint64_t size, struct db_err *e
 	return prime;
 }
 
-static int drm_node_open(const char *path, struct db_err *e)
+static int drm_node_open(const char *path, struct dmabuf_err *e)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
@@ -200,7 +200,7 @@ static int drm_node_open(const char *path, struct db_err *e)
 
 /* amdgpu: a buffer object in @domain (VRAM or GTT), exported as a dma-buf. */
 static int amdgpu_export(int fd, const char *path, uint64_t size, uint32_t domain,
-			 struct db_err *e)
+			 struct dmabuf_err *e)
 {
 	struct amdgpu_bo_alloc_request req = {
 		.alloc_size = size, .phys_alignment = 4096, .preferred_heap = domain,
@@ -235,8 +235,8 @@ static const char *const placement_names[] = {
 };
 
 /* Which placement a driver gives @want; -EOPNOTSUPP for one it has no allocator for. */
-static int choose_placement(struct db_mem *m, const char *path, enum db_drm_placement *out,
-			    struct db_err *e)
+static int choose_placement(struct dmabuf_mem *m, const char *path, enum db_drm_placement *out,
+			    struct dmabuf_err *e)
 {
 	bool amdgpu = !strcmp(m->driver, "amdgpu");
 	enum db_drm_placement want = m->spec.placement;
@@ -244,7 +244,7 @@ static int choose_placement(struct db_mem *m, const char *path, enum db_drm_plac
 	if (want == DB_DRM_DEFAULT)
 		want = amdgpu ? DB_DRM_VRAM : DB_DRM_DUMB;
 	if (want != DB_DRM_DUMB && !amdgpu) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "place DRM buffer", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "place DRM buffer", "%s", m->spec.text);
 		db_err_detail(e, "%s placement needs a driver libdrm can place buffers for "
 			      "(amdgpu); %s is %s, which has dumb buffers only",
 			      placement_names[want], path, m->driver[0] ? m->driver : "unknown");
@@ -254,7 +254,7 @@ static int choose_placement(struct db_mem *m, const char *path, enum db_drm_plac
 	return 0;
 }
 
-static void driver_of(int fd, struct db_mem *m)
+static void driver_of(int fd, struct dmabuf_mem *m)
 {
 	drmVersionPtr v = drmGetVersion(fd);
 
@@ -265,7 +265,7 @@ static void driver_of(int fd, struct db_mem *m)
 }
 
 /* Export from @path; a render node that refuses dumb buffers defers to its card node. */
-static int drm_export_from(struct db_mem *m, const char *path, uint64_t size, struct db_err *e)
+static int drm_export_from(struct dmabuf_mem *m, const char *path, uint64_t size, struct dmabuf_err *e)
 {
 	enum db_drm_placement where;
 	char primary[300];
@@ -300,7 +300,7 @@ static int drm_export_from(struct db_mem *m, const char *path, uint64_t size, st
 	return ret;
 }
 
-static int drm_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int drm_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	char node[256];
 	int ret;
@@ -309,7 +309,7 @@ static int drm_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	if (ret)
 		return ret;
 	if (size > DUMB_MAX) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "DRM_IOCTL_MODE_CREATE_DUMB", "%s",
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "DRM_IOCTL_MODE_CREATE_DUMB", "%s",
 			   m->spec.text);
 		db_err_detail(e, "a DRM dumb buffer holds less than 4 GiB");
 		return -EINVAL;
@@ -326,7 +326,7 @@ static int drm_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return 0;
 }
 
-int db_mem_drm_probe(const char *path, struct db_err *e)
+int db_mem_drm_probe(const char *path, struct dmabuf_err *e)
 {
 	char node[256];
 	int fd, ret;
@@ -335,14 +335,14 @@ int db_mem_drm_probe(const char *path, struct db_err *e)
 		snprintf(node, sizeof(node), "%s", path);
 	else if ((ret = drm_first_render(node, sizeof(node), e)))
 		return ret;
-	struct db_mem m = { 0 };
+	struct dmabuf_mem m = { 0 };
 
 	fd = drm_node_open(node, e);
 	if (fd < 0)
 		return fd;
 	driver_of(fd, &m);
 	close(fd);
-	db_err_set(e, DB_E_NONE, 0, "probe", "%s", node);
+	db_err_set(e, DMABUF_E_NONE, 0, "probe", "%s", node);
 	if (!strcmp(m.driver, "amdgpu"))
 		db_err_detail(e, "DRM device %s (amdgpu: VRAM by default, drm:gtt for GTT, "
 			      "drm:dumb for a dumb buffer)", node);

@@ -2,7 +2,7 @@
 /*
  * Adopted dma-bufs: fd:N (inherited from the parent, e.g. a CUDA or ROCm
  * program) and pid:PID:FD (taken from a holder process with pidfd_getfd()).
- * Both are duplicated, so db_mem_close() closes our copy like any other.
+ * Both are duplicated, so dmabuf_mem_close() closes our copy like any other.
  * A memfd is adopted too (dmabuf alloc --mem memfd --hold): the baseline
  * must be shareable the same way.
  */
@@ -13,7 +13,7 @@
 #include <sys/pidfd.h>
 #include <unistd.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 /* What the fd is instead, for the message: "pipe:[123]", "/memfd:x (deleted)". */
@@ -27,12 +27,12 @@ static void fd_what(int fd, char *buf, size_t len)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-static int not_dmabuf(const struct db_mem *m, int fd, const char *who, struct db_err *e)
+static int not_dmabuf(const struct dmabuf_mem *m, int fd, const char *who, struct dmabuf_err *e)
 {
 	char what[128];
 
 	fd_what(fd, what, sizeof(what));
-	db_err_set(e, DB_E_USAGE, -EINVAL, "adopt", "%s", m->spec.text);
+	db_err_set(e, DMABUF_E_USAGE, -EINVAL, "adopt", "%s", m->spec.text);
 	db_err_detail(e, "%s is not a dma-buf (nor a memfd)%s%s", who, what[0] ? ": it is " : "",
 		      what);
 	return -EINVAL;
@@ -52,7 +52,7 @@ static bool adoptable(int fd)
 }
 
 /* Take ownership of dma-buf (or memfd) @fd; @size 0 means all of it. */
-static int adopt(struct db_mem *m, int fd, uint64_t size, struct db_err *e)
+static int adopt(struct dmabuf_mem *m, int fd, uint64_t size, struct dmabuf_err *e)
 {
 	off_t end = lseek(fd, 0, SEEK_END);
 	int err;
@@ -65,7 +65,7 @@ static int adopt(struct db_mem *m, int fd, uint64_t size, struct db_err *e)
 	lseek(fd, 0, SEEK_SET);
 	if (size > (uint64_t)end) {
 		close(fd);
-		db_err_set(e, DB_E_USAGE, -EINVAL, "adopt", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "adopt", "%s", m->spec.text);
 		db_err_detail(e, "the dma-buf has %lld bytes, %llu asked", (long long)end,
 			      (unsigned long long)size);
 		return -EINVAL;
@@ -78,13 +78,13 @@ static int adopt(struct db_mem *m, int fd, uint64_t size, struct db_err *e)
 	return 0;
 }
 
-static int fd_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int fd_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	char who[32];
 	int fd, err;
 
 	if (fcntl(m->spec.fd, F_GETFD) < 0) {
-		db_err_set(e, DB_E_USAGE, -EBADF, "adopt", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_USAGE, -EBADF, "adopt", "%s", m->spec.text);
 		db_err_detail(e, "fd %d is not open in this process: inherit it from the parent",
 			      m->spec.fd);
 		return -EBADF;
@@ -100,28 +100,28 @@ static int fd_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return adopt(m, fd, size, e);
 }
 
-static int pidfd_err(const struct db_mem *m, const char *op, int err, struct db_err *e)
+static int pidfd_err(const struct dmabuf_mem *m, const char *op, int err, struct dmabuf_err *e)
 {
 	pid_t pid = m->spec.pid;
 
 	switch (-err) {
 	case ESRCH:
-		db_err_set(e, DB_E_USAGE, err, op, "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_USAGE, err, op, "%s", m->spec.text);
 		db_err_detail(e, "no such process %d (has the holder exited?)", (int)pid);
 		break;
 	case EBADF:
-		db_err_set(e, DB_E_USAGE, err, op, "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_USAGE, err, op, "%s", m->spec.text);
 		db_err_detail(e, "process %d has no fd %d", (int)pid, m->spec.fd);
 		break;
 	case EPERM:
 	case EACCES:
-		db_err_set(e, DB_E_UNSUPPORTED, err, op, "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, op, "%s", m->spec.text);
 		db_err_detail(e, "taking an fd from process %d needs ptrace permission over it "
 			      "(same user and kernel.yama.ptrace_scope <= 1, or CAP_SYS_PTRACE)",
 			      (int)pid);
 		break;
 	case ENOSYS:
-		db_err_set(e, DB_E_UNSUPPORTED, err, op, "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, op, "%s", m->spec.text);
 		db_err_detail(e, "the kernel has no %s (Linux 5.6+)", op);
 		break;
 	default:
@@ -132,7 +132,7 @@ static int pidfd_err(const struct db_mem *m, const char *op, int err, struct db_
 }
 
 /* The holder's fd as one of ours (O_CLOEXEC, as pidfd_getfd() always sets). */
-static int pid_getfd(const struct db_mem *m, struct db_err *e)
+static int pid_getfd(const struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	int pidfd, fd, err;
 
@@ -147,7 +147,7 @@ static int pid_getfd(const struct db_mem *m, struct db_err *e)
 	return fd;
 }
 
-static int pid_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int pid_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	char who[48];
 	int fd = pid_getfd(m, e);
@@ -163,16 +163,16 @@ static int pid_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return adopt(m, fd, size, e);
 }
 
-int db_mem_fd_probe(const char *path, struct db_err *e)
+int db_mem_fd_probe(const char *path, struct dmabuf_err *e)
 {
 	(void)path;
 	(void)e;
 	return 0;	/* inheriting an fd needs nothing from the kernel */
 }
 
-int db_mem_pid_probe(const char *path, struct db_err *e)
+int db_mem_pid_probe(const char *path, struct dmabuf_err *e)
 {
-	struct db_mem m = { .spec = { .pid = getpid(), .fd = -1, .text = "pid" } };
+	struct dmabuf_mem m = { .spec = { .pid = getpid(), .fd = -1, .text = "pid" } };
 	int pidfd, fd, err;
 
 	(void)path;

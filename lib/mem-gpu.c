@@ -25,7 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 /* Values of the vendors' headers (facts: cuda.h, hip_runtime_api.h). */
@@ -107,17 +107,17 @@ static const char *status_str(struct gpu_priv *g, int st)
 }
 
 /* A runtime call failed: @e names it, with the runtime's status and text. */
-static int gpu_fail(struct gpu_priv *g, struct db_err *e, int err, const char *call, int st,
-		    const struct db_mem *m)
+static int gpu_fail(struct gpu_priv *g, struct dmabuf_err *e, int err, const char *call, int st,
+		    const struct dmabuf_mem *m)
 {
-	db_err_set(e, err == -ENODEV || err == -EOPNOTSUPP ? DB_E_UNSUPPORTED : DB_E_IO, err,
+	db_err_set(e, err == -ENODEV || err == -EOPNOTSUPP ? DMABUF_E_UNSUPPORTED : DMABUF_E_IO, err,
 		   call, "%s", m->spec.text);
 	db_err_detail(e, "%s status %d (%s)", g->api->name, st, status_str(g, st));
 	return err;
 }
 
 /* dlopen the runtime and look up its entry points. */
-static int gpu_load(struct gpu_priv *g, const struct db_mem_spec *spec, struct db_err *e)
+static int gpu_load(struct gpu_priv *g, const struct db_mem_spec *spec, struct dmabuf_err *e)
 {
 	const char *const *l;
 
@@ -125,7 +125,7 @@ static int gpu_load(struct gpu_priv *g, const struct db_mem_spec *spec, struct d
 	for (l = g->api->libs; *l && !g->lib; l++)
 		g->lib = dlopen(*l, RTLD_NOW | RTLD_LOCAL);
 	if (!g->lib) {
-		db_err_set(e, DB_E_UNSUPPORTED, -ENOENT, "dlopen", "%s", g->api->libs[0]);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -ENOENT, "dlopen", "%s", g->api->libs[0]);
 		db_err_detail(e, "%s memory needs %s; none of its libraries is installed here",
 			      spec->text, g->api->needs);
 		return -ENOENT;
@@ -135,7 +135,7 @@ static int gpu_load(struct gpu_priv *g, const struct db_mem_spec *spec, struct d
 			continue;
 		g->sym[i] = dlsym(g->lib, g->api->syms[i]);
 		if (!g->sym[i] && i != S_ERR) {
-			db_err_set(e, DB_E_UNSUPPORTED, -ENOSYS, "dlsym", "%s", g->api->syms[i]);
+			db_err_set(e, DMABUF_E_UNSUPPORTED, -ENOSYS, "dlsym", "%s", g->api->syms[i]);
 			db_err_detail(e, "the %s runtime here has no %s: %s memory needs %s",
 				      g->api->name, g->api->syms[i], spec->text, g->api->needs);
 			return -ENOSYS;
@@ -145,7 +145,7 @@ static int gpu_load(struct gpu_priv *g, const struct db_mem_spec *spec, struct d
 }
 
 /* Initialise the runtime and make device @dev current. */
-static int gpu_device(struct gpu_priv *g, const struct db_mem *m, struct db_err *e)
+static int gpu_device(struct gpu_priv *g, const struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	int st, n = 0, ok = 0;
 
@@ -153,14 +153,14 @@ static int gpu_device(struct gpu_priv *g, const struct db_mem *m, struct db_err 
 	if (!st)
 		st = CALL(g, S_COUNT, int (*)(int *), &n);
 	if (st || n <= 0) {
-		db_err_set(e, DB_E_UNSUPPORTED, -ENODEV, "initialise the runtime", "%s",
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -ENODEV, "initialise the runtime", "%s",
 			   m->spec.text);
 		db_err_detail(e, "no %s device here (%s status %d: %s)", g->api->name,
 			      g->api->name, st, status_str(g, st));
 		return -ENODEV;
 	}
 	if (g->dev >= n) {
-		db_err_set(e, DB_E_UNSUPPORTED, -ENODEV, "select device", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -ENODEV, "select device", "%s", m->spec.text);
 		db_err_detail(e, "%s has %d device(s), 0 to %d", g->api->name, n, n - 1);
 		return -ENODEV;
 	}
@@ -175,7 +175,7 @@ static int gpu_device(struct gpu_priv *g, const struct db_mem *m, struct db_err 
 	if (st)
 		return gpu_fail(g, e, -EIO, "cuDeviceGetAttribute", st, m);
 	if (!ok) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "dma-buf export", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "dma-buf export", "%s", m->spec.text);
 		db_err_detail(e, "CUDA device %d cannot export dma-bufs "
 			      "(CU_DEVICE_ATTRIBUTE_DMA_BUF_SUPPORTED is 0: it needs the open "
 			      "kernel modules and CUDA 11.7 or later)", g->dev);
@@ -187,8 +187,8 @@ static int gpu_device(struct gpu_priv *g, const struct db_mem *m, struct db_err 
 	return st ? gpu_fail(g, e, -EIO, "cuDevicePrimaryCtxRetain", st, m) : 0;
 }
 
-static int gpu_alloc_export(struct gpu_priv *g, struct db_mem *m, uint64_t size,
-			    struct db_err *e)
+static int gpu_alloc_export(struct gpu_priv *g, struct dmabuf_mem *m, uint64_t size,
+			    struct dmabuf_err *e)
 {
 	int st, fd = -1;
 
@@ -208,7 +208,7 @@ static int gpu_alloc_export(struct gpu_priv *g, struct db_mem *m, uint64_t size,
 	return 0;
 }
 
-static void gpu_close(struct db_mem *m)
+static void gpu_close(struct dmabuf_mem *m)
 {
 	struct gpu_priv *g = m->priv;
 
@@ -223,13 +223,13 @@ static void gpu_close(struct db_mem *m)
 	m->priv = NULL;
 }
 
-static int gpu_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int gpu_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	struct gpu_priv *g = calloc(1, sizeof(*g));
 	int ret;
 
 	if (!g)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "allocate", "%s", m->spec.text);
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "allocate", "%s", m->spec.text);
 	m->priv = g;
 	g->dev = m->spec.dev;
 	ret = db_mem_round(m, size, GPU_ALIGN, &size, e);
@@ -245,17 +245,17 @@ static int gpu_open(struct db_mem *m, uint64_t size, struct db_err *e)
 }
 
 /* The CPU's view: a host copy, kept in step by gpu_sync(). */
-static int gpu_cpu_map(struct db_mem *m, struct db_err *e)
+static int gpu_cpu_map(struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	void *p = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
-		return db_err_set(e, DB_E_IO, -errno, "mmap", "host copy of %s", m->spec.text);
+		return db_err_set(e, DMABUF_E_IO, -errno, "mmap", "host copy of %s", m->spec.text);
 	m->map = p;
 	return 0;
 }
 
-static int gpu_sync(struct db_mem *m, bool to_device, struct db_err *e)
+static int gpu_sync(struct dmabuf_mem *m, bool to_device, struct dmabuf_err *e)
 {
 	struct gpu_priv *g = m->priv;
 	int st;
@@ -274,9 +274,9 @@ static int gpu_sync(struct db_mem *m, bool to_device, struct db_err *e)
 }
 
 /* Available: the runtime loads and has a device that can export dma-bufs. */
-static int gpu_probe(enum db_mem_kind kind, struct db_err *e)
+static int gpu_probe(enum db_mem_kind kind, struct dmabuf_err *e)
 {
-	struct db_mem m = { .spec = { .kind = kind }, .dmabuf_fd = -1, .mem_fd = -1 };
+	struct dmabuf_mem m = { .spec = { .kind = kind }, .dmabuf_fd = -1, .mem_fd = -1 };
 	struct gpu_priv g = { 0 };
 	int ret;
 
@@ -287,20 +287,20 @@ static int gpu_probe(enum db_mem_kind kind, struct db_err *e)
 	if (g.ctx)
 		CALL(&g, S_CTX_RELEASE, int (*)(int), g.cudev);
 	if (!ret) {
-		db_err_set(e, DB_E_NONE, 0, "probe", "%s", m.spec.text);
+		db_err_set(e, DMABUF_E_NONE, 0, "probe", "%s", m.spec.text);
 		db_err_detail(e, "%s device 0 exports dma-bufs (%s; cuda:DEV / hip:DEV for others)",
 			      g.api->name, g.api->libs[0]);
 	}
 	return ret;
 }
 
-int db_mem_cuda_probe(const char *path, struct db_err *e)
+int db_mem_cuda_probe(const char *path, struct dmabuf_err *e)
 {
 	(void)path;
 	return gpu_probe(DB_MEM_CUDA, e);
 }
 
-int db_mem_hip_probe(const char *path, struct db_err *e)
+int db_mem_hip_probe(const char *path, struct dmabuf_err *e)
 {
 	(void)path;
 	return gpu_probe(DB_MEM_HIP, e);

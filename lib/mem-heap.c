@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/dma-heap.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 #define HEAP_DIR	"/dev/dma_heap"
@@ -47,14 +47,14 @@ static int heap_list(char *buf, size_t len)
 	return n;
 }
 
-static int heap_missing(const char *path, int err, struct db_err *e)
+static int heap_missing(const char *path, int err, struct dmabuf_err *e)
 {
 	char heaps[200];
 	int n = heap_list(heaps, sizeof(heaps));
 
 	if (n < 0)
 		return db_mem_dev_err(e, err, path, HEAP_NEEDS);
-	db_err_set(e, DB_E_UNSUPPORTED, err, "open", "%s", path);
+	db_err_set(e, DMABUF_E_UNSUPPORTED, err, "open", "%s", path);
 	if (!n)
 		db_err_detail(e, "no heap in " HEAP_DIR ": the system heap needs " HEAP_NEEDS);
 	else
@@ -62,7 +62,7 @@ static int heap_missing(const char *path, int err, struct db_err *e)
 	return err;
 }
 
-static int heap_dev_open(const char *path, struct db_err *e)
+static int heap_dev_open(const char *path, struct dmabuf_err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
@@ -74,8 +74,8 @@ static int heap_dev_open(const char *path, struct db_err *e)
 	return db_mem_dev_err(e, err, path, HEAP_NEEDS);
 }
 
-static int heap_alloc(struct db_mem *m, int heap, const char *path, uint64_t size,
-		      struct db_err *e)
+static int heap_alloc(struct dmabuf_mem *m, int heap, const char *path, uint64_t size,
+		      struct dmabuf_err *e)
 {
 	struct dma_heap_allocation_data data = {
 		.len = size,
@@ -93,7 +93,7 @@ static int heap_alloc(struct db_mem *m, int heap, const char *path, uint64_t siz
 	return 0;
 }
 
-static int heap_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int heap_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	const char *path = heap_path(m->spec.path);
 	int heap, ret;
@@ -109,7 +109,7 @@ static int heap_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return ret;
 }
 
-int db_mem_heap_probe(const char *path, struct db_err *e)
+int db_mem_heap_probe(const char *path, struct dmabuf_err *e)
 {
 	int fd;
 

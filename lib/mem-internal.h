@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "dmabuf/err.h"
-#include "dmabuf/mem.h"
+#include "mem.h"
 
 /* hugetlb, udmabuf:huge: the size MFD_HUGE_2MB asks for. */
 #define DB_HUGE_PAGE_SIZE (2ull << 20)
@@ -33,22 +33,22 @@ extern const struct db_mem_ops db_mem_hip_ops;
  * something, e.g. how many huge pages are free), else -errno with @e filled.
  * @path is the spec's path ("" or NULL for the default device).
  */
-int db_mem_memfd_probe(const char *path, struct db_err *e);
-int db_mem_hugetlb_probe(const char *path, struct db_err *e);
-int db_mem_udmabuf_probe(const char *path, struct db_err *e);
-int db_mem_heap_probe(const char *path, struct db_err *e);
-int db_mem_drm_probe(const char *path, struct db_err *e);
-int db_mem_mover_probe(const char *path, struct db_err *e);
-int db_mem_fd_probe(const char *path, struct db_err *e);
-int db_mem_pid_probe(const char *path, struct db_err *e);
-int db_mem_cuda_probe(const char *path, struct db_err *e);
-int db_mem_hip_probe(const char *path, struct db_err *e);
+int db_mem_memfd_probe(const char *path, struct dmabuf_err *e);
+int db_mem_hugetlb_probe(const char *path, struct dmabuf_err *e);
+int db_mem_udmabuf_probe(const char *path, struct dmabuf_err *e);
+int db_mem_heap_probe(const char *path, struct dmabuf_err *e);
+int db_mem_drm_probe(const char *path, struct dmabuf_err *e);
+int db_mem_mover_probe(const char *path, struct dmabuf_err *e);
+int db_mem_fd_probe(const char *path, struct dmabuf_err *e);
+int db_mem_pid_probe(const char *path, struct dmabuf_err *e);
+int db_mem_cuda_probe(const char *path, struct dmabuf_err *e);
+int db_mem_hip_probe(const char *path, struct dmabuf_err *e);
 
 /* --- helpers in mem.c ------------------------------------------------- */
 
 /* Round @size up to @align (a power of two); -EINVAL (usage) on overflow. */
-int db_mem_round(const struct db_mem *m, uint64_t size, uint64_t align, uint64_t *out,
-		 struct db_err *e);
+int db_mem_round(const struct dmabuf_mem *m, uint64_t size, uint64_t align, uint64_t *out,
+		 struct dmabuf_err *e);
 
 /* The CPU page size. */
 uint64_t db_mem_page_size(void);
@@ -56,16 +56,16 @@ uint64_t db_mem_page_size(void);
 /*
  * Fill @e for a device node that could not be opened: a missing node
  * (ENOENT/ENODEV/ENXIO) or one we may not open (EACCES/EPERM) is
- * DB_E_UNSUPPORTED, with a detail naming @path and @needs (the kernel
+ * DMABUF_E_UNSUPPORTED, with a detail naming @path and @needs (the kernel
  * option or module that provides it).  Returns @err.
  */
-int db_mem_dev_err(struct db_err *e, int err, const char *path, const char *needs);
+int db_mem_dev_err(struct dmabuf_err *e, int err, const char *path, const char *needs);
 
 /*
  * Parse /proc/self/fdinfo/@fd into @info (size, exp_name, name); sets
  * info->is_dmabuf when an exporter name is present.  0 or -errno.
  */
-int db_mem_fdinfo(int fd, struct db_mem_info *info);
+int db_mem_fdinfo(int fd, struct dmabuf_mem_info *info);
 
 /* Is @fd a dma-buf?  (dma-buf filesystem magic, else an fdinfo exp_name.) */
 bool db_mem_fd_is_dmabuf(int fd);
@@ -79,13 +79,13 @@ bool db_mem_fd_is_dmabuf(int fd);
  * Returns the fd or -errno with @e filled.
  */
 int db_mem_memfd_new(const char *label, bool huge, bool sealable, uint64_t size,
-		     struct db_err *e);
+		     struct dmabuf_err *e);
 
 /*
  * Are there enough free 2 MiB huge pages for @size bytes?  0, or -ENOMEM
- * (DB_E_UNSUPPORTED, detail says how to reserve some), or -EOPNOTSUPP when
+ * (DMABUF_E_UNSUPPORTED, detail says how to reserve some), or -EOPNOTSUPP when
  * the kernel has no 2 MiB hugetlb pages at all.
  */
-int db_mem_hugetlb_check(uint64_t size, struct db_err *e);
+int db_mem_hugetlb_check(uint64_t size, struct dmabuf_err *e);
 
 #endif

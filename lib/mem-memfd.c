@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 #define HUGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
@@ -55,17 +55,17 @@ static int hugetlb_avail(uint64_t *avail, bool *grow)
 	return 0;
 }
 
-static int hugetlb_no_kernel(struct db_err *e)
+static int hugetlb_no_kernel(struct dmabuf_err *e)
 {
-	db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "memfd_create", "hugetlb");
+	db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "memfd_create", "hugetlb");
 	db_err_detail(e, "this kernel has no 2 MiB huge pages: it needs CONFIG_HUGETLBFS");
 	return -EOPNOTSUPP;
 }
 
 /* @avail < 0: unknown (the kernel said no when asked); @need 0: not for a buffer. */
-static int hugetlb_short(uint64_t need, long long avail, struct db_err *e)
+static int hugetlb_short(uint64_t need, long long avail, struct dmabuf_err *e)
 {
-	db_err_set(e, DB_E_UNSUPPORTED, -ENOMEM, "allocate huge pages", "hugetlb");
+	db_err_set(e, DMABUF_E_UNSUPPORTED, -ENOMEM, "allocate huge pages", "hugetlb");
 	if (!avail)
 		db_err_detail(e, "no free 2 MiB huge pages: reserve some with " HUGE_HOWTO);
 	else if (avail > 0)
@@ -78,7 +78,7 @@ static int hugetlb_short(uint64_t need, long long avail, struct db_err *e)
 	return -ENOMEM;
 }
 
-int db_mem_hugetlb_check(uint64_t size, struct db_err *e)
+int db_mem_hugetlb_check(uint64_t size, struct dmabuf_err *e)
 {
 	uint64_t need = (size + DB_HUGE_PAGE_SIZE - 1) / DB_HUGE_PAGE_SIZE, avail;
 	bool grow;
@@ -94,7 +94,7 @@ int db_mem_hugetlb_check(uint64_t size, struct db_err *e)
 
 /* --- memfd -------------------------------------------------------------------- */
 
-static int memfd_create_err(const char *label, bool huge, struct db_err *e)
+static int memfd_create_err(const char *label, bool huge, struct dmabuf_err *e)
 {
 	int err = -errno;
 
@@ -102,14 +102,14 @@ static int memfd_create_err(const char *label, bool huge, struct db_err *e)
 	if (huge && (err == -EINVAL || err == -ENODEV || err == -ENOENT))
 		return hugetlb_no_kernel(e);
 	if (err == -ENOSYS) {
-		db_err_set(e, DB_E_UNSUPPORTED, err, "memfd_create", "%s", label);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, "memfd_create", "%s", label);
 		db_err_detail(e, "the kernel has no memfd_create (CONFIG_MEMFD_CREATE)");
 		return err;
 	}
 	return db_err_set(e, db_err_kind_of(err), err, "memfd_create", "%s", label);
 }
 
-static int memfd_size(int fd, const char *label, bool huge, uint64_t size, struct db_err *e)
+static int memfd_size(int fd, const char *label, bool huge, uint64_t size, struct dmabuf_err *e)
 {
 	int err;
 
@@ -128,7 +128,7 @@ static int memfd_size(int fd, const char *label, bool huge, uint64_t size, struc
 }
 
 int db_mem_memfd_new(const char *label, bool huge, bool sealable, uint64_t size,
-		     struct db_err *e)
+		     struct dmabuf_err *e)
 {
 	unsigned flags = MFD_CLOEXEC;
 	int fd, ret;
@@ -149,12 +149,12 @@ int db_mem_memfd_new(const char *label, bool huge, bool sealable, uint64_t size,
 }
 
 /* The memfd's name shows in /proc/PID/maps: --name, else the source. */
-static const char *memfd_label(const struct db_mem *m)
+static const char *memfd_label(const struct dmabuf_mem *m)
 {
 	return m->name[0] ? m->name : m->ops->name;
 }
 
-static int memfd_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int memfd_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	int ret = db_mem_round(m, size, db_mem_page_size(), &size, e);
 
@@ -168,7 +168,7 @@ static int memfd_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return 0;
 }
 
-static int hugetlb_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int hugetlb_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	int ret = db_mem_round(m, size, DB_HUGE_PAGE_SIZE, &size, e);
 
@@ -184,7 +184,7 @@ static int hugetlb_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return 0;
 }
 
-int db_mem_memfd_probe(const char *path, struct db_err *e)
+int db_mem_memfd_probe(const char *path, struct dmabuf_err *e)
 {
 	int fd = memfd_create("dmabuf-probe", MFD_CLOEXEC);
 
@@ -195,7 +195,7 @@ int db_mem_memfd_probe(const char *path, struct db_err *e)
 	return 0;
 }
 
-int db_mem_hugetlb_probe(const char *path, struct db_err *e)
+int db_mem_hugetlb_probe(const char *path, struct dmabuf_err *e)
 {
 	uint64_t avail;
 	bool grow;
@@ -206,10 +206,10 @@ int db_mem_hugetlb_probe(const char *path, struct db_err *e)
 	if (ret == -EOPNOTSUPP)
 		return hugetlb_no_kernel(e);
 	if (ret)
-		return db_err_set(e, DB_E_IO, ret, "read", HUGE_SYSFS "free_hugepages");
+		return db_err_set(e, DMABUF_E_IO, ret, "read", HUGE_SYSFS "free_hugepages");
 	if (!avail && !grow)
 		return hugetlb_short(0, 0, e);
-	db_err_set(e, DB_E_NONE, 0, "probe", "hugetlb");
+	db_err_set(e, DMABUF_E_NONE, 0, "probe", "hugetlb");
 	db_err_detail(e, "%llu free 2 MiB huge pages%s", (unsigned long long)avail,
 		      grow ? ", more on demand (nr_overcommit_hugepages)" : "");
 	return 0;

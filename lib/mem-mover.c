@@ -11,14 +11,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 #include "uapi/dmabuf_mover.h"
 
 #define MOVER_DEV	"/dev/dmabuf_mover"
 #define MOVER_NEEDS	"CONFIG_DMABUF_MOVER (a test exporter of kernel-patches/)"
 
-static int mover_dev_open(struct db_err *e)
+static int mover_dev_open(struct dmabuf_err *e)
 {
 	int fd = open(MOVER_DEV, O_RDWR | O_CLOEXEC);
 
@@ -26,8 +26,8 @@ static int mover_dev_open(struct db_err *e)
 }
 
 /* One ioctl on the device node; 0 or -errno with @e naming @what. */
-static int mover_ioctl(unsigned long req, void *arg, const char *what, const struct db_mem *m,
-		       struct db_err *e)
+static int mover_ioctl(unsigned long req, void *arg, const char *what, const struct dmabuf_mem *m,
+		       struct dmabuf_err *e)
 {
 	int dev = mover_dev_open(e), err = 0;
 
@@ -41,7 +41,7 @@ static int mover_ioctl(unsigned long req, void *arg, const char *what, const str
 	return err;
 }
 
-static int mover_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int mover_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	struct dmabuf_mover_alloc a = { .fd_flags = O_RDWR | O_CLOEXEC };
 	int ret = db_mem_round(m, size, db_mem_page_size(), &size, e);
@@ -66,8 +66,8 @@ static int mover_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return 0;
 }
 
-static int mover_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
-		      struct db_err *e)
+static int mover_move(struct dmabuf_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
+		      struct dmabuf_err *e)
 {
 	struct dmabuf_mover_move mv = { .fd = m->dmabuf_fd, .timeout_ms = timeout_ms };
 	int ret = mover_ioctl(DMABUF_MOVER_IOC_MOVE, &mv, "DMABUF_MOVER_IOC_MOVE", m, e);
@@ -81,7 +81,7 @@ static int mover_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
 	return ret;
 }
 
-static int mover_stats(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e)
+static int mover_stats(struct dmabuf_mem *m, struct dmabuf_mem_move_stats *st, struct dmabuf_err *e)
 {
 	struct dmabuf_mover_stat s = { .fd = m->dmabuf_fd };
 	int ret = mover_ioctl(DMABUF_MOVER_IOC_STAT, &s, "DMABUF_MOVER_IOC_STAT", m, e);
@@ -95,7 +95,7 @@ static int mover_stats(struct db_mem *m, struct db_mem_move_stats *st, struct db
 	return 0;
 }
 
-int db_mem_mover_probe(const char *path, struct db_err *e)
+int db_mem_mover_probe(const char *path, struct dmabuf_err *e)
 {
 	int fd;
 

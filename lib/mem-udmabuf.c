@@ -12,14 +12,14 @@
 #include <unistd.h>
 #include <linux/udmabuf.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "mem-internal.h"
 
 #define UDMABUF_DEV	"/dev/udmabuf"
 #define UDMABUF_NEEDS	"CONFIG_UDMABUF (modprobe udmabuf)"
 #define UDMABUF_LIMIT	"/sys/module/udmabuf/parameters/size_limit_mb"
 
-static int udmabuf_dev_open(struct db_err *e)
+static int udmabuf_dev_open(struct dmabuf_err *e)
 {
 	int fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
 
@@ -43,13 +43,13 @@ static uint64_t udmabuf_limit(void)
 }
 
 /* udmabuf answers a buffer over its cap with a bare -EINVAL: say why first. */
-static int udmabuf_check_limit(const struct db_mem *m, uint64_t size, struct db_err *e)
+static int udmabuf_check_limit(const struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	uint64_t limit = udmabuf_limit();
 
 	if (!limit || size <= limit)
 		return 0;
-	db_err_set(e, DB_E_UNSUPPORTED, -E2BIG, "UDMABUF_CREATE", "%s", m->spec.text);
+	db_err_set(e, DMABUF_E_UNSUPPORTED, -E2BIG, "UDMABUF_CREATE", "%s", m->spec.text);
 	db_err_detail(e, "udmabuf takes at most %llu MiB per buffer here: raise it with "
 		      "echo MB > " UDMABUF_LIMIT " (or modprobe udmabuf size_limit_mb=MB)",
 		      (unsigned long long)(limit >> 20));
@@ -57,7 +57,7 @@ static int udmabuf_check_limit(const struct db_mem *m, uint64_t size, struct db_
 }
 
 /* udmabuf refuses memfds that could shrink under it: F_SEAL_SHRINK is required. */
-static int udmabuf_seal(const struct db_mem *m, struct db_err *e)
+static int udmabuf_seal(const struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	int err;
 
@@ -67,7 +67,7 @@ static int udmabuf_seal(const struct db_mem *m, struct db_err *e)
 	return db_err_set(e, db_err_kind_of(err), err, "F_ADD_SEALS", "memfd of %s", m->spec.text);
 }
 
-static int udmabuf_create_err(const struct db_mem *m, int err, struct db_err *e)
+static int udmabuf_create_err(const struct dmabuf_mem *m, int err, struct dmabuf_err *e)
 {
 	db_err_set(e, db_err_kind_of(err), err, "UDMABUF_CREATE", "%s", m->spec.text);
 	if (err == -EINVAL && m->spec.huge)
@@ -77,7 +77,7 @@ static int udmabuf_create_err(const struct db_mem *m, int err, struct db_err *e)
 	return err;
 }
 
-static int udmabuf_create(struct db_mem *m, int dev, struct db_err *e)
+static int udmabuf_create(struct dmabuf_mem *m, int dev, struct dmabuf_err *e)
 {
 	struct udmabuf_create create = {
 		.memfd = (__u32)m->mem_fd,
@@ -94,7 +94,7 @@ static int udmabuf_create(struct db_mem *m, int dev, struct db_err *e)
 }
 
 /* The sealed memfd behind the udmabuf, as m->mem_fd. */
-static int udmabuf_memfd(struct db_mem *m, struct db_err *e)
+static int udmabuf_memfd(struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	int ret = 0;
 
@@ -110,7 +110,7 @@ static int udmabuf_memfd(struct db_mem *m, struct db_err *e)
 	return udmabuf_seal(m, e);
 }
 
-static int udmabuf_open(struct db_mem *m, uint64_t size, struct db_err *e)
+static int udmabuf_open(struct dmabuf_mem *m, uint64_t size, struct dmabuf_err *e)
 {
 	uint64_t align = m->spec.huge ? DB_HUGE_PAGE_SIZE : db_mem_page_size();
 	int dev, ret;
@@ -132,7 +132,7 @@ static int udmabuf_open(struct db_mem *m, uint64_t size, struct db_err *e)
 	return ret;
 }
 
-int db_mem_udmabuf_probe(const char *path, struct db_err *e)
+int db_mem_udmabuf_probe(const char *path, struct dmabuf_err *e)
 {
 	uint64_t limit;
 	int fd;
@@ -143,7 +143,7 @@ int db_mem_udmabuf_probe(const char *path, struct db_err *e)
 		return fd;
 	close(fd);
 	limit = udmabuf_limit();
-	db_err_set(e, DB_E_NONE, 0, "probe", UDMABUF_DEV);
+	db_err_set(e, DMABUF_E_NONE, 0, "probe", UDMABUF_DEV);
 	if (limit)
 		db_err_detail(e, "buffers up to %llu MiB (size_limit_mb)",
 			      (unsigned long long)(limit >> 20));

@@ -18,7 +18,7 @@
 #include <linux/dma-buf.h>
 #include <linux/magic.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "dmabuf/util.h"
 #include "mem-internal.h"
 
@@ -29,7 +29,7 @@
 
 struct mem_source {
 	const struct db_mem_ops *ops;
-	int (*probe)(const char *path, struct db_err *e);
+	int (*probe)(const char *path, struct dmabuf_err *e);
 	bool adopts;		/* fd/pid: take an existing dma-buf, size 0 allowed */
 };
 
@@ -55,9 +55,9 @@ const char *db_mem_kind_name(enum db_mem_kind kind)
 
 /* --- parse ------------------------------------------------------------ */
 
-static int parse_bad(struct db_err *e, const char *text, const char *why)
+static int parse_bad(struct dmabuf_err *e, const char *text, const char *why)
 {
-	db_err_set(e, DB_E_USAGE, -EINVAL, "parse memory source", "%s", text);
+	db_err_set(e, DMABUF_E_USAGE, -EINVAL, "parse memory source", "%s", text);
 	db_err_detail(e, "%s", why);
 	db_err_detail(e, "valid forms: " MEM_FORMS);
 	return -EINVAL;
@@ -83,7 +83,7 @@ static int parse_int(const char *s, size_t len, int *out)
 }
 
 static int parse_heap(const char *text, const char *arg, struct db_mem_spec *spec,
-		      struct db_err *e)
+		      struct dmabuf_err *e)
 {
 	if (!arg)
 		arg = "system";
@@ -97,7 +97,7 @@ static int parse_heap(const char *text, const char *arg, struct db_mem_spec *spe
 }
 
 static int parse_placement(const char *text, const char *s, struct db_mem_spec *spec,
-			   struct db_err *e)
+			   struct dmabuf_err *e)
 {
 	static const char *const names[] = {
 		[DB_DRM_DUMB] = "dumb", [DB_DRM_VRAM] = "vram", [DB_DRM_GTT] = "gtt",
@@ -113,7 +113,7 @@ static int parse_placement(const char *text, const char *s, struct db_mem_spec *
 
 /* drm[:PATH][:PLACEMENT]: "" = the first render node, the driver's placement. */
 static int parse_drm(const char *text, const char *arg, struct db_mem_spec *spec,
-		     struct db_err *e)
+		     struct dmabuf_err *e)
 {
 	const char *colon;
 	size_t n;
@@ -132,7 +132,7 @@ static int parse_drm(const char *text, const char *arg, struct db_mem_spec *spec
 }
 
 static int parse_fd(const char *text, const char *arg, struct db_mem_spec *spec,
-		    struct db_err *e)
+		    struct dmabuf_err *e)
 {
 	if (!arg || parse_int(arg, strlen(arg), &spec->fd))
 		return parse_bad(e, text, "fd:N wants a file descriptor number");
@@ -140,7 +140,7 @@ static int parse_fd(const char *text, const char *arg, struct db_mem_spec *spec,
 }
 
 static int parse_pid(const char *text, const char *arg, struct db_mem_spec *spec,
-		     struct db_err *e)
+		     struct dmabuf_err *e)
 {
 	const char *colon = arg ? strchr(arg, ':') : NULL;
 	int pid;
@@ -155,7 +155,7 @@ static int parse_pid(const char *text, const char *arg, struct db_mem_spec *spec
 
 /* mover[:OPT[,OPT]]: nomap, misdirect (the test exporter's modes). */
 static int parse_mover(const char *text, const char *arg, struct db_mem_spec *spec,
-		       struct db_err *e)
+		       struct dmabuf_err *e)
 {
 	while (arg) {
 		size_t n = strcspn(arg, ",");
@@ -174,7 +174,7 @@ static int parse_mover(const char *text, const char *arg, struct db_mem_spec *sp
 
 /* cuda[:DEV], hip[:DEV]: a device ordinal, default 0. */
 static int parse_gpu(const char *text, const char *arg, struct db_mem_spec *spec,
-		     struct db_err *e)
+		     struct dmabuf_err *e)
 {
 	if (arg && (parse_int(arg, strlen(arg), &spec->dev) || spec->dev < 0))
 		return parse_bad(e, text, "cuda:DEV and hip:DEV want a device number");
@@ -196,7 +196,7 @@ static int parse_kind(const char *text, size_t n, enum db_mem_kind *kind)
 	return -EINVAL;
 }
 
-int db_mem_parse(const char *text, struct db_mem_spec *spec, struct db_err *e)
+int db_mem_parse(const char *text, struct db_mem_spec *spec, struct dmabuf_err *e)
 {
 	const char *arg;
 	size_t n;
@@ -254,12 +254,12 @@ uint64_t db_mem_page_size(void)
 	return ps > 0 ? (uint64_t)ps : 4096;
 }
 
-int db_mem_round(const struct db_mem *m, uint64_t size, uint64_t align, uint64_t *out,
-		 struct db_err *e)
+int db_mem_round(const struct dmabuf_mem *m, uint64_t size, uint64_t align, uint64_t *out,
+		 struct dmabuf_err *e)
 {
 	/* off_t and the kernel's loff_t are signed: stay below INT64_MAX */
 	if (size > (uint64_t)INT64_MAX - align) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "size", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "size", "%s", m->spec.text);
 		db_err_detail(e, "size %llu is too large", (unsigned long long)size);
 		return -EINVAL;
 	}
@@ -267,18 +267,18 @@ int db_mem_round(const struct db_mem *m, uint64_t size, uint64_t align, uint64_t
 	return 0;
 }
 
-int db_mem_dev_err(struct db_err *e, int err, const char *path, const char *needs)
+int db_mem_dev_err(struct dmabuf_err *e, int err, const char *path, const char *needs)
 {
 	switch (-err) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		db_err_set(e, DB_E_UNSUPPORTED, err, "open", "%s", path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, "open", "%s", path);
 		db_err_detail(e, "no %s on this machine: it needs %s", path, needs);
 		break;
 	case EACCES:
 	case EPERM:
-		db_err_set(e, DB_E_UNSUPPORTED, err, "open", "%s", path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, err, "open", "%s", path);
 		db_err_detail(e, "no permission to open %s: run as root or get access to it", path);
 		break;
 	default:
@@ -307,7 +307,7 @@ static bool fdinfo_value(const char *line, const char *key, char *val, size_t le
 	return true;
 }
 
-int db_mem_fdinfo(int fd, struct db_mem_info *info)
+int db_mem_fdinfo(int fd, struct dmabuf_mem_info *info)
 {
 	char path[64], line[256], num[32];
 	FILE *f;
@@ -330,7 +330,7 @@ int db_mem_fdinfo(int fd, struct db_mem_info *info)
 
 bool db_mem_fd_is_dmabuf(int fd)
 {
-	struct db_mem_info info = { 0 };
+	struct dmabuf_mem_info info = { 0 };
 	struct statfs sfs;
 
 	/* dma-bufs live on their own pseudo filesystem since Linux 5.3 */
@@ -343,25 +343,25 @@ bool db_mem_fd_is_dmabuf(int fd)
 /* --- open / close ------------------------------------------------------- */
 
 static int mem_check_args(const struct db_mem_spec *spec, uint64_t size, const char *name,
-			  struct db_err *e)
+			  struct dmabuf_err *e)
 {
 	if ((unsigned)spec->kind >= DB_MEM_NR_KINDS)
-		return db_err_set(e, DB_E_USAGE, -EINVAL, "open", "memory source %d",
+		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "open", "memory source %d",
 				  (int)spec->kind);
 	if (!size && !sources[spec->kind].adopts) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "open", "%s", spec->text);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "open", "%s", spec->text);
 		db_err_detail(e, "size must be > 0");
 		return -EINVAL;
 	}
 	if (name && strlen(name) >= DMA_BUF_NAME_LEN) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "DMA_BUF_SET_NAME", "%s", spec->text);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "DMA_BUF_SET_NAME", "%s", spec->text);
 		db_err_detail(e, "name \"%s\" is longer than %d bytes", name, DMA_BUF_NAME_LEN - 1);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int mem_set_name(struct db_mem *m, struct db_err *e)
+static int mem_set_name(struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	int err;
 
@@ -376,9 +376,9 @@ static int mem_set_name(struct db_mem *m, struct db_err *e)
 }
 
 int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
-		struct db_mem **out, struct db_err *e)
+		struct dmabuf_mem **out, struct dmabuf_err *e)
 {
-	struct db_mem *m;
+	struct dmabuf_mem *m;
 	int ret;
 
 	*out = NULL;
@@ -387,7 +387,7 @@ int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
 		return ret;
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "allocate", "%s", spec->text);
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "allocate", "%s", spec->text);
 	m->ops = sources[spec->kind].ops;
 	m->spec = *spec;
 	m->dmabuf_fd = -1;
@@ -399,7 +399,7 @@ int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
 	if (!ret)
 		ret = mem_set_name(m, e);
 	if (ret) {
-		db_mem_close(m);
+		dmabuf_mem_close(m);
 		return ret;
 	}
 	/* a fallback that worked (drm: render node → card node) leaves no stale error */
@@ -409,12 +409,47 @@ int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
 	return 0;
 }
 
-void db_mem_close(struct db_mem *m)
+int dmabuf_mem_check_source(const char *source, struct dmabuf_err *e)
+{
+	struct db_mem_spec spec;
+
+	return db_mem_parse(source, &spec, e);
+}
+
+int dmabuf_mem_open(const char *source, uint64_t size, const char *name,
+		    struct dmabuf_mem **out, struct dmabuf_err *e)
+{
+	struct db_mem_spec spec;
+	int ret;
+
+	*out = NULL;
+	ret = db_mem_parse(source, &spec, e);
+	return ret ? ret : db_mem_open(&spec, size, name, out, e);
+}
+
+uint64_t dmabuf_mem_size(const struct dmabuf_mem *m)
+{
+	return m->size;
+}
+
+int dmabuf_mem_fd(const struct dmabuf_mem *m)
+{
+	return m->dmabuf_fd;
+}
+
+int dmabuf_mem_hold_fd(const struct dmabuf_mem *m)
+{
+	return m->dmabuf_fd >= 0 ? m->dmabuf_fd : m->mem_fd;
+}
+
+void dmabuf_mem_close(struct dmabuf_mem *m)
 {
 	if (!m)
 		return;
 	if (m->map)
 		munmap(m->map, m->size);
+	if (m->bounce)
+		munmap(m->bounce, m->size);
 	if (m->ops && m->ops->close)
 		m->ops->close(m);
 	if (m->dmabuf_fd >= 0)
@@ -426,9 +461,9 @@ void db_mem_close(struct db_mem *m)
 
 /* --- CPU access ----------------------------------------------------------- */
 
-static int mmap_err(struct db_mem *m, int err, struct db_err *e)
+static int mmap_err(struct dmabuf_mem *m, int err, struct dmabuf_err *e)
 {
-	struct db_mem_info info = { 0 };
+	struct dmabuf_mem_info info = { 0 };
 
 	/*
 	 * dma_buf_mmap_internal() answers -EINVAL when the exporter has no
@@ -436,7 +471,7 @@ static int mmap_err(struct db_mem *m, int err, struct db_err *e)
 	 */
 	if (m->mem_fd < 0 && (err == -EINVAL || err == -ENODEV || err == -EOPNOTSUPP)) {
 		db_mem_fdinfo(m->dmabuf_fd, &info);
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "mmap", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "mmap", "%s", m->spec.text);
 		db_err_detail(e, "the exporter (%s) does not let the CPU map this dma-buf",
 			      info.exp_name[0] ? info.exp_name : "unknown");
 		return -EOPNOTSUPP;
@@ -444,7 +479,7 @@ static int mmap_err(struct db_mem *m, int err, struct db_err *e)
 	return db_err_set(e, db_err_kind_of(err), err, "mmap", "%s", m->spec.text);
 }
 
-int db_mem_mmap(struct db_mem *m, struct db_err *e)
+int db_mem_mmap(struct dmabuf_mem *m, struct dmabuf_err *e)
 {
 	/* udmabuf: map its memfd, the same pages without the exporter's fault path */
 	int fd = m->mem_fd >= 0 ? m->mem_fd : m->dmabuf_fd;
@@ -461,7 +496,20 @@ int db_mem_mmap(struct db_mem *m, struct db_err *e)
 	return 0;
 }
 
-static int mem_sync(struct db_mem *m, uint64_t flags, struct db_err *e)
+int dmabuf_mem_mmap(struct dmabuf_mem *m, void **addr, struct dmabuf_err *e)
+{
+	int ret = db_mem_mmap(m, e);
+
+	*addr = ret ? NULL : m->map;
+	return ret;
+}
+
+void *dmabuf_mem_addr(const struct dmabuf_mem *m)
+{
+	return m->map;
+}
+
+static int mem_sync(struct dmabuf_mem *m, uint64_t flags, struct dmabuf_err *e)
 {
 	struct dma_buf_sync sync = { .flags = flags };
 	int err;
@@ -488,7 +536,7 @@ static int mem_sync(struct db_mem *m, uint64_t flags, struct db_err *e)
 	return 0;
 }
 
-int db_mem_sync_begin(struct db_mem *m, bool cpu_write, struct db_err *e)
+int dmabuf_mem_sync_begin(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
 {
 	/* the whole host copy, also before a write that fills only part of it */
 	if (m->ops->cpu_sync)
@@ -497,7 +545,7 @@ int db_mem_sync_begin(struct db_mem *m, bool cpu_write, struct db_err *e)
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
 }
 
-int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e)
+int dmabuf_mem_sync_end(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
 {
 	if (m->ops->cpu_sync)
 		return cpu_write ? m->ops->cpu_sync(m, true, e) : 0;
@@ -505,13 +553,13 @@ int db_mem_sync_end(struct db_mem *m, bool cpu_write, struct db_err *e)
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
 }
 
-int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e)
+int db_mem_pages(struct dmabuf_mem *m, void **addr, uint64_t *len, struct dmabuf_err *e)
 {
 	int ret;
 
 	/* its CPU view is a copy: registering that would move data elsewhere */
 	if (m->ops->cpu_map) {
-		db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "pages", "%s", m->spec.text);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "pages", "%s", m->spec.text);
 		db_err_detail(e, "%s memory is device memory with no pages the kernel can pin",
 			      m->ops->name);
 		return -EOPNOTSUPP;
@@ -527,37 +575,37 @@ int db_mem_pages(struct db_mem *m, void **addr, uint64_t *len, struct db_err *e)
 
 /* --- moving ------------------------------------------------------------------ */
 
-bool db_mem_can_move(const struct db_mem *m)
+bool dmabuf_mem_can_move(const struct dmabuf_mem *m)
 {
 	return m && m->ops->move;
 }
 
-static int move_unsupported(struct db_mem *m, struct db_err *e)
+static int move_unsupported(struct dmabuf_mem *m, struct dmabuf_err *e)
 {
-	db_err_set(e, DB_E_UNSUPPORTED, -EOPNOTSUPP, "move", "%s", m->spec.text);
+	db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "move", "%s", m->spec.text);
 	db_err_detail(e, "%s memory does not move; the mover source does", m->ops->name);
 	return -EOPNOTSUPP;
 }
 
-int db_mem_move(struct db_mem *m, unsigned timeout_ms, uint64_t *wait_ns, struct db_err *e)
+int dmabuf_mem_move(struct dmabuf_mem *m, unsigned timeout_ms, uint64_t *wait_ns, struct dmabuf_err *e)
 {
 	*wait_ns = 0;
-	if (!db_mem_can_move(m))
+	if (!dmabuf_mem_can_move(m))
 		return move_unsupported(m, e);
 	return m->ops->move(m, timeout_ms, wait_ns, e);
 }
 
-int db_mem_move_stats(struct db_mem *m, struct db_mem_move_stats *st, struct db_err *e)
+int dmabuf_mem_move_stats(struct dmabuf_mem *m, struct dmabuf_mem_move_stats *st, struct dmabuf_err *e)
 {
-	*st = (struct db_mem_move_stats){ 0 };
-	if (!db_mem_can_move(m))
+	*st = (struct dmabuf_mem_move_stats){ 0 };
+	if (!dmabuf_mem_can_move(m))
 		return move_unsupported(m, e);
 	return m->ops->move_stats(m, st, e);
 }
 
 /* --- describe / probe ------------------------------------------------------ */
 
-static int describe_dmabuf(const struct db_mem *m, struct db_mem_info *info, struct db_err *e)
+static int describe_dmabuf(const struct dmabuf_mem *m, struct dmabuf_mem_info *info, struct dmabuf_err *e)
 {
 	int fd = m->dmabuf_fd, err;
 	off_t end;
@@ -571,19 +619,23 @@ static int describe_dmabuf(const struct db_mem *m, struct db_mem_info *info, str
 	lseek(fd, 0, SEEK_SET);
 	err = db_mem_fdinfo(fd, info);
 	if (err)
-		return db_err_set(e, DB_E_IO, err, "read", "/proc/self/fdinfo/%d", fd);
+		return db_err_set(e, DMABUF_E_IO, err, "read", "/proc/self/fdinfo/%d", fd);
 	info->size = (uint64_t)end;
 	info->is_dmabuf = true;
 	return 0;
 }
 
-int db_mem_describe(const struct db_mem *m, struct db_mem_info *info, struct db_err *e)
+int dmabuf_mem_describe(const struct dmabuf_mem *m, struct dmabuf_mem_info *info, struct dmabuf_err *e)
 {
 	int fd = m->dmabuf_fd >= 0 ? m->dmabuf_fd : m->mem_fd;
 	struct stat st;
 	int err;
 
 	memset(info, 0, sizeof(*info));
+	snprintf(info->source, sizeof(info->source), "%s", m->spec.text);
+	snprintf(info->kind, sizeof(info->kind), "%s", m->ops->name);
+	snprintf(info->driver, sizeof(info->driver), "%s", m->driver);
+	snprintf(info->placement, sizeof(info->placement), "%s", m->placement);
 	if (fstat(fd, &st)) {
 		err = -errno;
 		return db_err_set(e, db_err_kind_of(err), err, "fstat", "%s", m->spec.text);
@@ -596,9 +648,17 @@ int db_mem_describe(const struct db_mem *m, struct db_mem_info *info, struct db_
 	return 0;
 }
 
-int db_mem_probe(enum db_mem_kind kind, const char *path, struct db_err *e)
+int db_mem_probe(enum db_mem_kind kind, const char *path, struct dmabuf_err *e)
 {
 	if ((unsigned)kind >= DB_MEM_NR_KINDS)
-		return db_err_set(e, DB_E_USAGE, -EINVAL, "probe", "memory source %d", (int)kind);
+		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "probe", "memory source %d", (int)kind);
 	return sources[kind].probe(path ? path : "", e);
+}
+
+int dmabuf_mem_probe(const char *source, struct dmabuf_err *e)
+{
+	struct db_mem_spec spec;
+	int ret = db_mem_parse(source, &spec, e);
+
+	return ret ? ret : db_mem_probe(spec.kind, spec.path, e);
 }

@@ -293,7 +293,7 @@ static int by_bdf(const void *a, const void *b)
 	return strcmp(((const struct db_p2p_dev *)a)->pci.bdf, ((const struct db_p2p_dev *)b)->pci.bdf);
 }
 
-int db_p2p_scan(struct db_p2p_platform *p, struct db_err *e)
+int db_p2p_scan(struct db_p2p_platform *p, struct dmabuf_err *e)
 {
 	struct pci_access *pa;
 	struct pci_dev *d;
@@ -307,7 +307,7 @@ int db_p2p_scan(struct db_p2p_platform *p, struct db_err *e)
 	p->config_readable = geteuid() == 0;
 	pa = pci_alloc();
 	if (!pa)
-		return db_err_set(e, DB_E_IO, -ENOMEM, "pci_alloc", "libpci");
+		return db_err_set(e, DMABUF_E_IO, -ENOMEM, "pci_alloc", "libpci");
 	pa->warning = pci_quiet;
 	pci_init(pa);
 	pci_scan_bus(pa);
@@ -327,7 +327,7 @@ int db_p2p_scan(struct db_p2p_platform *p, struct db_err *e)
 	pci_cleanup(pa);
 	if (ret) {
 		db_p2p_free(p);
-		return db_err_set(e, DB_E_IO, ret, "scan PCI devices", "libpci");
+		return db_err_set(e, DMABUF_E_IO, ret, "scan PCI devices", "libpci");
 	}
 	if (p->gpu)
 		qsort(p->gpu, p->nr_gpu, sizeof(*p->gpu), by_bdf);

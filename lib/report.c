@@ -138,7 +138,7 @@ static void jadd_hex_byte(struct json_object *o, const char *key, uint8_t v)
 	db_jadd_str(o, key, buf);
 }
 
-static struct json_object *mismatch_object(const struct db_mismatch *m)
+static struct json_object *mismatch_object(const struct dmabuf_mismatch *m)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -147,21 +147,21 @@ static struct json_object *mismatch_object(const struct db_mismatch *m)
 	db_jadd_u64(o, "lba", m->lba);
 	db_jadd_u64(o, "offset", m->offset);
 	db_jadd_u64(o, "mem_offset", m->mem_offset);
-	db_jadd_str(o, "kind", db_mismatch_kind_str(m->kind));
+	db_jadd_str(o, "kind", dmabuf_mismatch_kind_str(m->kind));
 	jadd_hex_byte(o, "expected", m->expected);
 	jadd_hex_byte(o, "found", m->found);
 	db_jadd_u64(o, "bytes", m->len);
 	db_jadd_u64(o, "bits", m->bits);
-	if (m->kind == DB_MIS_MISPLACED)
+	if (m->kind == DMABUF_MIS_MISPLACED)
 		db_jadd_u64(o, "found_lba", m->found_lba);
-	if (m->kind == DB_MIS_STALE)
+	if (m->kind == DMABUF_MIS_STALE)
 		db_jadd_u64(o, "found_pass", m->found_pass);
 	if (m->canary_pieces)
 		db_jadd_u64(o, "canary_pieces", m->canary_pieces);
 	return o;
 }
 
-struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t lba_size)
+struct json_object *db_report_verify(const struct dmabuf_verify_result *v, uint32_t lba_size)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *arr, *kinds;
@@ -174,11 +174,11 @@ struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t 
 	db_jadd_u64(o, "blocks_bad", v->blocks_bad);
 	db_jadd_u64(o, "bytes_bad", v->bytes_bad);
 	kinds = json_object_new_object();
-	for (i = 0; kinds && i < DB_MIS_NR_KINDS; i++)
-		db_jadd_u64(kinds, db_mismatch_kind_str(i), v->kinds[i]);
+	for (i = 0; kinds && i < DMABUF_MIS_NR_KINDS; i++)
+		db_jadd_u64(kinds, dmabuf_mismatch_kind_str(i), v->kinds[i]);
 	json_object_object_add(o, "kinds", kinds);
 	arr = json_object_new_array();
-	for (i = 0; arr && i < v->nr_kept && i < DB_MISMATCH_KEEP; i++)
+	for (i = 0; arr && i < v->nr_kept && i < DMABUF_MISMATCH_KEEP; i++)
 		json_object_array_add(arr, mismatch_object(&v->first[i]));
 	json_object_object_add(o, "mismatches", arr);
 	return o;
@@ -548,23 +548,25 @@ void db_report_print(struct json_object *doc, bool json, FILE *out)
 	print_object(out, doc, 0);
 }
 
-struct json_object *db_report_mem(const struct db_mem *m)
+struct json_object *db_report_mem(const struct dmabuf_mem *m)
 {
 	struct json_object *o = json_object_new_object();
-	struct db_mem_info info = { 0 };
+	struct dmabuf_mem_info info = { 0 };
+	/* the source's own facts are filled even when the exporter's are not */
+	bool described = !dmabuf_mem_describe(m, &info, NULL);
 
-	db_jadd_str(o, "source", m->spec.text);
-	db_jadd_u64(o, "size", m->size);
-	db_jadd_bool(o, "dmabuf", m->dmabuf_fd >= 0);
-	if (!db_mem_describe(m, &info, NULL) && info.is_dmabuf) {
+	db_jadd_str(o, "source", info.source);
+	db_jadd_u64(o, "size", dmabuf_mem_size(m));
+	db_jadd_bool(o, "dmabuf", dmabuf_mem_fd(m) >= 0);
+	if (described && info.is_dmabuf) {
 		db_jadd_str(o, "exporter", info.exp_name);
 		db_jadd_u64(o, "inode", info.inode);
 		if (info.name[0])
 			db_jadd_str(o, "name", info.name);
 	}
-	if (m->driver[0])
-		db_jadd_str(o, "driver", m->driver);
-	if (m->placement[0])
-		db_jadd_str(o, "placement", m->placement);
+	if (info.driver[0])
+		db_jadd_str(o, "driver", info.driver);
+	if (info.placement[0])
+		db_jadd_str(o, "placement", info.placement);
 	return o;
 }

@@ -44,11 +44,11 @@ struct members {
 };
 
 
-static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
+static int refuse(struct dmabuf_err *e, const char *dev, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Record a refusal: DB_E_SAFETY, -EBUSY, the reason and the way out. */
-static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
+/* Record a refusal: DMABUF_E_SAFETY, -EBUSY, the reason and the way out. */
+static int refuse(struct dmabuf_err *e, const char *dev, const char *fmt, ...)
 {
 	char reason[400];
 	va_list ap;
@@ -56,7 +56,7 @@ static int refuse(struct db_err *e, const char *dev, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	db_err_set(e, DB_E_SAFETY, -EBUSY, "safety check", "%s", dev);
+	db_err_set(e, DMABUF_E_SAFETY, -EBUSY, "safety check", "%s", dev);
 	db_err_detail(e, "%s; " FORCE_HINT, reason);
 	return -EBUSY;
 }
@@ -212,7 +212,7 @@ static const struct member *mount_line_match(const struct members *m, char *line
 	return members_find(m, makedev(ma, mi), source);
 }
 
-static int check_mounted(const struct members *m, const char *dev, struct db_err *e)
+static int check_mounted(const struct members *m, const char *dev, struct dmabuf_err *e)
 {
 	const struct member *hit = NULL;
 	char *line = NULL, *mnt = NULL;
@@ -222,7 +222,7 @@ static int check_mounted(const struct members *m, const char *dev, struct db_err
 
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
-		return db_err_set(e, DB_E_IO, -errno, "open", "/proc/self/mountinfo");
+		return db_err_set(e, DMABUF_E_IO, -errno, "open", "/proc/self/mountinfo");
 	while (!hit && getline(&line, &cap, f) > 0)
 		hit = mount_line_match(m, line, &mnt);
 	if (hit)
@@ -256,7 +256,7 @@ static void first_holder(const struct member *mb, char *out, size_t len)
 	closedir(dir);
 }
 
-static int check_holders(const struct members *m, const char *dev, struct db_err *e)
+static int check_holders(const struct members *m, const char *dev, struct dmabuf_err *e)
 {
 	char holder[256];
 	unsigned i;
@@ -271,7 +271,7 @@ static int check_holders(const struct members *m, const char *dev, struct db_err
 
 /* ---- swap ------------------------------------------------------------------------ */
 
-static int check_swap(const struct members *m, const char *dev, struct db_err *e)
+static int check_swap(const struct members *m, const char *dev, struct dmabuf_err *e)
 {
 	const struct member *hit = NULL;
 	char *line = NULL, *path, *save;
@@ -306,7 +306,7 @@ static int check_swap(const struct members *m, const char *dev, struct db_err *e
  * whole disk one of whose partitions is claimed.  This catches users the
  * other checks cannot see (another mount namespace, a user-space tool).
  */
-static int check_exclusive(const char *dev, struct db_err *e)
+static int check_exclusive(const char *dev, struct dmabuf_err *e)
 {
 	int fd;
 
@@ -324,7 +324,7 @@ static int check_exclusive(const char *dev, struct db_err *e)
 /* ---- signatures ------------------------------------------------------------------------ */
 
 /* What the probe found, as words for the user. */
-static int signature_refusal(blkid_probe pr, const char *dev, struct db_err *e)
+static int signature_refusal(blkid_probe pr, const char *dev, struct dmabuf_err *e)
 {
 	const char *type = NULL, *usage = NULL;
 
@@ -338,7 +338,7 @@ static int signature_refusal(blkid_probe pr, const char *dev, struct db_err *e)
 	return refuse(e, dev, "%s carries a signature libblkid recognises", dev);
 }
 
-static int check_signatures(const char *dev, struct db_err *e)
+static int check_signatures(const char *dev, struct dmabuf_err *e)
 {
 	blkid_probe pr;
 	int rc, ret = 0;
@@ -346,7 +346,7 @@ static int check_signatures(const char *dev, struct db_err *e)
 	errno = 0;
 	pr = blkid_new_probe_from_filename(dev);
 	if (!pr)
-		return db_err_set(e, DB_E_IO, errno ? -errno : -EIO,
+		return db_err_set(e, DMABUF_E_IO, errno ? -errno : -EIO,
 				  "blkid_new_probe_from_filename", "%s", dev);
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
@@ -358,27 +358,27 @@ static int check_signatures(const char *dev, struct db_err *e)
 		ret = refuse(e, dev, "%s carries more than one conflicting signature", dev);
 	else if (rc < 0)
 		/* cannot tell what is there: do not guess "blank" */
-		ret = db_err_set(e, DB_E_IO, -EIO, "blkid_do_safeprobe", "%s", dev);
+		ret = db_err_set(e, DMABUF_E_IO, -EIO, "blkid_do_safeprobe", "%s", dev);
 	blkid_free_probe(pr);
 	return ret;
 }
 
 /* ---- public ------------------------------------------------------------------------------ */
 
-static int check_block(const char *dev, struct db_err *e)
+static int check_block(const char *dev, struct dmabuf_err *e)
 {
 	struct members m = { NULL, 0, 0 };
 	struct stat st;
 	int ret;
 
 	if (stat(dev, &st) < 0)
-		return db_err_set(e, DB_E_IO, -errno, "stat", "%s", dev);
+		return db_err_set(e, DMABUF_E_IO, -errno, "stat", "%s", dev);
 	if (!S_ISBLK(st.st_mode))
 		return 0;
 	ret = members_collect(&m, dev, st.st_rdev);
 	if (ret) {
 		free(m.v);
-		return db_err_set(e, DB_E_IO, ret, "safety check", "%s", dev);
+		return db_err_set(e, DMABUF_E_IO, ret, "safety check", "%s", dev);
 	}
 	ret = check_mounted(&m, dev, e);
 	if (!ret)
@@ -393,7 +393,7 @@ static int check_block(const char *dev, struct db_err *e)
 	return ret;
 }
 
-int db_target_check_safe(const struct db_target *t, struct db_err *e)
+int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e)
 {
 	switch (t->kind) {
 	case DB_TGT_FILE:

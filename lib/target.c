@@ -216,16 +216,16 @@ static uint32_t min_limit(uint64_t a, uint64_t b)
 
 /* ---- errors ------------------------------------------------------------- */
 
-static int open_error(struct db_target *t, int err, struct db_err *e)
+static int open_error(struct db_target *t, int err, struct dmabuf_err *e)
 {
 	switch (err) {
 	case ENOENT:
-		db_err_set(e, DB_E_USAGE, -err, "open", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -err, "open", "%s", t->path);
 		db_err_detail(e, "no such target");
 		break;
 	case EACCES:
 	case EPERM:
-		db_err_set(e, DB_E_IO, -err, "open", "%s", t->path);
+		db_err_set(e, DMABUF_E_IO, -err, "open", "%s", t->path);
 		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
 		break;
 	case EBUSY:
@@ -234,12 +234,12 @@ static int open_error(struct db_target *t, int err, struct db_err *e)
 		 * mounted or claimed block device for writing: a safety refusal,
 		 * but one that --force cannot lift.
 		 */
-		db_err_set(e, t->writable ? DB_E_SAFETY : DB_E_IO, -err, "open", "%s", t->path);
+		db_err_set(e, t->writable ? DMABUF_E_SAFETY : DMABUF_E_IO, -err, "open", "%s", t->path);
 		db_err_detail(e, "the device is in use (mounted or claimed by a driver) and the "
 			      "kernel refuses to open it%s", t->writable ? " for writing" : "");
 		break;
 	case EROFS:
-		db_err_set(e, DB_E_IO, -err, "open", "%s", t->path);
+		db_err_set(e, DMABUF_E_IO, -err, "open", "%s", t->path);
 		db_err_detail(e, "the target is read-only; it can only be read");
 		break;
 	default:
@@ -249,7 +249,7 @@ static int open_error(struct db_target *t, int err, struct db_err *e)
 	return -err;
 }
 
-static int open_target_fd(struct db_target *t, int flags, struct db_err *e)
+static int open_target_fd(struct db_target *t, int flags, struct dmabuf_err *e)
 {
 	flags |= (t->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
 	t->fd = open(t->path, flags);
@@ -261,23 +261,23 @@ static int open_target_fd(struct db_target *t, int flags, struct db_err *e)
 /* ---- NVMe identify ------------------------------------------------------ */
 
 /* An identify call returns -1 with errno, or a positive NVMe status. */
-static int identify_error(struct db_target *t, const char *op, int ret, struct db_err *e)
+static int identify_error(struct db_target *t, const char *op, int ret, struct dmabuf_err *e)
 {
 	int err = ret < 0 ? errno : EIO;
 
 	if (err == EACCES || err == EPERM) {
-		db_err_set(e, DB_E_IO, -err, op, "%s", t->path);
+		db_err_set(e, DMABUF_E_IO, -err, op, "%s", t->path);
 		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
 		return -err;
 	}
-	db_err_set(e, DB_E_IO, -err, op, "%s", t->path);
+	db_err_set(e, DMABUF_E_IO, -err, op, "%s", t->path);
 	if (ret > 0)
 		db_err_detail(e, "the controller answered NVMe status 0x%x", ret);
 	return -err;
 }
 
 /* LBA format in use: data size, metadata size and placement, capacity. */
-static int identify_ns(struct db_target *t, struct db_err *e)
+static int identify_ns(struct db_target *t, struct dmabuf_err *e)
 {
 	struct nvme_id_ns id;
 	struct nvme_lbaf *f;
@@ -294,7 +294,7 @@ static int identify_ns(struct db_target *t, struct db_err *e)
 	f = &id.lbaf[idx];
 	/* ds is a power of two; below 9 (512 B) the format is not usable */
 	if (f->ds < 9 || f->ds > 31) {
-		db_err_set(e, DB_E_UNSUPPORTED, -ENOTSUP, "nvme_identify_ns", "%s", t->path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -ENOTSUP, "nvme_identify_ns", "%s", t->path);
 		db_err_detail(e, "LBA format %u has data size 2^%u, which is not supported",
 			      idx, f->ds);
 		return -ENOTSUP;
@@ -313,7 +313,7 @@ static int identify_ns(struct db_target *t, struct db_err *e)
  * the real MPSMIN) caps the result anyway.  Returns the MDTS in bytes,
  * 0 for "no limit".
  */
-static int identify_ctrl(struct db_target *t, uint64_t *mdts_bytes, struct db_err *e)
+static int identify_ctrl(struct db_target *t, uint64_t *mdts_bytes, struct dmabuf_err *e)
 {
 	struct nvme_id_ctrl id;
 	int ret;
@@ -333,12 +333,12 @@ static int identify_ctrl(struct db_target *t, uint64_t *mdts_bytes, struct db_er
 	return 0;
 }
 
-static int nvme_identify_target(struct db_target *t, uint64_t *mdts_bytes, struct db_err *e)
+static int nvme_identify_target(struct db_target *t, uint64_t *mdts_bytes, struct dmabuf_err *e)
 {
 	int ret;
 
 	if (nvme_get_nsid(t->fd, &t->nsid) < 0)
-		return db_err_set(e, DB_E_IO, -errno, "NVME_IOCTL_ID", "%s", t->path);
+		return db_err_set(e, DMABUF_E_IO, -errno, "NVME_IOCTL_ID", "%s", t->path);
 	ret = identify_ns(t, e);
 	if (ret)
 		return ret;
@@ -370,12 +370,12 @@ static void read_queue_limits(const char *diskdir, struct queue_limits *q)
 
 /* ---- regular files ------------------------------------------------------ */
 
-static int open_file(struct db_target *t, const struct stat *st, struct db_err *e)
+static int open_file(struct db_target *t, const struct stat *st, struct dmabuf_err *e)
 {
 	t->fd = open(t->path, (t->writable ? O_RDWR : O_RDONLY) | O_DIRECT | O_CLOEXEC);
 	if (t->fd < 0 && errno == EINVAL) {
 		/* honest failure: buffered I/O would measure the page cache */
-		db_err_set(e, DB_E_UNSUPPORTED, -EINVAL, "open(O_DIRECT)", "%s", t->path);
+		db_err_set(e, DMABUF_E_UNSUPPORTED, -EINVAL, "open(O_DIRECT)", "%s", t->path);
 		db_err_detail(e, "this filesystem refuses O_DIRECT, which dmabuf requires; "
 			      "put the file on a filesystem with direct I/O (ext4, xfs, btrfs)");
 		return -EINVAL;
@@ -427,17 +427,17 @@ static bool blk_is_nvme(const struct db_target *t, const char *diskdir)
 	return nvme_get_nsid(t->fd, &nsid) == 0;
 }
 
-static int blk_geometry(struct db_target *t, struct db_err *e)
+static int blk_geometry(struct db_target *t, struct dmabuf_err *e)
 {
 	uint64_t bytes;
 	int ssz;
 
 	if (ioctl(t->fd, BLKSSZGET, &ssz) < 0)
-		return db_err_set(e, DB_E_IO, -errno, "BLKSSZGET", "%s", t->path);
+		return db_err_set(e, DMABUF_E_IO, -errno, "BLKSSZGET", "%s", t->path);
 	if (ioctl(t->fd, BLKGETSIZE64, &bytes) < 0)
-		return db_err_set(e, DB_E_IO, -errno, "BLKGETSIZE64", "%s", t->path);
+		return db_err_set(e, DMABUF_E_IO, -errno, "BLKGETSIZE64", "%s", t->path);
 	if (ssz <= 0) {
-		db_err_set(e, DB_E_IO, -EINVAL, "BLKSSZGET", "%s", t->path);
+		db_err_set(e, DMABUF_E_IO, -EINVAL, "BLKSSZGET", "%s", t->path);
 		db_err_detail(e, "the device reports a logical block size of %d", ssz);
 		return -EINVAL;
 	}
@@ -446,7 +446,7 @@ static int blk_geometry(struct db_target *t, struct db_err *e)
 	return 0;
 }
 
-static int open_blk(struct db_target *t, const struct stat *st, struct db_err *e)
+static int open_blk(struct db_target *t, const struct stat *st, struct dmabuf_err *e)
 {
 	char diskdir[PATH_MAX];
 	struct queue_limits q;
@@ -511,7 +511,7 @@ static void chr_find_blkdev(struct db_target *t, const char *ngname, char *diskd
 
 /* Is char device @rdev an NVMe generic device?  Also names it. */
 static int chr_check_generic(struct db_target *t, dev_t rdev, char *sysdir, char *ngname,
-			     struct db_err *e)
+			     struct dmabuf_err *e)
 {
 	char cls[64] = "";
 	char *copy;
@@ -529,7 +529,7 @@ static int chr_check_generic(struct db_target *t, dev_t rdev, char *sysdir, char
 	}
 	if (!strcmp(cls, "nvme-generic"))
 		return 0;
-	db_err_set(e, DB_E_USAGE, -ENOTSUP, "open", "%s", t->path);
+	db_err_set(e, DMABUF_E_USAGE, -ENOTSUP, "open", "%s", t->path);
 	if (!strcmp(cls, "nvme"))
 		db_err_detail(e, "this is an NVMe controller, not a namespace: "
 			      "use /dev/nvmeXnY or /dev/ngXnY");
@@ -538,7 +538,7 @@ static int chr_check_generic(struct db_target *t, dev_t rdev, char *sysdir, char
 	return -ENOTSUP;
 }
 
-static int open_chr(struct db_target *t, const struct stat *st, struct db_err *e)
+static int open_chr(struct db_target *t, const struct stat *st, struct dmabuf_err *e)
 {
 	char sysdir[PATH_MAX], diskdir[PATH_MAX], ngname[64];
 	struct queue_limits q = { 0, 0 };
@@ -575,14 +575,14 @@ static void target_reset(struct db_target *t)
 	t->fd = -1;
 }
 
-static int target_open_kind(struct db_target *t, struct db_err *e)
+static int target_open_kind(struct db_target *t, struct dmabuf_err *e)
 {
 	struct stat st;
 
 	if (stat(t->path, &st) < 0)
 		return open_error(t, errno, e);
 	if (S_ISDIR(st.st_mode)) {
-		db_err_set(e, DB_E_USAGE, -EISDIR, "open", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -EISDIR, "open", "%s", t->path);
 		db_err_detail(e, "a directory is no target: give a device or a file");
 		return -EISDIR;
 	}
@@ -592,18 +592,18 @@ static int target_open_kind(struct db_target *t, struct db_err *e)
 		return open_blk(t, &st, e);
 	if (S_ISCHR(st.st_mode))
 		return open_chr(t, &st, e);
-	db_err_set(e, DB_E_USAGE, -ENOTSUP, "open", "%s", t->path);
+	db_err_set(e, DMABUF_E_USAGE, -ENOTSUP, "open", "%s", t->path);
 	db_err_detail(e, "not a block device, NVMe generic char device or regular file");
 	return -ENOTSUP;
 }
 
-int db_target_open(const char *path, bool write, struct db_target *t, struct db_err *e)
+int db_target_open(const char *path, bool write, struct db_target *t, struct dmabuf_err *e)
 {
 	int ret;
 
 	target_reset(t);
 	if (strlen(path) >= sizeof(t->path))
-		return db_err_set(e, DB_E_USAGE, -ENAMETOOLONG, "open", "%.64s…", path);
+		return db_err_set(e, DMABUF_E_USAGE, -ENAMETOOLONG, "open", "%.64s…", path);
 	db_snprintf(t->path, sizeof(t->path), "%s", path);
 	t->writable = write;
 	ret = target_open_kind(t, e);
@@ -638,19 +638,19 @@ const char *db_target_kind_name(enum db_target_kind kind)
 }
 
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
-			  bool write, struct db_err *e)
+			  bool write, struct dmabuf_err *e)
 {
 	uint64_t end;
 
 	if (!nblocks) {
-		db_err_set(e, DB_E_USAGE, -EINVAL, "check LBA range", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "check LBA range", "%s", t->path);
 		db_err_detail(e, "the range is empty: give at least one block");
 		return -EINVAL;
 	}
 	/* the byte offset of the end must fit in off_t as well */
 	if (lba > UINT64_MAX - nblocks ||
 	    (t->lba_size && lba + nblocks > (uint64_t)INT64_MAX / t->lba_size)) {
-		db_err_set(e, DB_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
+		db_err_set(e, DMABUF_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
 		db_err_detail(e, "LBA %llu + %llu blocks overflows the byte offset",
 			      (unsigned long long)lba, (unsigned long long)nblocks);
 		return -ERANGE;
@@ -660,7 +660,7 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 		return 0;	/* writes may grow a file */
 	if (end <= t->nlba)
 		return 0;
-	db_err_set(e, DB_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
+	db_err_set(e, DMABUF_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
 	db_err_detail(e, "LBA range %llu..%llu is past the end of %s (%llu blocks of %u bytes)",
 		      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,
 		      (unsigned long long)t->nlba, t->lba_size);
@@ -807,7 +807,7 @@ static int scan_tree(struct scan_ctx *sc, nvme_root_t r)
 }
 
 int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
-		 struct db_err *e)
+		 struct dmabuf_err *e)
 {
 	struct scan_ctx sc = { cb, arg, NULL, 0, 0 };
 	nvme_root_t r;
@@ -817,23 +817,23 @@ int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *
 	/* no nvme driver loaded: no namespaces, not an error */
 	if (access("/sys/class/nvme", F_OK) < 0)
 		return errno == ENOENT ? 0 :
-			db_err_set(e, DB_E_IO, -errno, "access", "/sys/class/nvme");
+			db_err_set(e, DMABUF_E_IO, -errno, "access", "/sys/class/nvme");
 	/* lib/ never prints: give libnvme's log a sink and the lowest level */
 	quiet = fopen("/dev/null", "we");
 	r = nvme_create_root(quiet, LOG_EMERG);
 	if (!r) {
-		ret = db_err_set(e, DB_E_IO, -ENOMEM, "nvme_create_root", "libnvme");
+		ret = db_err_set(e, DMABUF_E_IO, -ENOMEM, "nvme_create_root", "libnvme");
 		goto out;
 	}
 	errno = 0;
 	if (nvme_scan_topology(r, NULL, NULL) < 0 && errno != ENOENT) {
-		ret = db_err_set(e, DB_E_IO, errno ? -errno : -EIO, "nvme_scan_topology",
+		ret = db_err_set(e, DMABUF_E_IO, errno ? -errno : -EIO, "nvme_scan_topology",
 				 "/sys/class/nvme");
 		goto out_tree;
 	}
 	ret = scan_tree(&sc, r);
 	if (ret)
-		db_err_set(e, DB_E_IO, ret, "nvme_scan_topology", "/sys/class/nvme");
+		db_err_set(e, DMABUF_E_IO, ret, "nvme_scan_topology", "/sys/class/nvme");
 	else
 		ret = sc.nr_seen;
 out_tree:

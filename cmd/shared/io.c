@@ -228,7 +228,7 @@ const struct argp_child io_pattern_children[] = {
 
 /* --- opening ------------------------------------------------------------------ */
 
-static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct db_err *e)
+static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct dmabuf_err *e)
 {
 	memset(co, 0, sizeof(*co));
 	co->target = o->target;
@@ -236,15 +236,16 @@ static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct db_e
 	co->name = o->name;
 	co->qd = o->qd;
 	co->req_bytes = (uint32_t)o->bs;
-	if (db_mem_parse(o->mem, &co->mem, e))
+	co->mem = o->mem;
+	if (dmabuf_mem_check_source(o->mem, e))
 		return -EINVAL;
-	if (o->path && db_path_parse(o->path, &co->path)) {
-		db_err_set(e, DB_E_USAGE, 0, NULL, "--path '%s'", o->path);
+	if (o->path && dmabuf_path_parse(o->path, &co->path)) {
+		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "--path '%s'", o->path);
 		db_err_detail(e, "use token, pages, bounce or auto");
 		return -EINVAL;
 	}
 	if (o->engine && db_engine_parse(o->engine, &co->engine)) {
-		db_err_set(e, DB_E_USAGE, 0, NULL, "--engine '%s'", o->engine);
+		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "--engine '%s'", o->engine);
 		db_err_detail(e, "use rw or passthru");
 		return -EINVAL;
 	}
@@ -253,10 +254,10 @@ static int ctx_opts(const struct io_opts *o, struct db_ctx_opts *co, struct db_e
 }
 
 static int in_blocks(const struct db_target *t, const char *opt, uint64_t bytes, uint64_t *out,
-		     struct db_err *e)
+		     struct dmabuf_err *e)
 {
 	if (bytes % t->lba_size) {
-		db_err_set(e, DB_E_USAGE, 0, NULL, "%s %llu", opt, (unsigned long long)bytes);
+		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "%s %llu", opt, (unsigned long long)bytes);
 		db_err_detail(e, "not a multiple of %s's LBA size (%u bytes)", t->path, t->lba_size);
 		return -EINVAL;
 	}
@@ -265,7 +266,7 @@ static int in_blocks(const struct db_target *t, const char *opt, uint64_t bytes,
 }
 
 static int resolve_range(struct io_opts *o, const struct db_target *t, struct io_range *rg,
-			 uint64_t *mem_size, struct db_err *e)
+			 uint64_t *mem_size, struct dmabuf_err *e)
 {
 	uint64_t lbs = t->lba_size;
 
@@ -280,7 +281,7 @@ static int resolve_range(struct io_opts *o, const struct db_target *t, struct io
 	} else if (o->whole) {
 		rg->nblocks = t->nlba > rg->lba ? t->nlba - rg->lba : 0;
 		if (!rg->nblocks) {
-			db_err_set(e, DB_E_USAGE, -ERANGE, NULL, "%s", t->path);
+			db_err_set(e, DMABUF_E_USAGE, -ERANGE, NULL, "%s", t->path);
 			db_err_detail(e, "LBA %llu is at or past the end (%llu blocks)",
 				      (unsigned long long)rg->lba, (unsigned long long)t->nlba);
 			return -ERANGE;
@@ -293,13 +294,13 @@ static int resolve_range(struct io_opts *o, const struct db_target *t, struct io
 	if (db_target_check_range(t, rg->lba, rg->nblocks, o->write, e))
 		return -ERANGE;
 	if (o->bs && o->bs % lbs) {
-		db_err_set(e, DB_E_USAGE, 0, NULL, "--bs %llu", (unsigned long long)o->bs);
+		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "--bs %llu", (unsigned long long)o->bs);
 		db_err_detail(e, "not a multiple of %s's LBA size (%u bytes)", t->path, t->lba_size);
 		return -EINVAL;
 	}
 	*mem_size = o->size_set ? o->size : DB_MIN(rg->nblocks * lbs, MAX_AUTO_MEM);
 	if (*mem_size < lbs) {
-		db_err_set(e, DB_E_USAGE, 0, NULL, "--size %llu", (unsigned long long)*mem_size);
+		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "--size %llu", (unsigned long long)*mem_size);
 		db_err_detail(e, "smaller than one logical block (%u bytes)", t->lba_size);
 		return -EINVAL;
 	}
@@ -315,7 +316,7 @@ int io_open(struct io_opts *o, struct db_ctx *c, struct io_range *rg)
 int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io_range *rg)
 {
 	struct db_ctx_opts co;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	if (!o->default_size)
 		o->default_size = DEFAULT_BLOCK_BYTES;
@@ -339,19 +340,19 @@ int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io
 	if (db_ctx_setup(c, &co, &e))
 		return fail(&e);
 	rg->dev_ok = !o->no_range && !db_target_devstat(&c->t, &rg->dev0);
-	note("memory %s: %llu bytes; path %s%s%s", o->mem, (unsigned long long)c->m->size,
-	     db_path_name(c->path), c->why[0] ? " — " : "", c->why);
+	note("memory %s: %llu bytes; path %s%s%s", o->mem, (unsigned long long)dmabuf_mem_size(c->m),
+	     dmabuf_path_name(c->path), c->why[0] ? " — " : "", c->why);
 	return EXIT_OK;
 out:
 	db_ctx_close(c);
 	return fail(&e);
 }
 
-int io_pattern(const struct io_opts *o, struct db_pattern *p)
+int io_pattern(const struct io_opts *o, struct dmabuf_pattern **p)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
-	if (db_pattern_parse(o->pattern ? o->pattern : "lba", p, &e))
+	if (dmabuf_pattern_parse(o->pattern ? o->pattern : "lba", p, &e))
 		return fail(&e);
 	return EXIT_OK;
 }
@@ -438,7 +439,7 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 
 	json_object_object_add(doc, "target", target_obj(c));
 	json_object_object_add(doc, "memory", db_report_mem(c->m));
-	db_jadd_str(doc, "path", db_path_name(c->path));
+	db_jadd_str(doc, "path", dmabuf_path_name(c->path));
 	if (c->why[0])
 		db_jadd_str(doc, "path_why", c->why);
 	if (rg) {
@@ -490,13 +491,13 @@ int io_xfer(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks,
 	    const struct io_range *rg, uint64_t done, struct json_object *doc)
 {
 	struct db_io_failure f = { 0 };
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	if (!db_ctx_io(c, write, lba, nblocks, 0, &f, &e))
 		return EXIT_OK;
 	if (f.failed && doc)
 		json_object_object_add(doc, "failure", db_report_failure(&f));
-	if (e.kind == DB_E_INTERRUPTED && doc) {
+	if (e.kind == DMABUF_E_INTERRUPTED && doc) {
 		struct json_object *o = io_interrupted(doc);
 
 		db_jadd_u64(o, "blocks_done", done);
@@ -526,14 +527,14 @@ int io_windows(struct db_ctx *c, const struct io_range *rg, bool write, io_hook 
 	return EXIT_OK;
 }
 
-int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t nblocks)
+int io_fill(struct db_ctx *c, const struct dmabuf_pattern *p, uint64_t lba, uint64_t nblocks)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int ret;
 
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
-	ret = db_pattern_fill(p, c->m->map, lba, nblocks, c->t.lba_size, &e);
+	ret = dmabuf_pattern_fill(p, dmabuf_mem_addr(c->m), lba, nblocks, c->t.lba_size, &e);
 	if (db_ctx_cpu_end(c, true, ret ? NULL : &e) && !ret)
 		ret = -1;
 	return ret ? fail(&e) : EXIT_OK;
@@ -541,26 +542,27 @@ int io_fill(struct db_ctx *c, const struct db_pattern *p, uint64_t lba, uint64_t
 
 int io_canary(struct db_ctx *c, uint64_t nblocks)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	if (db_ctx_cpu_begin(c, true, &e))
 		return fail(&e);
 	/* Not zero, not any pattern: a read that moved nothing cannot pass. */
-	db_canary_fill(c->m->map, 0, nblocks, c->t.lba_size);
+	dmabuf_canary_fill(dmabuf_mem_addr(c->m), 0, nblocks, c->t.lba_size);
 	if (db_ctx_cpu_end(c, true, &e))
 		return fail(&e);
 	return EXIT_OK;
 }
 
-static int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba,
-		    uint64_t nblocks, uint64_t range_off, struct db_verify_result *v)
+static int io_check(struct db_ctx *c, const struct dmabuf_pattern *p, uint64_t lba,
+		    uint64_t nblocks, uint64_t range_off, struct dmabuf_verify_result *v)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int64_t bad;
 
 	if (db_ctx_cpu_begin(c, false, &e))
 		return fail(&e);
-	bad = db_pattern_check(p, c->m->map, lba, nblocks, c->t.lba_size, range_off, v, &e);
+	bad = dmabuf_pattern_check(p, dmabuf_mem_addr(c->m), lba, nblocks, c->t.lba_size, range_off,
+				   NULL, v, &e);
 	if (db_ctx_cpu_end(c, false, bad < 0 ? NULL : &e) && bad >= 0)
 		bad = -1;
 	return bad < 0 ? fail(&e) : EXIT_OK;
@@ -568,7 +570,7 @@ static int io_check(struct db_ctx *c, const struct db_pattern *p, uint64_t lba,
 
 static int verify_fill(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
-	return io_fill(c, &((struct io_verify *)arg)->pat, lba, nblocks);
+	return io_fill(c, ((struct io_verify *)arg)->pat, lba, nblocks);
 }
 
 static int verify_canary(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
@@ -582,7 +584,7 @@ static int verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblo
 {
 	struct io_verify *iv = arg;
 
-	return io_check(c, &iv->pat, lba, nblocks, (lba - iv->range_lba) * c->t.lba_size, &iv->v);
+	return io_check(c, iv->pat, lba, nblocks, (lba - iv->range_lba) * c->t.lba_size, &iv->v);
 }
 
 int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify *iv,
@@ -591,7 +593,7 @@ int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify
 	int ret = EXIT_OK;
 
 	iv->range_lba = rg->lba;
-	iv->pat.pass = pass;
+	dmabuf_pattern_set_pass(iv->pat, pass);
 	if (write)
 		ret = io_windows(c, rg, true, verify_fill, NULL, iv, doc);
 	if (!ret)

@@ -48,7 +48,7 @@ struct db_bench_job {
 	uint64_t cpu_ns;	/* the wall time usr_ns and sys_ns were counted over */
 	uint64_t cpu_t0;	/* (db_now_ns() when the ramp ended) */
 	int ret;		/* 0 or negative errno; e says what failed */
-	struct db_err e;
+	struct dmabuf_err e;
 	unsigned setup_flags;	/* IORING_SETUP_* the kernel accepted */
 	bool reg_ring_fd;	/* the kernel took the registered ring fd */
 };
@@ -80,7 +80,7 @@ struct db_bench {
  * the ring set-up's and the registration's.  Release @b with db_bench_free().
  */
 int db_bench_run(struct db_ctx *c, const struct db_bench_opts *o, struct db_bench *b,
-		 struct db_err *e);
+		 struct dmabuf_err *e);
 void db_bench_free(struct db_bench *b);
 
 #endif

@@ -5,8 +5,8 @@
 /*
  * An I/O context ties the parts together: a target, a memory source, a ring
  * and the buffer path that brings the memory to the device.  Every command
- * that moves data opens one; the path choice (token > pages > bounce for
- * `auto`) and the reasons for it live here and nowhere else.
+ * that moves data opens one.  The memory, the registration and its path
+ * (token > pages > bounce for `auto`, with the reasons) are libdmabuf's.
  */
 
 #include <stdbool.h>
@@ -14,28 +14,17 @@
 
 #include "dmabuf/engine.h"
 #include "dmabuf/err.h"
-#include "dmabuf/mem.h"
+#include "dmabuf/dmabuf.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
-
-enum db_path {
-	DB_PATH_AUTO,
-	DB_PATH_TOKEN,		/* the dma-buf registered as a dmabuf token */
-	DB_PATH_PAGES,		/* the pages behind it as an ordinary fixed buffer */
-	DB_PATH_BOUNCE,		/* I/O into a fixed bounce buffer + CPU copy */
-};
-
-const char *db_path_name(enum db_path p);
-/* "token" … "auto" → path; -EINVAL otherwise. */
-int db_path_parse(const char *s, enum db_path *p);
 
 struct db_ctx_opts {
 	const char *target;
 	bool write;			/* open the target read-write */
-	struct db_mem_spec mem;
+	const char *mem;		/* memory source, as dmabuf_mem_open() takes it */
 	uint64_t mem_size;		/* bytes */
 	const char *name;		/* dma-buf name, may be NULL */
-	enum db_path path;
+	enum dmabuf_path path;
 	bool engine_set;		/* else chosen from the target kind */
 	enum db_engine_kind engine;
 	unsigned qd;
@@ -45,15 +34,14 @@ struct db_ctx_opts {
 
 struct db_ctx {
 	struct db_target t;
-	struct db_mem *m;
+	struct dmabuf_mem *m;
+	char mem_src[300];		/* the memory source as given, for messages */
 	struct db_ring r;
 	enum db_engine_kind engine;
-	enum db_path path;		/* the path in use */
+	enum dmabuf_path path;		/* the path in use */
 	char why[768];			/* why better paths were not used ("" if none) */
 	struct db_iobuf buf;		/* slot 0 */
 	unsigned slots;
-	void *bounce;			/* bounce path: registered anonymous memory */
-	uint64_t bounce_len;
 	unsigned qd;
 	uint32_t req_bytes;
 	bool registered;
@@ -61,7 +49,7 @@ struct db_ctx {
 	uint64_t open_ns, alloc_ns, register_ns;
 	struct db_xfer xfer;		/* the one transfer of db_ctx_io(); xfer.stats: all its I/O */
 	/* invalidate support: hook run between completions, errnos retried */
-	int (*between)(void *arg, struct db_err *e);
+	int (*between)(void *arg, struct dmabuf_err *e);
 	void *between_arg;
 	unsigned retry;
 };
@@ -71,7 +59,7 @@ struct db_ctx {
  * memory by o->path (auto: the best that works; ctx->why says why better
  * paths were not used).  On failure everything opened is closed.
  */
-int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
+int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
 void db_ctx_close(struct db_ctx *c);
 
 /*
@@ -80,12 +68,12 @@ void db_ctx_close(struct db_ctx *c);
  * then create the memory, the ring and register.  Both close everything on
  * failure.
  */
-int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
-int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct db_err *e);
+int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
+int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
 
 /* (Re-)register / unregister the buffer for the path in use (all slots). */
-int db_ctx_register(struct db_ctx *c, struct db_err *e);
-int db_ctx_unregister(struct db_ctx *c, struct db_err *e);
+int db_ctx_register(struct db_ctx *c, struct dmabuf_err *e);
+int db_ctx_unregister(struct db_ctx *c, struct dmabuf_err *e);
 
 /*
  * Move @nblocks blocks starting at @lba between the target and the memory
@@ -94,23 +82,22 @@ int db_ctx_unregister(struct db_ctx *c, struct db_err *e);
  * to *@fail when not NULL.
  */
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
-	      struct db_io_failure *fail, struct db_err *e);
+	      struct db_io_failure *fail, struct dmabuf_err *e);
 
 /*
  * Register the context's memory, by the path in use, in slot 0 of another
  * ring @r (a benchmark job's own ring).  Same errors as db_ctx_register().
  */
-int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct db_err *e);
+int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e);
 
 /*
  * The bounce path's copy for one request, as a db_xfer stage hook (@arg is
- * the context): before a write, @len bytes at @off of the dma-buf into the
- * bounce buffer; after a read, back.  Bracketed for the exporter.
+ * the context): dmabuf_bounce_sync() of @len bytes at @off.
  */
-int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e);
+int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e);
 
 /* CPU access to the memory (c->m->map), bracketed for dma-bufs. */
-int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct db_err *e);
-int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct db_err *e);
+int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e);
+int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e);
 
 #endif

@@ -130,14 +130,14 @@ struct db_xfer {
 	 * invalidate under load.  A negative return aborts the run with that
 	 * error.
 	 */
-	int (*between)(void *arg, struct db_err *e);
+	int (*between)(void *arg, struct dmabuf_err *e);
 	void *between_arg;
 	/*
 	 * Per request, when set: called before a write is issued and after a
 	 * read completed, with the request's byte range relative to buf.base
 	 * (the bounce path copies the dma-buf to and from there).
 	 */
-	int (*stage)(void *arg, bool write, uint64_t off, uint32_t len, struct db_err *e);
+	int (*stage)(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e);
 	void *stage_arg;
 	/* A workload instead of one pass over the range (dmabuf bench), or NULL. */
 	struct db_workload *wl;
@@ -155,16 +155,16 @@ struct db_xfer {
  * Run @x to completion (or, with x->wl, until the workload's limit).
  * Returns 0 when every request completed; otherwise
  * stops issuing, drains what is in flight, fills x->fail and returns the
- * first error (-EIO for an NVMe status, DB_E_IO).  -EINVAL (DB_E_USAGE) for a
+ * first error (-EIO for an NVMe status, DMABUF_E_IO).  -EINVAL (DMABUF_E_USAGE) for a
  * misaligned buffer, a request size that is not a multiple of the LBA size,
  * or a range outside the buffer.
  */
-int db_xfer_run(struct db_xfer *x, struct db_err *e);
+int db_xfer_run(struct db_xfer *x, struct dmabuf_err *e);
 
 /*
  * Ask every running and later transfer to stop: no request is issued any
  * more, those in flight complete (the ring drains), and db_xfer_run()
- * returns -EINTR with @e of kind DB_E_INTERRUPTED naming the signal.
+ * returns -EINTR with @e of kind DMABUF_E_INTERRUPTED naming the signal.
  * Async-signal-safe (a SIGINT/SIGTERM handler calls it); @signo is the
  * signal's number, 0 clears the request.
  */

@@ -88,10 +88,10 @@ struct db_p2p_platform {
 /*
  * Fill @p from this machine: every display or processing-accelerator PCI
  * function (PCI classes 0x03, 0x12) and every NVMe controller (0x0108).
- * 0, or -errno (DB_E_UNSUPPORTED when libpci cannot access the bus).
+ * 0, or -errno (DMABUF_E_UNSUPPORTED when libpci cannot access the bus).
  * Release with db_p2p_free().
  */
-int db_p2p_scan(struct db_p2p_platform *p, struct db_err *e);
+int db_p2p_scan(struct db_p2p_platform *p, struct dmabuf_err *e);
 void db_p2p_free(struct db_p2p_platform *p);
 
 /* How the two would reach each other. */

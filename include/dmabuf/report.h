@@ -13,8 +13,7 @@
 #include <json-c/json.h>
 
 #include "dmabuf/engine.h"
-#include "dmabuf/mem.h"
-#include "dmabuf/pattern.h"
+#include "dmabuf/dmabuf.h"
 
 /*
  * The version of the JSON documents' layout (the files in schema/, dmabuf-json(7)).
@@ -42,10 +41,10 @@ struct json_object *db_report_stats(struct db_io_stats *s);
  * A memory source: source, size, dmabuf (bool) and, for a dma-buf, what its
  * exporter says (exporter, inode, name when set; /proc/self/fdinfo).
  */
-struct json_object *db_report_mem(const struct db_mem *m);
+struct json_object *db_report_mem(const struct dmabuf_mem *m);
 
 /* Verification result: blocks checked/bad, first mismatches with kind. */
-struct json_object *db_report_verify(const struct db_verify_result *v, uint32_t lba_size);
+struct json_object *db_report_verify(const struct dmabuf_verify_result *v, uint32_t lba_size);
 
 /* Failure of a request: lba, blocks, errno text, NVMe status. */
 struct json_object *db_report_failure(const struct db_io_failure *f);

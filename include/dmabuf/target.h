@@ -42,12 +42,12 @@ struct db_target {
 
 /*
  * Open @path and identify it.  @write opens read-write.  Block devices and
- * files are opened O_DIRECT.  Errors: -ENOENT (no such target, DB_E_USAGE),
- * -EISDIR (directory, DB_E_USAGE), -EACCES, -ENOTSUP (a kind of file that is
+ * files are opened O_DIRECT.  Errors: -ENOENT (no such target, DMABUF_E_USAGE),
+ * -EISDIR (directory, DMABUF_E_USAGE), -EACCES, -ENOTSUP (a kind of file that is
  * no target, e.g. a char device that is not an NVMe generic device).
  * On success @t owns the fd: release with db_target_close().
  */
-int db_target_open(const char *path, bool write, struct db_target *t, struct db_err *e);
+int db_target_open(const char *path, bool write, struct db_target *t, struct dmabuf_err *e);
 void db_target_close(struct db_target *t);
 
 /* "nvme-blk", "nvme-char", "block", "file" */
@@ -55,10 +55,10 @@ const char *db_target_kind_name(enum db_target_kind kind);
 
 /*
  * Check that [lba, lba + nblocks) lies inside the target.  Files are
- * allowed to grow when @write.  -ERANGE (DB_E_USAGE) naming the capacity.
+ * allowed to grow when @write.  -ERANGE (DMABUF_E_USAGE) naming the capacity.
  */
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
-			  bool write, struct db_err *e);
+			  bool write, struct dmabuf_err *e);
 
 /*
  * Safety rules for destructive writes (doc/safety.md): refuse when the
@@ -66,9 +66,9 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
  * holders (/sys/dev/block/M:m/holders), or carries a partition table or
  * filesystem signature (libblkid).  Regular files are always allowed.
  * For an ng char device the matching block device is checked.
- * Returns 0 when safe, -EBUSY (DB_E_SAFETY, detail names the reason).
+ * Returns 0 when safe, -EBUSY (DMABUF_E_SAFETY, detail names the reason).
  */
-int db_target_check_safe(const struct db_target *t, struct db_err *e);
+int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e);
 
 /*
  * What the block layer counted for a block device (/sys/dev/block/M:m/stat,
@@ -107,6 +107,6 @@ struct db_nvme_ns_info {
  * returns the count or a negative errno.
  */
 int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
-		 struct db_err *e);
+		 struct dmabuf_err *e);
 
 #endif

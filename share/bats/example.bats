@@ -1,4 +1,3 @@
-#!/usr/bin/env bats
 # A user's suite: dmabuf's bats helper against a drive you can overwrite.
 #
 #   DMABUF_TARGET=/dev/nvme0n1 bats example.bats

@@ -18,12 +18,12 @@ teardown() { cleanup_scratch; }
 # user_suite NAME: tests/cli/fixtures/NAME.bats, a suite that loads the
 # installed helper, run with bats and the installed binary.
 user_suite() {
-	run env PATH="$DEST/usr/bin:$PATH" HELPERS="$HELPERS" TARGET="$TARGET" \
+	run env PATH="$DEST/usr/bin:$PATH" LD_LIBRARY_PATH="$DEST/usr/lib" HELPERS="$HELPERS" TARGET="$TARGET" \
 		MEMFILE="$SCRATCH_DIR/mem" bats "$BATS_TEST_DIRNAME/fixtures/$1.bats"
 }
 
 @test "the installed example suite runs from the installed copy: every test passes or skips with dmabuf's reason" {
-	run env PATH="$DEST/usr/bin:$PATH" DMABUF_BATS_DIR="$HELPERS" DMABUF_TARGET="$TARGET" \
+	run env PATH="$DEST/usr/bin:$PATH" LD_LIBRARY_PATH="$DEST/usr/lib" DMABUF_BATS_DIR="$HELPERS" DMABUF_TARGET="$TARGET" \
 		bats "$HELPERS/example.bats"
 	assert_success
 	assert_line "1..4"
@@ -33,7 +33,7 @@ user_suite() {
 	for l in "${lines[@]}"; do
 		[[ $l != *"# skip"* ]] || [[ $l == *"# skip "*": "*": "* ]] || fail "a skip without dmabuf's reason: $l"
 	done
-	run env PATH="$DEST/usr/bin:$PATH" DMABUF_BATS_DIR="$HELPERS" bats "$HELPERS/example.bats"
+	run env PATH="$DEST/usr/bin:$PATH" LD_LIBRARY_PATH="$DEST/usr/lib" DMABUF_BATS_DIR="$HELPERS" bats "$HELPERS/example.bats"
 	assert_success
 	assert_line --partial "# skip set DMABUF_TARGET"
 }

@@ -25,5 +25,9 @@ teardown() { rm -rf "$DEST"; }
 	[ -s "$DEST/opt/db/share/bash-completion/completions/dmabuf" ]
 	[ -s "$DEST/opt/db/share/zsh/site-functions/_dmabuf" ]
 	[ -s "$DEST/opt/db/share/fish/vendor_completions.d/dmabuf.fish" ]
-	run -0 "$DEST/opt/db/bin/dmabuf" --version
+	# no run path in an installed binary: the loader finds the library
+	run -0 env LD_LIBRARY_PATH="$DEST/opt/db/lib" "$DEST/opt/db/bin/dmabuf" --version
+	run -0 readelf -d "$DEST/opt/db/bin/dmabuf"
+	refute_output --partial RUNPATH
+	refute_output --partial RPATH
 }

@@ -19,8 +19,8 @@
 #include "dmabuf/ctx.h"
 #include "dmabuf/engine.h"
 #include "dmabuf/err.h"
-#include "dmabuf/mem.h"
-#include "dmabuf/pattern.h"
+#include "mem.h"
+#include "pattern.h"
 #include "dmabuf/util.h"
 
 #define TEXT_MAX 512
@@ -51,10 +51,10 @@ static void fuzz_u64(const char *s)
 static void fuzz_mem(const char *s)
 {
 	struct db_mem_spec spec;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int ret = db_mem_parse(s, &spec, &e);
 
-	expect(ret == 0 || (ret == -EINVAL && e.kind == DB_E_USAGE));
+	expect(ret == 0 || (ret == -EINVAL && e.kind == DMABUF_E_USAGE));
 	if (!ret)
 		expect(db_mem_kind_name(spec.kind) != NULL);
 }
@@ -62,33 +62,33 @@ static void fuzz_mem(const char *s)
 static void fuzz_pattern(const char *s)
 {
 	static uint8_t block[2][4096];
-	struct db_pattern p = { .fd = -1 };
-	struct db_verify_result v = { 0 };
-	struct db_err e = { 0 };
+	struct dmabuf_pattern p = { .fd = -1 };
+	struct dmabuf_verify_result v = { 0 };
+	struct dmabuf_err e = { 0 };
 	int ret;
 
 	/* file:PATH opens a file: keep the fuzzer to parsing */
 	if (!strncmp(s, "file:", 5))
 		return;
 	ret = db_pattern_parse(s, &p, &e);
-	expect(ret == 0 || e.kind == DB_E_USAGE);
+	expect(ret == 0 || e.kind == DMABUF_E_USAGE);
 	if (ret)
 		return;
-	expect(!db_pattern_fill(&p, block[0], 7, 8, 512, &e));
-	expect(db_pattern_check(&p, block[0], 7, 8, 512, 0, &v, &e) == 0);
+	expect(!dmabuf_pattern_fill(&p, block[0], 7, 8, 512, &e));
+	expect(dmabuf_pattern_check(&p, block[0], 7, 8, 512, 0, NULL, &v, &e) == 0);
 	expect(v.blocks_checked == 8 && v.blocks_bad == 0);
 	/* one flipped byte is one bad block */
 	memcpy(block[1], block[0], sizeof(block[1]));
 	block[1][1000] ^= 0x10;
-	expect(db_pattern_check(&p, block[1], 7, 8, 512, 0, &v, &e) == 1);
+	expect(dmabuf_pattern_check(&p, block[1], 7, 8, 512, 0, NULL, &v, &e) == 1);
 	db_pattern_close(&p);
 }
 
 static void fuzz_path_engine(const char *s)
 {
 	enum db_engine_kind k;
-	enum db_path path;
-	int r1 = db_path_parse(s, &path), r2 = db_engine_parse(s, &k);
+	enum dmabuf_path path;
+	int r1 = dmabuf_path_parse(s, &path), r2 = db_engine_parse(s, &k);
 
 	expect(r1 == 0 || r1 == -EINVAL);
 	expect(r2 == 0 || r2 == -EINVAL);

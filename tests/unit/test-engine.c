@@ -20,6 +20,7 @@
 
 #include "dmabuf/engine.h"
 #include "dmabuf/ring.h"
+#include "token.h"
 #include "uapi/io_uring_regbuf.h"
 #include "../../lib/engine-internal.h"
 
@@ -69,7 +70,7 @@ static struct db_iobuf iobuf(struct fx *f, unsigned slot)
 
 static int setup(void **state)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct fx *f = calloc(1, sizeof(*f));
 	int fd;
 
@@ -88,8 +89,8 @@ static int setup(void **state)
 	assert_int_equal(posix_memalign((void **)&f->rbuf, 4096, BUF_BYTES), 0);
 	memset(f->wbuf, 0, BUF_BYTES);
 	memset(f->rbuf, 0, BUF_BYTES);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_W, f->wbuf, BUF_BYTES, &e), 0);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_W, f->wbuf, BUF_BYTES, &e), 0);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
 	*state = f;
 	return 0;
 }
@@ -136,7 +137,7 @@ static void fill_pattern(uint8_t *p, uint64_t lba, uint64_t nblocks, unsigned se
 static void roundtrip(struct fx *f, uint64_t lba, uint64_t nblocks, uint64_t woff,
 		      uint64_t roff, uint32_t req_bytes, unsigned qd, unsigned seed)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x;
 	uint64_t bytes = nblocks * LBS;
 
@@ -192,7 +193,7 @@ static void test_rw_roundtrip_nonzero_buffer_offsets(void **state)
 static void test_rw_stats_count_requests(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x = xfer(f, false, 0, 1000, 0, 4096, 8);
 
 	assert_int_equal(db_xfer_run(&x, &e), 0);
@@ -206,7 +207,7 @@ static void test_rw_stats_count_requests(void **state)
 static void test_rw_default_request_size_and_max_xfer(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x;
 
 	/* default: 128 KiB per request */
@@ -234,7 +235,7 @@ static void test_rw_default_request_size_and_max_xfer(void **state)
 static void test_rw_zero_blocks_is_a_no_op(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x = xfer(f, false, 0, 0, 0, 4096, 1);
 
 	assert_int_equal(db_xfer_run(&x, &e), 0);
@@ -246,11 +247,11 @@ static void test_rw_zero_blocks_is_a_no_op(void **state)
 
 static void expect_usage(struct db_xfer *x, int err)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	assert_int_equal(db_xfer_run(x, &e), err);
 	assert_int_equal(e.err, err);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_true(e.detail[0] != '\0');
 	assert_int_equal(x->stats.ios, 0);
 	xfer_free(x);
@@ -335,10 +336,10 @@ static void test_rw_on_nvme_char_is_usage(void **state)
 static void test_io_on_unregistered_slot_fails_with_efault(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x = xfer(f, false, 40, 64, 0, 4096, 4);
 
-	assert_int_equal(db_ring_unregister(&f->r, SLOT_R, &e), 0);
+	assert_int_equal(dmabuf_unregister(&f->r.ring, SLOT_R, &e), 0);
 	assert_int_equal(db_xfer_run(&x, &e), -EFAULT);
 	assert_true(x.fail.failed);
 	assert_int_equal(x.fail.res, -EFAULT);
@@ -346,18 +347,18 @@ static void test_io_on_unregistered_slot_fails_with_efault(void **state)
 	assert_int_equal(x.fail.nblocks, 8);
 	assert_int_equal(x.fail.nvme_status, 0);
 	assert_true(x.stats.errors >= 1);
-	assert_int_equal(e.kind, DB_E_IO);
+	assert_int_equal(e.kind, DMABUF_E_IO);
 	assert_string_equal(e.op, "READ_FIXED at LBA 40");
 	assert_string_equal(e.obj, f->t.path);
 	assert_non_null(strstr(e.detail, "slot 1"));
 	xfer_free(&x);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
 }
 
 static void test_read_past_end_of_file_is_eio(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x = xfer(f, false, FILE_BLOCKS - 6, 16, 0, 4096, 1);
 
 	assert_int_equal(db_xfer_run(&x, &e), -EIO);
@@ -367,7 +368,7 @@ static void test_read_past_end_of_file_is_eio(void **state)
 	assert_int_equal(x.fail.lba, FILE_BLOCKS);
 	assert_int_equal(x.fail.nblocks, 2);
 	assert_int_equal(x.stats.bytes, 6 * LBS);
-	assert_int_equal(e.kind, DB_E_IO);
+	assert_int_equal(e.kind, DMABUF_E_IO);
 	assert_string_equal(e.detail, "read past end of file");
 	xfer_free(&x);
 }
@@ -375,13 +376,13 @@ static void test_read_past_end_of_file_is_eio(void **state)
 static void test_passthru_on_a_non_nvme_file_fails_with_errno(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_ring big;
 	struct db_xfer x;
 
 	assert_int_equal(db_ring_init(&big, 8, true, 1, &e), 0);
 	assert_true(big.big);
-	assert_int_equal(db_ring_register_uaddr(&big, 0, f->rbuf, BUF_BYTES, &e), 0);
+	assert_int_equal(db_fixed_register_uaddr(&big.ring, 0, f->rbuf, BUF_BYTES, &e), 0);
 	/* a file posing as /dev/ngXnY, with separate metadata: the file has no uring_cmd */
 	f->t.kind = DB_TGT_NVME_CHAR;
 	f->t.ms = 8;
@@ -394,7 +395,7 @@ static void test_passthru_on_a_non_nvme_file_fails_with_errno(void **state)
 	assert_true(x.fail.failed);
 	assert_true(x.fail.res < 0);
 	assert_int_equal(x.fail.nvme_status, 0);
-	assert_int_equal(e.kind, DB_E_IO);
+	assert_int_equal(e.kind, DMABUF_E_IO);
 	assert_non_null(strstr(e.op, "NVMe Read at LBA "));
 	xfer_free(&x);
 
@@ -404,7 +405,7 @@ static void test_passthru_on_a_non_nvme_file_fails_with_errno(void **state)
 	x.r = &big;
 	x.engine = DB_ENGINE_PASSTHRU;
 	assert_int_equal(db_xfer_run(&x, &e), -EOPNOTSUPP);
-	assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 	xfer_free(&x);
 
 	f->t.kind = DB_TGT_FILE;
@@ -424,25 +425,25 @@ struct hook {
 	int ret2;
 };
 
-static int hook_fn(void *arg, struct db_err *e)
+static int hook_fn(void *arg, struct dmabuf_err *e)
 {
 	struct hook *h = arg;
 	struct fx *f = h->f;
 
 	h->calls++;
 	if (h->flap && h->calls == 1)
-		h->ret1 = db_ring_unregister(&f->r, SLOT_R, e);
+		h->ret1 = dmabuf_unregister(&f->r.ring, SLOT_R, e);
 	if (h->flap && h->calls == 2)
-		h->ret2 = db_ring_register_uaddr(&f->r, SLOT_R, f->rbuf, BUF_BYTES, e);
+		h->ret2 = db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, e);
 	if (h->abort_at && h->calls == h->abort_at)
-		return db_err_set(e, DB_E_USAGE, -EINTR, "hook", "test");
+		return db_err_set(e, DMABUF_E_USAGE, -EINTR, "hook", "test");
 	return 0;
 }
 
 static void test_between_hook_is_called_during_a_run(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct hook h = { .f = f };
 	struct db_xfer x = xfer(f, false, 0, 1024, 0, 4096, 4);
 
@@ -458,7 +459,7 @@ static void test_between_hook_is_called_during_a_run(void **state)
 static void test_between_hook_error_aborts_the_run(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct hook h = { .f = f, .abort_at = 2 };
 	struct db_xfer x = xfer(f, false, 0, 1024, 0, 4096, 2);
 
@@ -475,7 +476,7 @@ static void test_between_hook_error_aborts_the_run(void **state)
 static void test_efault_is_reissued_when_asked(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct hook h = { .f = f, .flap = true };
 	struct db_xfer x;
 
@@ -503,7 +504,7 @@ static void test_efault_is_reissued_when_asked(void **state)
 static void test_efault_fails_without_retry(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct hook h = { .f = f, .flap = true };
 	struct db_xfer x = xfer(f, false, 0, 1024, 0, 4096, 4);
 
@@ -516,24 +517,24 @@ static void test_efault_fails_without_retry(void **state)
 	xfer_free(&x);
 	/* leave the slot as the fixture expects it */
 	if (h.calls < 2)
-		assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_R, f->rbuf, BUF_BYTES,
+		assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES,
 							&e), 0);
 }
 
 static void test_retries_are_bounded(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_xfer x = xfer(f, false, 0, 8, 0, 4096, 1);
 
-	assert_int_equal(db_ring_unregister(&f->r, SLOT_R, &e), 0);
+	assert_int_equal(dmabuf_unregister(&f->r.ring, SLOT_R, &e), 0);
 	x.retry = DB_RETRY_EFAULT;
 	x.max_retries = 3;
 	assert_int_equal(db_xfer_run(&x, &e), -EFAULT);
 	assert_int_equal(x.stats.retries, 3);
 	assert_int_equal(x.stats.errors, 1);
 	xfer_free(&x);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
 }
 
 /* --- ring and registration --------------------------------------------------- */
@@ -541,31 +542,31 @@ static void test_retries_are_bounded(void **state)
 static void test_register_uaddr_errors(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	long pg = sysconf(_SC_PAGESIZE);
 	void *hole;
 
-	assert_int_equal(db_ring_register_uaddr(&f->r, 4, f->rbuf, 4096, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_SPARE, f->rbuf, 0, &e), -EINVAL);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_SPARE, f->rbuf, (1ULL << 30) + 4096,
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, 4, f->rbuf, 4096, &e), -EINVAL);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, f->rbuf, 0, &e), -EINVAL);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, f->rbuf, (1ULL << 30) + 4096,
 						&e), -EINVAL);
 
 	/* an address range with nothing mapped cannot be pinned */
 	hole = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(hole != MAP_FAILED);
 	munmap(hole, 4 * pg);
-	assert_int_equal(db_ring_register_uaddr(&f->r, SLOT_SPARE, hole, 4 * pg, &e), -EFAULT);
+	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, hole, 4 * pg, &e), -EFAULT);
 	assert_string_equal(e.op, "IORING_REGISTER_BUFFERS_UPDATE");
 	assert_non_null(strstr(e.detail, "could not pin"));
 
-	assert_int_equal(db_ring_unregister(&f->r, 9, &e), -EINVAL);
-	assert_int_equal(db_ring_unregister(&f->r, SLOT_SPARE, &e), 0);
+	assert_int_equal(dmabuf_unregister(&f->r.ring, 9, &e), -EINVAL);
+	assert_int_equal(dmabuf_unregister(&f->r.ring, SLOT_SPARE, &e), 0);
 }
 
 static void test_ring_init_big_and_sizes(void **state)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_ring r;
 
 	(void)state;
@@ -581,7 +582,7 @@ static void test_ring_init_big_and_sizes(void **state)
 	db_ring_exit(&r);	/* idempotent */
 
 	assert_int_equal(db_ring_init(&r, 0, false, 1, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 }
 
 /*
@@ -594,7 +595,7 @@ static int update_ext_empty(struct fx *f)
 {
 	struct io_uring_regbuf_desc desc = { .type = IO_REGBUF_TYPE_EMPTY };
 
-	return db_ring_update_ext(&f->r, SLOT_SPARE, &desc, 1);
+	return db_token_update_ext(&f->r.ring, SLOT_SPARE, &desc, 1);
 }
 
 #define SKIP_IF_TOKEN_UAPI(f)                                                           \
@@ -621,14 +622,14 @@ static void test_update_ext_unknown_on_this_kernel(void **state)
 static void test_register_dmabuf_says_no_uapi(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int fd;
 
 	SKIP_IF_TOKEN_UAPI(f);
 	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(db_ring_register_dmabuf(&f->r, SLOT_SPARE, fd, f->t.fd, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+	assert_int_equal(dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, f->t.fd, &e), -EINVAL);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 	assert_string_equal(e.op, "IORING_REGISTER_BUFFERS_UPDATE");
 	assert_non_null(strstr(e.detail, "IORING_RSRC_UPDATE_EXTENDED unknown"));
 	close(fd);
@@ -638,15 +639,15 @@ static void test_register_dmabuf_says_no_uapi(void **state)
 static void test_register_dmabuf_names_o_direct(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int fd, target;
 
 	SKIP_IF_TOKEN_UAPI(f);
 	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 	target = memfd_create("buffered-target", MFD_CLOEXEC);
 	assert_true(fd >= 0 && target >= 0);
-	assert_int_equal(db_ring_register_dmabuf(&f->r, SLOT_SPARE, fd, target, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, target, &e), -EINVAL);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_non_null(strstr(e.detail, "is not open with O_DIRECT"));
 	close(target);
 	close(fd);
@@ -655,33 +656,33 @@ static void test_register_dmabuf_names_o_direct(void **state)
 static void test_token_probe_reports_no_uapi(void **state)
 {
 	struct fx *f = *state;
-	struct db_err e;
+	struct dmabuf_err e;
 	int fd;
 
 	SKIP_IF_TOKEN_UAPI(f);
 	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(db_token_probe(-1, -1, &e), DB_TOKEN_NO_UAPI);
+	assert_int_equal(dmabuf_token_probe(-1, -1, &e), DMABUF_TOKEN_NO_UAPI);
 	assert_int_equal(e.err, -EINVAL);
-	assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 	assert_true(e.detail[0] != '\0');
-	assert_int_equal(db_token_probe(f->t.fd, fd, &e), DB_TOKEN_NO_UAPI);
-	assert_int_equal(db_token_probe(f->t.fd, fd, NULL), DB_TOKEN_NO_UAPI);
+	assert_int_equal(dmabuf_token_probe(f->t.fd, fd, &e), DMABUF_TOKEN_NO_UAPI);
+	assert_int_equal(dmabuf_token_probe(f->t.fd, fd, NULL), DMABUF_TOKEN_NO_UAPI);
 	close(fd);
 }
 
 static void test_token_support_strings(void **state)
 {
-	enum db_token_support s;
+	enum dmabuf_token_support s;
 
 	(void)state;
-	for (s = DB_TOKEN_OK; s <= DB_TOKEN_UNTESTED; s++) {
-		assert_non_null(db_token_support_str(s));
-		assert_true(strlen(db_token_support_str(s)) > 10);
-		assert_null(strchr(db_token_support_str(s), '\n'));
+	for (s = DMABUF_TOKEN_OK; s <= DMABUF_TOKEN_UNTESTED; s++) {
+		assert_non_null(dmabuf_token_support_str(s));
+		assert_true(strlen(dmabuf_token_support_str(s)) > 10);
+		assert_null(strchr(dmabuf_token_support_str(s), '\n'));
 	}
-	assert_string_not_equal(db_token_support_str(DB_TOKEN_NO_UAPI),
-				db_token_support_str(DB_TOKEN_NOT_BUILT));
+	assert_string_not_equal(dmabuf_token_support_str(DMABUF_TOKEN_NO_UAPI),
+				dmabuf_token_support_str(DMABUF_TOKEN_NOT_BUILT));
 }
 
 /* --- engines in isolation ----------------------------------------------------- */

@@ -2,7 +2,7 @@
 /*
  * Memory sources (lib/mem*.c).  memfd, fd and pid run everywhere; udmabuf,
  * dma-heaps, DRM and hugetlb are asserted to work where the machine has
- * them and to fail as DB_E_UNSUPPORTED, naming what is missing, where not.
+ * them and to fail as DMABUF_E_UNSUPPORTED, naming what is missing, where not.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dmabuf/mem.h"
+#include "mem.h"
 #include "../../lib/mem-internal.h"
 
 #define KiB 1024ull
@@ -47,8 +47,8 @@ static bool has(const char *haystack, const char *needle)
 	return strstr(haystack, needle) != NULL;
 }
 
-static int open_text(const char *text, uint64_t size, const char *name, struct db_mem **m,
-		     struct db_err *e)
+static int open_text(const char *text, uint64_t size, const char *name, struct dmabuf_mem **m,
+		     struct dmabuf_err *e)
 {
 	struct db_mem_spec spec;
 	int ret;
@@ -88,7 +88,7 @@ static void test_parse_valid(void **state)
 		{ "pid:1:0", DB_MEM_PID, false, "", 0, 1 },
 	};
 	struct db_mem_spec spec;
-	struct db_err e;
+	struct dmabuf_err e;
 	unsigned i;
 
 	(void)state;
@@ -101,7 +101,7 @@ static void test_parse_valid(void **state)
 		assert_int_equal(spec.fd, t[i].fd);
 		assert_int_equal(spec.pid, t[i].pid);
 		assert_string_equal(spec.text, t[i].text);
-		assert_int_equal(e.kind, DB_E_NONE);
+		assert_int_equal(e.kind, DMABUF_E_NONE);
 	}
 }
 
@@ -116,7 +116,7 @@ static void test_parse_invalid(void **state)
 		":memfd", "mover:", "mover:x",
 	};
 	struct db_mem_spec spec;
-	struct db_err e;
+	struct dmabuf_err e;
 	unsigned i;
 
 	(void)state;
@@ -124,7 +124,7 @@ static void test_parse_invalid(void **state)
 		memset(&e, 0, sizeof(e));
 		if (db_mem_parse(bad[i], &spec, &e) != -EINVAL)
 			fail_msg("\"%s\" parsed", bad[i]);
-		assert_int_equal(e.kind, DB_E_USAGE);
+		assert_int_equal(e.kind, DMABUF_E_USAGE);
 		assert_int_equal(e.err, -EINVAL);
 		assert_true(has(e.detail, "valid forms: memfd, hugetlb, udmabuf"));
 	}
@@ -138,14 +138,14 @@ static void test_parse_too_long(void **state)
 {
 	char text[400];
 	struct db_mem_spec spec;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	memset(text, 'a', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	memcpy(text, "drm:/", 5);
 	assert_int_equal(db_mem_parse(text, &spec, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	/* fits in text but not in path */
 	text[290] = '\0';
 	memcpy(text, "heap:", 5);
@@ -159,7 +159,7 @@ static void test_parse_too_long(void **state)
 static void test_kind_names(void **state)
 {
 	struct db_mem_spec spec;
-	struct db_err e;
+	struct dmabuf_err e;
 	int k;
 
 	(void)state;
@@ -177,9 +177,9 @@ static void test_kind_names(void **state)
 /* --- memfd --------------------------------------------------------------- */
 
 /* Write through the mapping, read back through the fd: same pages. */
-static void check_cpu_roundtrip(struct db_mem *m, int fd)
+static void check_cpu_roundtrip(struct dmabuf_mem *m, int fd)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	unsigned char buf[256];
 	void *addr;
 	uint64_t len;
@@ -191,10 +191,10 @@ static void check_cpu_roundtrip(struct db_mem *m, int fd)
 	assert_int_equal(db_mem_mmap(m, &e), 0);	/* idempotent */
 	assert_ptr_equal(m->map, addr);
 
-	assert_int_equal(db_mem_sync_begin(m, true, &e), 0);
+	assert_int_equal(dmabuf_mem_sync_begin(m, true, &e), 0);
 	for (i = 0; i < sizeof(buf); i++)
 		((unsigned char *)m->map)[m->size - sizeof(buf) + i] = (unsigned char)(i ^ 0x5a);
-	assert_int_equal(db_mem_sync_end(m, true, &e), 0);
+	assert_int_equal(dmabuf_mem_sync_end(m, true, &e), 0);
 
 	if (fd >= 0) {
 		assert_int_equal(pread(fd, buf, sizeof(buf), (off_t)(m->size - sizeof(buf))),
@@ -210,8 +210,8 @@ static void check_cpu_roundtrip(struct db_mem *m, int fd)
 
 static void test_memfd_roundtrip(void **state)
 {
-	struct db_mem *m = NULL;
-	struct db_err e;
+	struct dmabuf_mem *m = NULL;
+	struct dmabuf_err e;
 	int low = lowest_free_fd();
 
 	(void)state;
@@ -223,29 +223,29 @@ static void test_memfd_roundtrip(void **state)
 	assert_false(m->ops->is_dmabuf);
 	assert_null(m->map);
 	check_cpu_roundtrip(m, m->mem_fd);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 	assert_int_equal(lowest_free_fd(), low);
 }
 
 /* Only the mover source moves; asking another one is unsupported, by name. */
 static void test_move_unsupported(void **state)
 {
-	struct db_mem_move_stats st = { .moves = 7 };
-	struct db_mem *m = NULL;
+	struct dmabuf_mem_move_stats st = { .moves = 7 };
+	struct dmabuf_mem *m = NULL;
 	uint64_t wait_ns = 1;
-	struct db_err e;
+	struct dmabuf_err e;
 
 	(void)state;
 	assert_int_equal(open_text("memfd", 64 * KiB, NULL, &m, &e), 0);
-	assert_false(db_mem_can_move(m));
-	assert_int_equal(db_mem_move(m, 0, &wait_ns, &e), -EOPNOTSUPP);
-	assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+	assert_false(dmabuf_mem_can_move(m));
+	assert_int_equal(dmabuf_mem_move(m, 0, &wait_ns, &e), -EOPNOTSUPP);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 	assert_int_equal(wait_ns, 0);
 	assert_true(has(e.detail, "memfd memory does not move"));
-	assert_int_equal(db_mem_move_stats(m, &st, &e), -EOPNOTSUPP);
+	assert_int_equal(dmabuf_mem_move_stats(m, &st, &e), -EOPNOTSUPP);
 	assert_int_equal(st.moves, 0);
-	db_mem_close(m);
-	assert_false(db_mem_can_move(NULL));
+	dmabuf_mem_close(m);
+	assert_false(dmabuf_mem_can_move(NULL));
 }
 
 static void test_memfd_rounding(void **state)
@@ -253,8 +253,8 @@ static void test_memfd_rounding(void **state)
 	static const uint64_t sizes[][2] = {
 		{ 1, 1 }, { 4095, 1 }, { 4096, 1 }, { 4097, 2 }, { 1 * MiB + 1, 257 },
 	};
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	unsigned i;
 
 	(void)state;
@@ -265,19 +265,19 @@ static void test_memfd_rounding(void **state)
 		assert_int_equal(m->size, want);
 		if (page() == 4096)
 			assert_int_equal(m->size, sizes[i][1] * 4096);
-		db_mem_close(m);
+		dmabuf_mem_close(m);
 	}
 	/* sizes near the top of the range are refused, not wrapped */
 	assert_int_equal(open_text("memfd", UINT64_MAX, NULL, &m, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_null(m);
 }
 
 static void test_memfd_name(void **state)
 {
 	char link[64], target[256];
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	ssize_t n;
 
 	(void)state;
@@ -288,20 +288,20 @@ static void test_memfd_name(void **state)
 	assert_true(n > 0);
 	target[n] = '\0';
 	assert_true(has(target, "memfd:scratch"));
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_memfd_describe(void **state)
 {
-	struct db_mem_info info;
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem_info info;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	struct stat st;
 
 	(void)state;
 	assert_int_equal(open_text("memfd", 3 * page(), NULL, &m, &e), 0);
 	memset(&info, 0xff, sizeof(info));
-	assert_int_equal(db_mem_describe(m, &info, &e), 0);
+	assert_int_equal(dmabuf_mem_describe(m, &info, &e), 0);
 	assert_false(info.is_dmabuf);
 	assert_string_equal(info.exp_name, "");
 	assert_string_equal(info.name, "");
@@ -309,7 +309,7 @@ static void test_memfd_describe(void **state)
 	assert_int_equal(fstat(m->mem_fd, &st), 0);
 	assert_int_equal(info.inode, st.st_ino);
 	assert_false(db_mem_fd_is_dmabuf(m->mem_fd));
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_size_zero(void **state)
@@ -317,51 +317,51 @@ static void test_size_zero(void **state)
 	static const char *const creating[] = {
 		"memfd", "hugetlb", "udmabuf", "udmabuf:huge", "heap", "drm",
 	};
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	unsigned i;
 
 	(void)state;
 	for (i = 0; i < sizeof(creating) / sizeof(creating[0]); i++) {
 		assert_int_equal(open_text(creating[i], 0, NULL, &m, &e), -EINVAL);
 		assert_null(m);
-		assert_int_equal(e.kind, DB_E_USAGE);
+		assert_int_equal(e.kind, DMABUF_E_USAGE);
 		assert_true(has(e.detail, "size must be > 0"));
 	}
 }
 
 static void test_name_too_long(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 
 	(void)state;
 	assert_int_equal(open_text("memfd", 4096, "0123456789012345678901234567890123", &m, &e),
 			 -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_true(has(e.detail, "longer than 31 bytes"));
 	/* 31 bytes is the most DMA_BUF_SET_NAME takes */
 	assert_int_equal(open_text("memfd", 4096, "0123456789012345678901234567890", &m, &e), 0);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_close_null(void **state)
 {
 	(void)state;
-	db_mem_close(NULL);
+	dmabuf_mem_close(NULL);
 }
 
 /* --- fd:N and pid:PID:FD ---------------------------------------------------- */
 
 static void expect_not_dmabuf(const char *text, const char *what)
 {
-	struct db_mem *m = (struct db_mem *)1;
-	struct db_err e;
+	struct dmabuf_mem *m = (struct dmabuf_mem *)1;
+	struct dmabuf_err e;
 	int low = lowest_free_fd();
 
 	assert_int_equal(open_text(text, 0, NULL, &m, &e), -EINVAL);
 	assert_null(m);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_true(has(e.detail, "is not a dma-buf (nor a memfd)"));
 	assert_true(has(e.detail, what));
 	assert_int_equal(lowest_free_fd(), low);
@@ -385,8 +385,8 @@ static void test_fd_not_dmabuf(void **state)
 /* A memfd is adopted as plain memory (alloc --mem memfd --hold shares it). */
 static void test_fd_memfd_adopted(void **state)
 {
-	struct db_mem *m = NULL;
-	struct db_err e;
+	struct dmabuf_mem *m = NULL;
+	struct dmabuf_err e;
 	char text[32];
 	int mfd;
 
@@ -399,29 +399,29 @@ static void test_fd_memfd_adopted(void **state)
 	assert_int_equal(m->dmabuf_fd, -1);
 	assert_true(m->mem_fd >= 0 && m->mem_fd != mfd);
 	assert_int_equal(m->size, 65536);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 	close(mfd);
 }
 
 static void test_fd_not_open(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	char text[32];
 	int fd = lowest_free_fd();
 
 	(void)state;
 	snprintf(text, sizeof(text), "fd:%d", fd + 100);
 	assert_int_equal(open_text(text, 0, NULL, &m, &e), -EBADF);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_true(has(e.detail, "is not open"));
 }
 
 static void test_pid_no_process(void **state)
 {
 	unsigned long pid_max = 4194304;
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	char text[64];
 	FILE *f;
 	int ret;
@@ -438,15 +438,15 @@ static void test_pid_no_process(void **state)
 	if (ret == -ENOSYS)
 		skip();
 	assert_int_equal(ret, -ESRCH);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.op, "pidfd_open");
 	assert_true(has(e.detail, "no such process"));
 }
 
 static void test_pid_self(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	char text[64];
 	int p[2], ret;
 
@@ -455,7 +455,7 @@ static void test_pid_self(void **state)
 	snprintf(text, sizeof(text), "pid:%d:%d", (int)getpid(), p[0]);
 	ret = open_text(text, 0, NULL, &m, &e);
 	if (ret == -ENOSYS || ret == -EPERM) {
-		assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+		assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 		close(p[0]);
 		close(p[1]);
 		skip();
@@ -465,7 +465,7 @@ static void test_pid_self(void **state)
 	/* a closed fd of a live process */
 	snprintf(text, sizeof(text), "pid:%d:%d", (int)getpid(), lowest_free_fd() + 100);
 	assert_int_equal(open_text(text, 0, NULL, &m, &e), -EBADF);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_true(has(e.detail, "has no fd"));
 	close(p[0]);
 	close(p[1]);
@@ -474,41 +474,41 @@ static void test_pid_self(void **state)
 /* --- dma-buf sources: work here, or say what is missing -------------------- */
 
 /* Adopt @m's dma-buf as fd:N: the same buffer, its own fd. */
-static void check_adopt(struct db_mem *m)
+static void check_adopt(struct dmabuf_mem *m)
 {
-	struct db_mem_info a, b;
-	struct db_mem *f;
-	struct db_err e;
+	struct dmabuf_mem_info a, b;
+	struct dmabuf_mem *f;
+	struct dmabuf_err e;
 	char text[64];
 
 	snprintf(text, sizeof(text), "fd:%d", m->dmabuf_fd);
 	assert_int_equal(open_text(text, 0, NULL, &f, &e), 0);
 	assert_int_not_equal(f->dmabuf_fd, m->dmabuf_fd);
 	assert_int_equal(f->size, m->size);
-	assert_int_equal(db_mem_describe(m, &a, &e), 0);
-	assert_int_equal(db_mem_describe(f, &b, &e), 0);
+	assert_int_equal(dmabuf_mem_describe(m, &a, &e), 0);
+	assert_int_equal(dmabuf_mem_describe(f, &b, &e), 0);
 	assert_int_equal(a.inode, b.inode);
-	db_mem_close(f);
+	dmabuf_mem_close(f);
 	/* asking for more than the dma-buf has is a usage error */
 	assert_int_equal(open_text(text, m->size + page(), NULL, &f, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 
 	snprintf(text, sizeof(text), "pid:%d:%d", (int)getpid(), m->dmabuf_fd);
 	if (!open_text(text, 0, NULL, &f, &e)) {
 		assert_int_equal(f->size, m->size);
-		db_mem_close(f);
+		dmabuf_mem_close(f);
 	}
 }
 
-static void check_dmabuf(struct db_mem *m, const char *exp_name)
+static void check_dmabuf(struct dmabuf_mem *m, const char *exp_name)
 {
-	struct db_mem_info info;
-	struct db_err e;
+	struct dmabuf_mem_info info;
+	struct dmabuf_err e;
 
 	assert_true(m->dmabuf_fd >= 0);
 	assert_true(m->ops->is_dmabuf);
 	assert_true(db_mem_fd_is_dmabuf(m->dmabuf_fd));
-	assert_int_equal(db_mem_describe(m, &info, &e), 0);
+	assert_int_equal(dmabuf_mem_describe(m, &info, &e), 0);
 	assert_true(info.is_dmabuf);
 	assert_true(info.size >= m->size);
 	if (exp_name)
@@ -518,22 +518,22 @@ static void check_dmabuf(struct db_mem *m, const char *exp_name)
 	check_adopt(m);
 }
 
-static void expect_unsupported(int ret, const struct db_err *e, const char *what)
+static void expect_unsupported(int ret, const struct dmabuf_err *e, const char *what)
 {
 	char buf[1024];
 
 	if (ret >= 0)
-		fail_msg("expected DB_E_UNSUPPORTED mentioning %s, got success", what);
-	if (e->kind != DB_E_UNSUPPORTED)
-		fail_msg("expected DB_E_UNSUPPORTED, got %s", db_err_str(e, buf, sizeof(buf)));
+		fail_msg("expected DMABUF_E_UNSUPPORTED mentioning %s, got success", what);
+	if (e->kind != DMABUF_E_UNSUPPORTED)
+		fail_msg("expected DMABUF_E_UNSUPPORTED, got %s", dmabuf_err_str(e, buf, sizeof(buf)));
 	assert_int_equal(ret, e->err);
 	assert_true(has(e->detail, what));
 }
 
 static void test_udmabuf(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -549,13 +549,13 @@ static void test_udmabuf(void **state)
 	assert_int_equal(m->size, (100 * KiB + page() - 1) / page() * page());
 	assert_true(m->mem_fd >= 0);
 	check_dmabuf(m, "udmabuf");
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_udmabuf_huge(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -570,13 +570,13 @@ static void test_udmabuf_huge(void **state)
 	}
 	assert_int_equal(m->size, 2 * MiB);
 	check_dmabuf(m, "udmabuf");
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_hugetlb(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -590,13 +590,13 @@ static void test_hugetlb(void **state)
 	assert_int_equal(m->size, 2 * MiB);
 	assert_int_equal(m->dmabuf_fd, -1);
 	check_cpu_roundtrip(m, -1);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_heap(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -609,13 +609,13 @@ static void test_heap(void **state)
 	assert_int_equal(ret, 0);
 	assert_int_equal(m->mem_fd, -1);
 	check_dmabuf(m, "system");
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_heap_missing(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -640,8 +640,8 @@ static bool have_render_node(void)
 
 static void test_drm(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -654,17 +654,17 @@ static void test_drm(void **state)
 	if (ret) {
 		char buf[1024];
 
-		fail_msg("drm: %s", db_err_str(&e, buf, sizeof(buf)));
+		fail_msg("drm: %s", dmabuf_err_str(&e, buf, sizeof(buf)));
 	}
 	assert_int_equal(m->size, 64 * KiB);
 	check_dmabuf(m, NULL);
-	db_mem_close(m);
+	dmabuf_mem_close(m);
 }
 
 static void test_drm_missing_node(void **state)
 {
-	struct db_mem *m;
-	struct db_err e;
+	struct dmabuf_mem *m;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -677,7 +677,7 @@ static void test_drm_missing_node(void **state)
 
 static void test_probe(void **state)
 {
-	struct db_err e;
+	struct dmabuf_err e;
 	int ret;
 
 	(void)state;
@@ -719,7 +719,7 @@ static void test_probe(void **state)
 
 	ret = db_mem_probe(DB_MEM_PID, NULL, &e);
 	if (ret)
-		assert_int_equal(e.kind, DB_E_UNSUPPORTED);
+		assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
 }
 
 int main(void)

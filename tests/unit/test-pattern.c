@@ -11,38 +11,38 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dmabuf/pattern.h"
+#include "pattern.h"
 #include "dmabuf/util.h"
 
 static const uint32_t lba_sizes[] = { 512, 520, 4096 };
 
 /* --- helpers ----------------------------------------------------------------- */
 
-static void parse_ok(const char *text, struct db_pattern *p)
+static void parse_ok(const char *text, struct dmabuf_pattern *p)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int ret = db_pattern_parse(text, p, &e);
 
 	if (ret)
 		fail_msg("db_pattern_parse(\"%s\") = %d", text, ret);
 }
 
-static uint8_t *fill_new(const struct db_pattern *p, uint64_t lba, uint64_t n, uint32_t bs)
+static uint8_t *fill_new(const struct dmabuf_pattern *p, uint64_t lba, uint64_t n, uint32_t bs)
 {
 	uint8_t *buf = malloc(n * bs);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	assert_non_null(buf);
-	assert_int_equal(db_pattern_fill(p, buf, lba, n, bs, &e), 0);
+	assert_int_equal(dmabuf_pattern_fill(p, buf, lba, n, bs, &e), 0);
 	return buf;
 }
 
-static int64_t check(const struct db_pattern *p, const uint8_t *buf, uint64_t lba, uint64_t n,
-		     uint32_t bs, uint64_t range_off, struct db_verify_result *res)
+static int64_t check(const struct dmabuf_pattern *p, const uint8_t *buf, uint64_t lba, uint64_t n,
+		     uint32_t bs, uint64_t range_off, struct dmabuf_verify_result *res)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
-	return db_pattern_check(p, buf, lba, n, bs, range_off, res, &e);
+	return dmabuf_pattern_check(p, buf, lba, n, bs, range_off, NULL, res, &e);
 }
 
 static uint64_t le64_at(const uint8_t *p)
@@ -95,7 +95,7 @@ static const char *make_file(size_t len)
 
 static void test_parse_kinds(void **state)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 
 	(void)state;
 	parse_ok("zero", &p);
@@ -130,8 +130,8 @@ static void test_parse_errors(void **state)
 		"byte:", "byte:256", "byte:0x100", "byte:a5", "file:", "nonsense:1",
 		"averyveryverylongpatternname",
 	};
-	struct db_pattern p;
-	struct db_err e;
+	struct dmabuf_pattern p;
+	struct dmabuf_err e;
 	unsigned i;
 
 	(void)state;
@@ -139,7 +139,7 @@ static void test_parse_errors(void **state)
 		memset(&e, 0, sizeof(e));
 		if (db_pattern_parse(bad[i], &p, &e) != -EINVAL)
 			fail_msg("\"%s\" was accepted", bad[i]);
-		assert_int_equal(e.kind, DB_E_USAGE);
+		assert_int_equal(e.kind, DMABUF_E_USAGE);
 		assert_int_equal(e.err, -EINVAL);
 		assert_int_equal(p.fd, -1);
 	}
@@ -149,8 +149,8 @@ static void test_parse_errors(void **state)
 static void test_parse_file(void **state)
 {
 	const char *path = make_file(1000);
-	struct db_pattern p;
-	struct db_err e = { 0 };
+	struct dmabuf_pattern p;
+	struct dmabuf_err e = { 0 };
 	char text[128];
 
 	(void)state;
@@ -165,13 +165,13 @@ static void test_parse_file(void **state)
 	unlink(path);
 
 	assert_int_equal(db_pattern_parse(text, &p, &e), -ENOENT);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.obj, path);
 
 	path = make_file(0);
 	snprintf(text, sizeof(text), "file:%s", path);
 	assert_int_equal(db_pattern_parse(text, &p, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_non_null(strstr(e.detail, "empty"));
 	unlink(path);
 }
@@ -180,7 +180,7 @@ static void test_parse_file(void **state)
 
 static void test_lba_header_layout(void **state)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	uint8_t *buf;
 
 	(void)state;
@@ -204,7 +204,7 @@ static void test_lba_header_layout(void **state)
 
 static void test_simple_fills(void **state)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	uint8_t *buf;
 	unsigned i;
 
@@ -229,7 +229,7 @@ static void test_simple_fills(void **state)
 /* Generating a window on its own gives the same bytes as inside a bigger fill. */
 static void window_matches(const char *text, uint32_t bs)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	uint8_t *all, *win;
 
 	parse_ok(text, &p);
@@ -261,7 +261,7 @@ static void test_windows(void **state)
 
 static void test_random_reproducible(void **state)
 {
-	struct db_pattern p, q;
+	struct dmabuf_pattern p, q;
 	uint8_t *a, *b;
 
 	(void)state;
@@ -288,7 +288,7 @@ static void test_random_reproducible(void **state)
 /* A random block looks random: about half its bits are set. */
 static void test_random_balanced(void **state)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	uint64_t ones = 0;
 	uint8_t *buf;
 	unsigned i;
@@ -305,7 +305,7 @@ static void test_random_balanced(void **state)
 
 static void test_lba_pass_changes_stream(void **state)
 {
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	uint8_t *a, *b;
 
 	(void)state;
@@ -324,7 +324,7 @@ static void test_lba_pass_changes_stream(void **state)
 static void test_file_fill(void **state)
 {
 	const char *path = make_file(1000);
-	struct db_pattern p;
+	struct dmabuf_pattern p;
 	char text[96];
 	uint8_t *buf;
 	unsigned i;
@@ -365,22 +365,22 @@ static void test_file_fill(void **state)
 
 static void test_fill_bad_lba_size(void **state)
 {
-	struct db_pattern p;
-	struct db_err e = { 0 };
+	struct dmabuf_pattern p;
+	struct dmabuf_err e = { 0 };
 	uint8_t buf[16];
 
 	(void)state;
 	parse_ok("lba", &p);
-	assert_int_equal(db_pattern_fill(&p, buf, 0, 1, 0, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(dmabuf_pattern_fill(&p, buf, 0, 1, 0, &e), -EINVAL);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 }
 
 /* --- verification -------------------------------------------------------------- */
 
 static void round_trip(const char *text, uint32_t bs)
 {
-	struct db_verify_result res = { 0 };
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_pattern p;
 	uint8_t *buf;
 
 	parse_ok(text, &p);
@@ -417,8 +417,8 @@ static void test_round_trips(void **state)
 /* Big enough that the check generates the expected data in several chunks. */
 static void test_check_many_chunks(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_pattern p;
 	uint64_t n = 700;	/* 2.8 MiB of 4 KiB blocks */
 	uint8_t *buf;
 
@@ -440,9 +440,9 @@ static void test_misplaced(void **state)
 	(void)state;
 	for (i = 0; i < DB_ARRAY_SIZE(lba_sizes); i++) {
 		uint32_t bs = lba_sizes[i];
-		struct db_verify_result res = { 0 };
-		struct db_mismatch *m = &res.first[0];
-		struct db_pattern p;
+		struct dmabuf_verify_result res = { 0 };
+		struct dmabuf_mismatch *m = &res.first[0];
+		struct dmabuf_pattern p;
 		uint8_t *buf;
 
 		parse_ok("lba", &p);
@@ -451,23 +451,23 @@ static void test_misplaced(void **state)
 		assert_int_equal(check(&p, buf, 0, 16, bs, 0, &res), 1);
 		assert_int_equal(res.blocks_bad, 1);
 		assert_int_equal(res.nr_kept, 1);
-		assert_int_equal(m->kind, DB_MIS_MISPLACED);
+		assert_int_equal(m->kind, DMABUF_MIS_MISPLACED);
 		assert_int_equal(m->lba, 3);
 		assert_int_equal(m->found_lba, 7);
 		/* the LBA field is the first difference: byte 8 of the block */
 		assert_int_equal(m->offset, 3 * bs + 8);
 		assert_int_equal(m->expected, 0x03);
 		assert_int_equal(m->found, 0x07);
-		assert_string_equal(db_mismatch_kind_str(m->kind), "misplaced");
+		assert_string_equal(dmabuf_mismatch_kind_str(m->kind), "misplaced");
 		free(buf);
 	}
 }
 
 static void test_stale(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_mismatch *m = &res.first[0];
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_mismatch *m = &res.first[0];
+	struct dmabuf_pattern p;
 	uint8_t *buf, *old;
 
 	(void)state;
@@ -479,22 +479,22 @@ static void test_stale(void **state)
 	memcpy(buf + 5 * 4096, old, 4096);
 	p.pass = 2;
 	assert_int_equal(check(&p, buf, 20, 10, 4096, 1 << 20, &res), 1);
-	assert_int_equal(m->kind, DB_MIS_STALE);
+	assert_int_equal(m->kind, DMABUF_MIS_STALE);
 	assert_int_equal(m->lba, 25);
 	assert_int_equal(m->found_pass, 1);
 	assert_int_equal(m->offset, (1 << 20) + 5 * 4096 + 16);
 	assert_int_equal(m->expected, 2);
 	assert_int_equal(m->found, 1);
-	assert_string_equal(db_mismatch_kind_str(m->kind), "stale");
+	assert_string_equal(dmabuf_mismatch_kind_str(m->kind), "stale");
 	free(old);
 	free(buf);
 }
 
 static void flip_one_bit(const char *text, uint32_t bs, uint32_t at)
 {
-	struct db_verify_result res = { 0 };
-	struct db_mismatch *m = &res.first[0];
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_mismatch *m = &res.first[0];
+	struct dmabuf_pattern p;
 	uint8_t *buf, orig;
 
 	parse_ok(text, &p);
@@ -502,7 +502,7 @@ static void flip_one_bit(const char *text, uint32_t bs, uint32_t at)
 	orig = buf[2 * bs + at];
 	buf[2 * bs + at] ^= 0x10;
 	assert_int_equal(check(&p, buf, 40, 4, bs, 8192, &res), 1);
-	assert_int_equal(m->kind, DB_MIS_FLIP);
+	assert_int_equal(m->kind, DMABUF_MIS_FLIP);
 	assert_int_equal(m->lba, 42);
 	assert_int_equal(m->offset, 8192 + 2 * bs + at);
 	assert_int_equal(m->len, 1);
@@ -530,9 +530,9 @@ static void test_bit_flip(void **state)
 
 static void test_zeroed(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_mismatch *m = &res.first[0];
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_mismatch *m = &res.first[0];
+	struct dmabuf_pattern p;
 	uint8_t *buf;
 
 	(void)state;
@@ -540,13 +540,13 @@ static void test_zeroed(void **state)
 	buf = fill_new(&p, 0, 4, 512);
 	memset(buf + 512, 0, 512);
 	assert_int_equal(check(&p, buf, 0, 4, 512, 0, &res), 1);
-	assert_int_equal(m->kind, DB_MIS_ZEROED);
+	assert_int_equal(m->kind, DMABUF_MIS_ZEROED);
 	assert_int_equal(m->lba, 1);
 	assert_int_equal(m->offset, 512);
 	assert_int_equal(m->expected, 'D');
 	assert_int_equal(m->found, 0);
 	assert_true(m->len > 400 && m->len <= 512);
-	assert_string_equal(db_mismatch_kind_str(m->kind), "zeroed");
+	assert_string_equal(dmabuf_mismatch_kind_str(m->kind), "zeroed");
 	free(buf);
 
 	/* a zeroed block of a byte pattern */
@@ -555,7 +555,7 @@ static void test_zeroed(void **state)
 	buf = fill_new(&p, 0, 2, 512);
 	memset(buf, 0, 512);
 	assert_int_equal(check(&p, buf, 0, 2, 512, 0, &res), 1);
-	assert_int_equal(m->kind, DB_MIS_ZEROED);
+	assert_int_equal(m->kind, DMABUF_MIS_ZEROED);
 	assert_int_equal(m->len, 512);
 	assert_int_equal(m->bits, 4 * 512);
 	free(buf);
@@ -563,9 +563,9 @@ static void test_zeroed(void **state)
 
 static void test_corrupt(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_mismatch *m = &res.first[0];
-	struct db_pattern p, other;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_mismatch *m = &res.first[0];
+	struct dmabuf_pattern p, other;
 	uint8_t *buf, *junk;
 	unsigned i;
 
@@ -576,7 +576,7 @@ static void test_corrupt(void **state)
 	junk = fill_new(&other, 0, 1, 4096);
 	memcpy(buf + 3 * 4096 + 1024, junk, 2048);
 	assert_int_equal(check(&p, buf, 0, 4, 4096, 0, &res), 1);
-	assert_int_equal(m->kind, DB_MIS_CORRUPT);
+	assert_int_equal(m->kind, DMABUF_MIS_CORRUPT);
 	assert_int_equal(m->lba, 3);
 	assert_true(m->offset >= 3 * 4096 + 1024 && m->offset < 3 * 4096 + 1030);
 	assert_true(m->bits > 64);
@@ -591,21 +591,21 @@ static void test_corrupt(void **state)
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(check(&p, buf, 0, 1, 4096, 0, &res), 1);
 	assert_int_equal(m->bits, 64);
-	assert_int_equal(m->kind, DB_MIS_FLIP);
+	assert_int_equal(m->kind, DMABUF_MIS_FLIP);
 	buf[208] ^= 0xff;
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(check(&p, buf, 0, 1, 4096, 0, &res), 1);
 	assert_int_equal(m->bits, 72);
 	assert_int_equal(m->len, 9);
-	assert_int_equal(m->kind, DB_MIS_CORRUPT);
+	assert_int_equal(m->kind, DMABUF_MIS_CORRUPT);
 	free(junk);
 	free(buf);
 }
 
 static void test_keep_limit_and_accumulate(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_pattern p;
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_pattern p;
 	uint8_t *buf;
 	unsigned i;
 
@@ -619,41 +619,41 @@ static void test_keep_limit_and_accumulate(void **state)
 	assert_int_equal(res.blocks_checked, 30);
 	assert_int_equal(res.blocks_bad, 30);
 	assert_int_equal(res.bytes_bad, 30);
-	assert_int_equal(res.nr_kept, DB_MISMATCH_KEEP);
-	for (i = 0; i < DB_MISMATCH_KEEP; i++) {
+	assert_int_equal(res.nr_kept, DMABUF_MISMATCH_KEEP);
+	for (i = 0; i < DMABUF_MISMATCH_KEEP; i++) {
 		assert_int_equal(res.first[i].lba, i);
 		assert_int_equal(res.first[i].offset, i * 512 + i);
 		assert_int_equal(res.first[i].bits, 2);
-		assert_int_equal(res.first[i].kind, DB_MIS_FLIP);
+		assert_int_equal(res.first[i].kind, DMABUF_MIS_FLIP);
 	}
 	free(buf);
 }
 
 static void test_check_args(void **state)
 {
-	struct db_verify_result res = { 0 };
-	struct db_pattern p;
-	struct db_err e = { 0 };
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_pattern p;
+	struct dmabuf_err e = { 0 };
 	uint8_t buf[512] = { 0 };
 
 	(void)state;
 	parse_ok("zero", &p);
-	assert_int_equal(db_pattern_check(&p, buf, 0, 1, 0, 0, &res, &e), -EINVAL);
-	assert_int_equal(db_pattern_check(&p, buf, 0, 1, 512, 0, NULL, &e), -EINVAL);
-	assert_int_equal(db_pattern_check(&p, buf, 0, 0, 512, 0, &res, &e), 0);
+	assert_int_equal(dmabuf_pattern_check(&p, buf, 0, 1, 0, 0, NULL, &res, &e), -EINVAL);
+	assert_int_equal(dmabuf_pattern_check(&p, buf, 0, 1, 512, 0, NULL, NULL, &e), -EINVAL);
+	assert_int_equal(dmabuf_pattern_check(&p, buf, 0, 0, 512, 0, NULL, &res, &e), 0);
 	assert_int_equal(res.blocks_checked, 0);
 }
 
 static void test_kind_strings(void **state)
 {
 	(void)state;
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_FLIP), "flip");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_CORRUPT), "corrupt");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_ZEROED), "zeroed");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_MISPLACED), "misplaced");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_STALE), "stale");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_UNDELIVERED), "undelivered");
-	assert_string_equal(db_mismatch_kind_str(DB_MIS_UNWRITTEN), "unwritten");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_FLIP), "flip");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_CORRUPT), "corrupt");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_ZEROED), "zeroed");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_MISPLACED), "misplaced");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_STALE), "stale");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_UNDELIVERED), "undelivered");
+	assert_string_equal(dmabuf_mismatch_kind_str(DMABUF_MIS_UNWRITTEN), "unwritten");
 }
 
 /* Blocks a read left alone keep the canary: undelivered, with their memory offset. */
@@ -665,28 +665,28 @@ static void test_canary_undelivered(void **state)
 	for (unsigned k = 0; k < DB_ARRAY_SIZE(pats); k++) {
 		for (unsigned i = 0; i < DB_ARRAY_SIZE(lba_sizes); i++) {
 			uint32_t bs = lba_sizes[i];
-			struct db_verify_result res = { 0 };
-			struct db_pattern p;
+			struct dmabuf_verify_result res = { 0 };
+			struct dmabuf_pattern p;
 			uint8_t *buf, *canary;
 
 			parse_ok(pats[k], &p);
 			buf = fill_new(&p, 100, 8, bs);
 			canary = malloc(8 * bs);
 			assert_non_null(canary);
-			db_canary_fill(canary, 0, 8, bs);
+			dmabuf_canary_fill(canary, 0, 8, bs);
 			/* no pattern makes the canary */
 			assert_int_equal(db_canary_count(buf, 8 * bs), 0);
-			assert_int_equal(db_canary_count(canary, bs), bs / DB_CANARY_PIECE);
+			assert_int_equal(db_canary_count(canary, bs), bs / DMABUF_CANARY_PIECE);
 			/* blocks 2 and 5 never arrived; block 6 half arrived */
 			memcpy(buf + 2 * bs, canary + 2 * bs, bs);
 			memcpy(buf + 5 * bs, canary + 5 * bs, bs);
-			memcpy(buf + 6 * bs, canary + 6 * bs, DB_CANARY_PIECE);
+			memcpy(buf + 6 * bs, canary + 6 * bs, DMABUF_CANARY_PIECE);
 			assert_int_equal(check(&p, buf, 100, 8, bs, 4096, &res), 3);
-			assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 3);
-			assert_int_equal(res.first[0].kind, DB_MIS_UNDELIVERED);
+			assert_int_equal(res.kinds[DMABUF_MIS_UNDELIVERED], 3);
+			assert_int_equal(res.first[0].kind, DMABUF_MIS_UNDELIVERED);
 			assert_int_equal(res.first[0].lba, 102);
 			assert_int_equal(res.first[0].mem_offset, 2 * bs);
-			assert_int_equal(res.first[0].canary_pieces, bs / DB_CANARY_PIECE);
+			assert_int_equal(res.first[0].canary_pieces, bs / DMABUF_CANARY_PIECE);
 			assert_int_equal(res.first[2].lba, 106);
 			assert_int_equal(res.first[2].canary_pieces, 1);
 			free(canary);
@@ -698,33 +698,33 @@ static void test_canary_undelivered(void **state)
 /* A canary header that lost a bit, or a zeroed block, is not the canary. */
 static void test_canary_exact(void **state)
 {
-	uint8_t piece[DB_CANARY_PIECE * 2];
+	uint8_t piece[DMABUF_CANARY_PIECE * 2];
 
 	(void)state;
-	db_canary_fill(piece, 0, 1, sizeof(piece));
+	dmabuf_canary_fill(piece, 0, 1, sizeof(piece));
 	piece[9] ^= 1;				/* the offset: hash no longer matches */
 	assert_int_equal(db_canary_count(piece, sizeof(piece)), 1);
-	piece[DB_CANARY_PIECE + 100] = 0;	/* the fill */
+	piece[DMABUF_CANARY_PIECE + 100] = 0;	/* the fill */
 	assert_int_equal(db_canary_count(piece, sizeof(piece)), 0);
 	/* a short tail is never counted */
-	db_canary_fill(piece, 0, 1, sizeof(piece));
-	assert_int_equal(db_canary_count(piece, DB_CANARY_PIECE + 100), 1);
+	dmabuf_canary_fill(piece, 0, 1, sizeof(piece));
+	assert_int_equal(db_canary_count(piece, DMABUF_CANARY_PIECE + 100), 1);
 }
 
 /* dmabuf read: blocks with the canary, no pattern. */
 static void test_canary_check(void **state)
 {
-	struct db_verify_result res = { 0 };
+	struct dmabuf_verify_result res = { 0 };
 	uint8_t *buf = calloc(4, 4096);
 
 	(void)state;
 	assert_non_null(buf);
-	db_canary_fill(buf + 4096, 4096, 1, 4096);
-	assert_int_equal(db_canary_check(buf, 50, 4, 4096, 0, &res), 1);
+	dmabuf_canary_fill(buf + 4096, 4096, 1, 4096);
+	assert_int_equal(dmabuf_canary_check(buf, 50, 4, 4096, 0, &res), 1);
 	assert_int_equal(res.blocks_checked, 4);
 	assert_int_equal(res.first[0].lba, 51);
 	assert_int_equal(res.first[0].mem_offset, 4096);
-	assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 1);
+	assert_int_equal(res.kinds[DMABUF_MIS_UNDELIVERED], 1);
 	free(buf);
 }
 
@@ -735,10 +735,10 @@ static void test_canary_check(void **state)
 static void test_round_trip_kinds(void **state)
 {
 	const uint32_t bs = 4096;
-	struct db_verify_result res = { 0 };
-	struct db_pattern p, stamp;
-	struct db_err e = { 0 };
-	struct db_check_how how = { true, &stamp, 5000 };
+	struct dmabuf_verify_result res = { 0 };
+	struct dmabuf_pattern p, stamp;
+	struct dmabuf_err e = { 0 };
+	struct dmabuf_check_how how = { true, &stamp, 5000 };
 	uint8_t *buf, *st;
 
 	(void)state;
@@ -747,22 +747,22 @@ static void test_round_trip_kinds(void **state)
 	buf = fill_new(&p, 10, 6, bs);
 	st = fill_new(&stamp, 5000, 6, bs);
 	memcpy(buf + 1 * bs, st + 1 * bs, bs);		/* unwritten */
-	db_canary_fill(buf + 2 * bs, 2 * bs, 1, bs);	/* undelivered: the canary */
+	dmabuf_canary_fill(buf + 2 * bs, 2 * bs, 1, bs);	/* undelivered: the canary */
 	memcpy(buf + 3 * bs, buf + 4 * bs, bs);		/* undelivered: another block */
 	buf[5 * bs + 100] ^= 0x10;			/* flip */
-	assert_int_equal(db_pattern_check_how(&p, buf, 10, 6, bs, 0, &how, &res, &e), 4);
-	assert_int_equal(res.first[0].kind, DB_MIS_UNWRITTEN);
+	assert_int_equal(dmabuf_pattern_check(&p, buf, 10, 6, bs, 0, &how, &res, &e), 4);
+	assert_int_equal(res.first[0].kind, DMABUF_MIS_UNWRITTEN);
 	assert_int_equal(res.first[0].lba, 11);
-	assert_int_equal(res.first[1].kind, DB_MIS_UNDELIVERED);
-	assert_int_equal(res.first[2].kind, DB_MIS_UNDELIVERED);
-	assert_int_equal(res.first[3].kind, DB_MIS_FLIP);
-	assert_int_equal(res.kinds[DB_MIS_UNDELIVERED], 2);
-	assert_int_equal(res.kinds[DB_MIS_UNWRITTEN], 1);
+	assert_int_equal(res.first[1].kind, DMABUF_MIS_UNDELIVERED);
+	assert_int_equal(res.first[2].kind, DMABUF_MIS_UNDELIVERED);
+	assert_int_equal(res.first[3].kind, DMABUF_MIS_FLIP);
+	assert_int_equal(res.kinds[DMABUF_MIS_UNDELIVERED], 2);
+	assert_int_equal(res.kinds[DMABUF_MIS_UNWRITTEN], 1);
 	/* the same data read plainly: the stamp is just another LBA's block */
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(check(&p, buf, 10, 6, bs, 0, &res), 4);
-	assert_int_equal(res.first[0].kind, DB_MIS_MISPLACED);
-	assert_int_equal(res.first[2].kind, DB_MIS_MISPLACED);
+	assert_int_equal(res.first[0].kind, DMABUF_MIS_MISPLACED);
+	assert_int_equal(res.first[2].kind, DMABUF_MIS_MISPLACED);
 	free(st);
 	free(buf);
 }

@@ -326,31 +326,31 @@ static void test_jadd(void **state)
 	json_object_put(o);
 }
 
-static void fill_verify(struct db_verify_result *v)
+static void fill_verify(struct dmabuf_verify_result *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->blocks_checked = 1024;
 	v->blocks_bad = 20;
 	v->bytes_bad = 9000;
-	v->kinds[DB_MIS_MISPLACED] = 12;
-	v->kinds[DB_MIS_STALE] = 7;
-	v->kinds[DB_MIS_UNDELIVERED] = 1;
+	v->kinds[DMABUF_MIS_MISPLACED] = 12;
+	v->kinds[DMABUF_MIS_STALE] = 7;
+	v->kinds[DMABUF_MIS_UNDELIVERED] = 1;
 	v->nr_kept = 4;
-	v->first[3] = (struct db_mismatch){ .lba = 901, .offset = 3690496, .mem_offset = 8192,
-		.len = 4096, .expected = 0xa5, .found = 0xa5, .kind = DB_MIS_UNDELIVERED,
+	v->first[3] = (struct dmabuf_mismatch){ .lba = 901, .offset = 3690496, .mem_offset = 8192,
+		.len = 4096, .expected = 0xa5, .found = 0xa5, .kind = DMABUF_MIS_UNDELIVERED,
 		.canary_pieces = 8 };
-	v->first[0] = (struct db_mismatch){ .lba = 3, .offset = 12296, .len = 1, .bits = 1,
-		.expected = 0x03, .found = 0x07, .kind = DB_MIS_MISPLACED, .found_lba = 7 };
-	v->first[1] = (struct db_mismatch){ .lba = 5, .offset = 20496, .len = 1, .bits = 2,
-		.expected = 0x02, .found = 0x01, .kind = DB_MIS_STALE, .found_pass = 1 };
-	v->first[2] = (struct db_mismatch){ .lba = 900, .offset = 3686500, .len = 1, .bits = 1,
-		.expected = 0xa5, .found = 0xb5, .kind = DB_MIS_FLIP };
+	v->first[0] = (struct dmabuf_mismatch){ .lba = 3, .offset = 12296, .len = 1, .bits = 1,
+		.expected = 0x03, .found = 0x07, .kind = DMABUF_MIS_MISPLACED, .found_lba = 7 };
+	v->first[1] = (struct dmabuf_mismatch){ .lba = 5, .offset = 20496, .len = 1, .bits = 2,
+		.expected = 0x02, .found = 0x01, .kind = DMABUF_MIS_STALE, .found_pass = 1 };
+	v->first[2] = (struct dmabuf_mismatch){ .lba = 900, .offset = 3686500, .len = 1, .bits = 1,
+		.expected = 0xa5, .found = 0xb5, .kind = DMABUF_MIS_FLIP };
 }
 
 static void test_report_verify(void **state)
 {
 	struct json_object *o, *back, *arr, *m;
-	struct db_verify_result v;
+	struct dmabuf_verify_result v;
 
 	(void)state;
 	fill_verify(&v);
@@ -487,7 +487,7 @@ static void test_text_scalars_and_blocks(void **state)
 static void test_text_table(void **state)
 {
 	struct json_object *doc = db_report_new("verify");
-	struct db_verify_result v;
+	struct dmabuf_verify_result v;
 	const char *want =
 		"verify:\n"
 		"  lba_size       : 4096\n"

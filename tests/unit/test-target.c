@@ -84,7 +84,7 @@ static int run(const char *fmt, ...)
 static void test_file_target_reports_512_byte_blocks(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	assert_int_equal(db_target_open(fx->file, false, &t, &e), 0);
@@ -109,7 +109,7 @@ static void test_file_target_reports_512_byte_blocks(void **state)
 static void test_file_target_opens_for_writing(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	assert_int_equal(db_target_open(fx->file, true, &t, &e), 0);
@@ -121,7 +121,7 @@ static void test_file_target_opens_for_writing(void **state)
 static void test_file_is_always_safe_to_write(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	assert_int_equal(db_target_open(fx->file, true, &t, &e), 0);
@@ -134,14 +134,14 @@ static void test_file_is_always_safe_to_write(void **state)
 static void test_missing_target_is_usage_error(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/no-such-file", fx->dir);
 	assert_int_equal(db_target_open(path, false, &t, &e), -ENOENT);
 	assert_int_equal(e.err, -ENOENT);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.obj, path);
 	assert_string_equal(e.op, "open");
 	assert_non_null(strstr(e.detail, "no such target"));
@@ -151,23 +151,23 @@ static void test_missing_target_is_usage_error(void **state)
 static void test_directory_target_is_usage_error(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	assert_int_equal(db_target_open(fx->dir, false, &t, &e), -EISDIR);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.obj, fx->dir);
 	assert_int_equal(t.fd, -1);
 }
 
 static void test_dev_null_is_not_an_nvme_char_device(void **state)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	(void)state;
 	assert_int_equal(db_target_open("/dev/null", true, &t, &e), -ENOTSUP);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.obj, "/dev/null");
 	assert_non_null(strstr(e.detail, "not an NVMe generic char device (/dev/ngXnY)"));
 	assert_int_equal(t.fd, -1);
@@ -176,20 +176,20 @@ static void test_dev_null_is_not_an_nvme_char_device(void **state)
 static void test_fifo_is_no_target(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/fifo", fx->dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_int_equal(db_target_open(path, false, &t, &e), -ENOTSUP);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	unlink(path);
 }
 
 static void test_overlong_path_is_usage_error(void **state)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char path[400];
 
@@ -198,13 +198,13 @@ static void test_overlong_path_is_usage_error(void **state)
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
 	assert_int_equal(db_target_open(path, false, &t, &e), -ENAMETOOLONG);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 }
 
 static void test_unreadable_target_says_permission_denied(void **state)
 {
 	struct fixture *fx = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	pid_t pid;
@@ -219,7 +219,7 @@ static void test_unreadable_target_says_permission_denied(void **state)
 
 		if (geteuid() == 0 && setresuid(65534, 65534, 65534))
 			_exit(2);
-		ok = db_target_open(fx->file, false, &t, &e) == -EACCES && e.kind == DB_E_IO &&
+		ok = db_target_open(fx->file, false, &t, &e) == -EACCES && e.kind == DMABUF_E_IO &&
 		     strstr(e.detail, "permission denied: run as root");
 		_exit(ok ? 0 : 1);
 	}
@@ -256,7 +256,7 @@ static struct db_target fake_target(enum db_target_kind kind, uint64_t nlba, uin
 static void test_range_inside_is_accepted(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_BLK, 2048, 4096);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_range(&t, 0, 2048, false, &e), 0);
@@ -267,11 +267,11 @@ static void test_range_inside_is_accepted(void **state)
 static void test_range_past_end_names_capacity(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_BLK, 2048, 4096);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_range(&t, 2040, 16, false, &e), -ERANGE);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_string_equal(e.obj, "/dev/fake0");
 	assert_string_equal(e.detail, "LBA range 2040..2055 is past the end of /dev/fake0 "
 			    "(2048 blocks of 4096 bytes)");
@@ -283,21 +283,21 @@ static void test_range_past_end_names_capacity(void **state)
 static void test_range_of_zero_blocks_is_usage_error(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_BLK, 2048, 512);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_range(&t, 0, 0, false, &e), -EINVAL);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 }
 
 static void test_range_overflow_is_refused(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_FILE, 2048, 512);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_range(&t, UINT64_MAX, 2, true, &e), -ERANGE);
-	assert_int_equal(e.kind, DB_E_USAGE);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
 	assert_int_equal(db_target_check_range(&t, UINT64_MAX - 1, 1, false, &e), -ERANGE);
 	/* fits in 64 bits as blocks, not as a byte offset */
 	assert_int_equal(db_target_check_range(&t, UINT64_MAX / 512, 1, true, &e), -ERANGE);
@@ -306,7 +306,7 @@ static void test_range_overflow_is_refused(void **state)
 static void test_file_grows_on_write_only(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_FILE, 2048, 512);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_range(&t, 4096, 100, true, &e), 0);
@@ -327,7 +327,7 @@ static void count_ns(const struct db_nvme_ns_info *ns, void *arg)
 
 static void test_nvme_scan_counts_what_it_reports(void **state)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	int seen = 0, ret;
 
 	(void)state;
@@ -343,7 +343,7 @@ static void test_nvme_scan_counts_what_it_reports(void **state)
 static void test_nvme_char_without_block_device_is_safe(void **state)
 {
 	struct db_target t = fake_target(DB_TGT_NVME_CHAR, 2048, 512);
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	(void)state;
 	assert_int_equal(db_target_check_safe(&t, &e), 0);
@@ -466,7 +466,7 @@ static uint64_t sysfs_u64(const char *dev, const char *attr)
 static void test_loop_device_is_a_block_target(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	NEED_LOOP(l);
@@ -487,7 +487,7 @@ static void test_loop_device_is_a_block_target(void **state)
 static void test_blank_loop_device_is_safe_to_write(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 
 	NEED_LOOP(l);
@@ -498,10 +498,10 @@ static void test_blank_loop_device_is_safe_to_write(void **state)
 
 static void assert_refused(const struct db_target *t, const char *reason)
 {
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 
 	assert_int_equal(db_target_check_safe(t, &e), -EBUSY);
-	assert_int_equal(e.kind, DB_E_SAFETY);
+	assert_int_equal(e.kind, DMABUF_E_SAFETY);
 	assert_int_equal(e.err, -EBUSY);
 	assert_string_equal(e.obj, t->path);
 	if (!strstr(e.detail, reason))
@@ -512,7 +512,7 @@ static void assert_refused(const struct db_target *t, const char *reason)
 static void test_ext4_signature_is_refused(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char want[128];
 
@@ -528,7 +528,7 @@ static void test_ext4_signature_is_refused(void **state)
 static void test_gpt_partition_table_is_refused(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char want[128];
 
@@ -560,7 +560,7 @@ static int mount_ext4(struct loopfx *l, const char *dev)
 static void test_mounted_device_is_refused(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char want[512];
 
@@ -576,7 +576,7 @@ static void test_mounted_device_is_refused(void **state)
 static void test_disk_with_mounted_partition_is_refused(void **state)
 {
 	struct loopfx *l = *state;
-	struct db_err e = { 0 };
+	struct dmabuf_err e = { 0 };
 	struct db_target t;
 	char part[80], want[512];
 	int i;

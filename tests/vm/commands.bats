@@ -172,9 +172,27 @@ clear_injection() { echo 0 > "$fi/probability"; }
 @test "a user's suite: the installed bats helper's example passes against a drive, nothing skipped" {
 	local root=$PWD/build/install-root
 	[ -s "$root/usr/share/dmabuf/bats/example.bats" ] || fail "no installed copy in $root (make install-root)"
-	run env PATH="$root/usr/bin:$PATH" DMABUF_BATS_DIR="$root/usr/share/dmabuf/bats" \
+	run env PATH="$root/usr/bin:$PATH" LD_LIBRARY_PATH="$root/usr/lib" DMABUF_BATS_DIR="$root/usr/share/dmabuf/bats" \
 		DMABUF_TARGET="$DMABUF_VM_NS4K" DMABUF_FORCE=1 bats "$root/usr/share/dmabuf/bats/example.bats"
 	assert_success
 	assert_line "1..4"
 	refute_line --partial "# skip"
+}
+
+@test "a user's program: examples/token-read, built from the installed copy with pkg-config, reads the drive into a heap dma-buf through a token" {
+	local root=$PWD/build/install-root dir=$BATS_TEST_TMPDIR/example
+	mkdir -p "$dir"
+	cp "$root/usr/share/dmabuf/examples/"* "$dir/"
+	run -0 env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
+		make -s -C "$dir" token-read CFLAGS="-O2 -Wall -Wextra -Werror"
+	# known data at a known place, written by the tool
+	dmabuf write "$DMABUF_VM_NS4K" --mem heap --lba 64 --blocks 256 --pattern random:0x77 --force
+	LD_LIBRARY_PATH=$root/usr/lib "$dir/token-read" "$DMABUF_VM_NS4K" $((64 * 4096)) $((256 * 4096)) \
+		>"$dir/out" 2>"$dir/err"
+	assert_equal "$(cat "$dir/err")" "token-read: heap:system via token"
+	dd if="$DMABUF_VM_NS4K" iflag=direct bs=4096 skip=64 count=256 status=none | cmp - "$dir/out"
+	# and the data is the pattern, not just what dd saw
+	run -0 dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap --lba 64 --blocks 256 \
+		--pattern random:0x77 --read-only
+	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
 }
