@@ -137,15 +137,15 @@ fuzz:
 	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus
 
 # --- tests -----------------------------------------------------------------
-# check = deps + all three tiers (unit, cli, vm: tests/vm/README.md) + the sanitizer build
-# running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
+# check = deps + the unit, cli and vm tiers (tests/vm/README.md), the Debian
+# packages (deb) and the sanitizer build running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
 # N skipped"; the last line is the total.
 SUMMARY := $(CURDIR)/$(O)/test-summary
 export DMABUF_SUMMARY
 check: deps
 	@mkdir -p $(O) && rm -f $(SUMMARY)
 	$(MAKE) all unit-bins
-	$(MAKE) check-unit check-cli DMABUF_SUMMARY=$(SUMMARY)
+	$(MAKE) check-unit check-cli check-deb DMABUF_SUMMARY=$(SUMMARY)
 	$(MAKE) check-asan DMABUF_SUMMARY=$(SUMMARY)
 	$(MAKE) check-vm DMABUF_SUMMARY=$(SUMMARY)
 	@cat $(SUMMARY)
@@ -161,6 +161,11 @@ check-cli: dmabuf gpu-stubs
 	DMABUF=$(CURDIR)/$(O)/dmabuf DMABUF_JSON_LOG=$(CURDIR)/$(O)/json/cli \
 		bats --tap tests/cli | tests/tap-summary cli; st=$$?; \
 	tests/schema-check $(O)/json/cli | tests/tap-summary schema-cli && exit $$st
+
+# debian/: build the packages from a copy of the tree, lintian, and use
+# what they hold (tests/deb/package.bats).
+check-deb:
+	bats --tap tests/deb | tests/tap-summary deb
 
 check-asan: asan gpu-stubs
 	UNIT_TIER=unit-asan tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
@@ -246,5 +251,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-deb check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
