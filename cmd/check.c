@@ -15,6 +15,7 @@
 
 #include "builtin.h"
 #include "dmabuf/dmabuf.h"
+#include "dmabuf/nvme.h"
 #include "dmabuf/p2p.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"

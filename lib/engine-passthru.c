@@ -12,89 +12,11 @@
 #include <linux/nvme_ioctl.h>
 
 #include "dmabuf/engine.h"
+#include "dmabuf/nvme.h"
 #include "engine-internal.h"
-
-#define NVME_CMD_WRITE	0x01
-#define NVME_CMD_READ	0x02
 
 /* NLB in CDW12 bits 15:0 is zero-based: one command moves 1..65536 blocks. */
 #define NVME_MAX_NLB	65536u
-
-/* The kernel's status value: SC bits 7:0, SCT bits 10:8, then CRD/More/DNR. */
-#define NVME_STATUS_MASK 0x7ff
-
-_Static_assert(sizeof(struct nvme_uring_cmd) <= 80,
-	       "struct nvme_uring_cmd must fit the 80 command bytes of a 128-byte SQE");
-
-void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
-		    uint32_t nblocks, uint64_t addr, uint32_t len, uint64_t meta, uint32_t meta_len)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->opcode = write ? NVME_CMD_WRITE : NVME_CMD_READ;
-	cmd->nsid = nsid;
-	cmd->addr = addr;
-	cmd->data_len = len;
-	cmd->metadata = meta;
-	cmd->metadata_len = meta_len;
-	cmd->cdw10 = (uint32_t)slba;
-	cmd->cdw11 = (uint32_t)(slba >> 32);
-	/* Callers pass 1..65536 blocks; 0 has no encoding. */
-	cmd->cdw12 = (nblocks - 1) & 0xffff;
-}
-
-struct nvme_status_name {
-	uint16_t status;
-	const char *str;
-};
-
-static const struct nvme_status_name nvme_status_names[] = {
-	/* SCT 0: generic command status */
-	{ 0x000, "Success" },
-	{ 0x001, "Invalid Command Opcode" },
-	{ 0x002, "Invalid Field in Command" },
-	{ 0x003, "Command ID Conflict" },
-	{ 0x004, "Data Transfer Error" },
-	{ 0x005, "Commands Aborted due to Power Loss Notification" },
-	{ 0x006, "Internal Error" },
-	{ 0x007, "Command Abort Requested" },
-	{ 0x008, "Command Aborted due to SQ Deletion" },
-	{ 0x00b, "Invalid Namespace or Format" },
-	{ 0x00c, "Command Sequence Error" },
-	{ 0x00d, "Invalid SGL Segment Descriptor" },
-	{ 0x00f, "Data SGL Length Invalid" },
-	{ 0x015, "Invalid Use of Controller Memory Buffer" },
-	{ 0x020, "Namespace is Write Protected" },
-	{ 0x021, "Command Interrupted" },
-	{ 0x022, "Transient Transport Error" },
-	{ 0x080, "LBA Out of Range" },
-	{ 0x081, "Capacity Exceeded" },
-	{ 0x082, "Namespace Not Ready" },
-	{ 0x083, "Reservation Conflict" },
-	{ 0x084, "Format In Progress" },
-	/* SCT 2: media and data integrity errors */
-	{ 0x280, "Write Fault" },
-	{ 0x281, "Unrecovered Read Error" },
-	{ 0x282, "End-to-end Guard Check Error" },
-	{ 0x283, "End-to-end Application Tag Check Error" },
-	{ 0x284, "End-to-end Reference Tag Check Error" },
-	{ 0x285, "Compare Failure" },
-	{ 0x286, "Access Denied" },
-	{ 0x287, "Deallocated or Unwritten Logical Block" },
-	/* SCT 3: path related; the host codes are set by the Linux driver */
-	{ 0x370, "Host Pathing Error" },
-	{ 0x371, "Command Aborted by Host" },
-};
-
-const char *db_nvme_status_str(uint16_t status)
-{
-	size_t i;
-
-	status &= NVME_STATUS_MASK;
-	for (i = 0; i < sizeof(nvme_status_names) / sizeof(nvme_status_names[0]); i++)
-		if (nvme_status_names[i].status == status)
-			return nvme_status_names[i].str;
-	return "Unknown status";
-}
 
 static int passthru_check(const struct db_xfer *x, struct dmabuf_err *e)
 {
@@ -158,7 +80,7 @@ static int passthru_result(const struct io_uring_cqe *cqe, const struct db_io *i
 	if (cqe->res < 0)
 		return cqe->res;
 	if (cqe->res > 0) {
-		*nvme_status = cqe->res & NVME_STATUS_MASK;
+		*nvme_status = cqe->res & DB_NVME_STATUS_MASK;
 		return -EIO;
 	}
 	return io->len;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dmabuf/engine.h"
+#include "dmabuf/nvme.h"
 #include "dmabuf/util.h"
 #include "engine-internal.h"
 

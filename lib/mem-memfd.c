@@ -12,28 +12,13 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "dmabuf/util.h"
 #include "mem-internal.h"
 
 #define HUGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
 #define HUGE_HOWTO "echo N > /proc/sys/vm/nr_hugepages"
 
 /* --- huge page accounting ------------------------------------------------- */
-
-static int read_u64(const char *path, uint64_t *val)
-{
-	unsigned long long v;
-	FILE *f = fopen(path, "re");
-	int n;
-
-	if (!f)
-		return -errno;
-	n = fscanf(f, "%llu", &v);
-	fclose(f);
-	if (n != 1)
-		return -EINVAL;
-	*val = v;
-	return 0;
-}
 
 /*
  * 2 MiB pages a new mapping can get: free minus those promised to other
@@ -45,11 +30,11 @@ static int hugetlb_avail(uint64_t *avail, bool *grow)
 	uint64_t free_pages = 0, resv = 0, over = 0;
 	int ret;
 
-	ret = read_u64(HUGE_SYSFS "free_hugepages", &free_pages);
+	ret = db_read_u64(HUGE_SYSFS "free_hugepages", &free_pages);
 	if (ret)
 		return ret == -ENOENT ? -EOPNOTSUPP : ret;
-	read_u64(HUGE_SYSFS "resv_hugepages", &resv);
-	read_u64(HUGE_SYSFS "nr_overcommit_hugepages", &over);
+	db_read_u64(HUGE_SYSFS "resv_hugepages", &resv);
+	db_read_u64(HUGE_SYSFS "nr_overcommit_hugepages", &over);
 	*avail = free_pages > resv ? free_pages - resv : 0;
 	*grow = over > 0;
 	return 0;

@@ -13,6 +13,7 @@
 #include <linux/udmabuf.h>
 
 #include "mem.h"
+#include "dmabuf/util.h"
 #include "mem-internal.h"
 
 #define UDMABUF_DEV	"/dev/udmabuf"
@@ -31,15 +32,9 @@ static int udmabuf_dev_open(struct dmabuf_err *e)
 /* The module's per-buffer cap in bytes (default 64 MiB); 0 if unknown. */
 static uint64_t udmabuf_limit(void)
 {
-	unsigned long long mb;
-	FILE *f = fopen(UDMABUF_LIMIT, "re");
-	int n;
+	uint64_t mb;
 
-	if (!f)
-		return 0;
-	n = fscanf(f, "%llu", &mb);
-	fclose(f);
-	return n == 1 ? mb << 20 : 0;
+	return db_read_u64(UDMABUF_LIMIT, &mb) ? 0 : mb << 20;
 }
 
 /* udmabuf answers a buffer over its cap with a bare -EINVAL: say why first. */

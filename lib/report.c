@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dmabuf/nvme.h"
 #include "dmabuf/report.h"
 #include "dmabuf/util.h"
 
@@ -25,13 +26,6 @@
 
 #define INDENT_STEP	2
 #define COL_GAP		2
-
-/*
- * The NVMe status names live in the passthrough engine.  A weak reference
- * lets the report use them when that engine is linked in, and fall back to
- * the bare number in programs (unit tests) that do not link it.
- */
-#pragma weak db_nvme_status_str
 
 /* --- building ---------------------------------------------------------------- */
 
@@ -186,7 +180,7 @@ struct json_object *db_report_verify(const struct dmabuf_verify_result *v, uint3
 
 static void failure_text(const struct db_io_failure *f, char *buf, size_t len)
 {
-	const char *name = NULL;
+	const char *name;
 
 	if (f->res < 0) {
 		snprintf(buf, len, "%s", strerror(-f->res));
@@ -196,12 +190,8 @@ static void failure_text(const struct db_io_failure *f, char *buf, size_t len)
 		snprintf(buf, len, "unknown error");
 		return;
 	}
-	if (db_nvme_status_str)
-		name = db_nvme_status_str(f->nvme_status);
-	if (name && *name)
-		snprintf(buf, len, "NVMe status 0x%03x (%s)", f->nvme_status, name);
-	else
-		snprintf(buf, len, "NVMe status 0x%03x", f->nvme_status);
+	name = db_nvme_status_str(f->nvme_status);
+	snprintf(buf, len, "NVMe status 0x%03x (%s)", f->nvme_status, name);
 }
 
 struct json_object *db_report_failure(const struct db_io_failure *f)

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "dmabuf/ring.h"
+#include "dmabuf/util.h"
 
 #define RING_OBJ	"io_uring"
 #define DISABLED_PATH	"/proc/sys/kernel/io_uring_disabled"
@@ -60,16 +61,9 @@ static int ring_queue_init(struct db_ring *r, unsigned depth, const struct db_ri
 /* Say why io_uring_setup() was refused when the sysctl is the reason. */
 static void detail_io_uring_disabled(struct dmabuf_err *e)
 {
-	char val[16] = "";
-	FILE *f = fopen(DISABLED_PATH, "re");
+	char val[16];
 
-	if (f) {
-		if (!fgets(val, sizeof(val), f))
-			val[0] = '\0';
-		fclose(f);
-		val[strcspn(val, "\n")] = '\0';
-	}
-	if (val[0] && strcmp(val, "0"))
+	if (!db_read_line(DISABLED_PATH, val, sizeof(val)) && strcmp(val, "0"))
 		db_err_detail(e, "io_uring is disabled for this process: %s is %s",
 			      DISABLED_PATH, val);
 	else

@@ -88,7 +88,6 @@ static bool partition_devt(const char *dir, const char *ent, dev_t *devt)
 {
 	char path[PATH_MAX], buf[32];
 	unsigned ma, mi;
-	FILE *f;
 	bool ok;
 
 	if (ent[0] == '.' ||
@@ -96,11 +95,7 @@ static bool partition_devt(const char *dir, const char *ent, dev_t *devt)
 	    access(path, F_OK) < 0 ||
 	    db_snprintf(path, sizeof(path), "%s/%s/dev", dir, ent))
 		return false;
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &ma, &mi) == 2;
-	fclose(f);
+	ok = !db_read_line(path, buf, sizeof(buf)) && sscanf(buf, "%u:%u", &ma, &mi) == 2;
 	if (ok)
 		*devt = makedev(ma, mi);
 	return ok;

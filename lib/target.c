@@ -26,6 +26,7 @@
 
 #include <libnvme.h>
 
+#include "dmabuf/nvme.h"
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
 
@@ -36,42 +37,6 @@
 
 /* ---- small sysfs helpers ---------------------------------------------- */
 
-
-/* Read a one-line sysfs attribute into @buf without its newline. */
-static int read_attr(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int read_attr_u64(const char *path, uint64_t *val)
-{
-	char buf[64], *end;
-	int ret;
-
-	ret = read_attr(path, buf, sizeof(buf));
-	if (ret)
-		return ret;
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
 
 int db_target_devstat(const struct db_target *t, struct db_devstat *s)
 {
@@ -90,7 +55,7 @@ int db_target_devstat(const struct db_target *t, struct db_devstat *s)
 	if (db_snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat", major(st.st_rdev),
 			minor(st.st_rdev)))
 		return -ENAMETOOLONG;
-	ret = read_attr(path, buf, sizeof(buf));
+	ret = db_read_line(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
 	/* reads, merges, sectors, ticks, then the same four for writes */
@@ -190,16 +155,6 @@ static void ctrl_of(const char *sysdir, char *out, size_t len)
 }
 
 /* Copy a space-padded identify string, dropping the padding. */
-static void id_str(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	size_t n = srclen < dstlen - 1 ? srclen : dstlen - 1;
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	while (n && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
-		dst[--n] = '\0';
-}
-
 /* Smaller of two limits where 0 means "no limit known". */
 static uint32_t min_limit(uint64_t a, uint64_t b)
 {
@@ -322,9 +277,9 @@ static int identify_ctrl(struct db_target *t, uint64_t *mdts_bytes, struct dmabu
 	ret = nvme_identify_ctrl(t->fd, &id);
 	if (ret)
 		return identify_error(t, "nvme_identify_ctrl", ret, e);
-	id_str(t->model, sizeof(t->model), id.mn, sizeof(id.mn));
-	id_str(t->serial, sizeof(t->serial), id.sn, sizeof(id.sn));
-	id_str(t->firmware, sizeof(t->firmware), id.fr, sizeof(id.fr));
+	db_nvme_id_str(t->model, sizeof(t->model), id.mn, sizeof(id.mn));
+	db_nvme_id_str(t->serial, sizeof(t->serial), id.sn, sizeof(id.sn));
+	db_nvme_id_str(t->firmware, sizeof(t->firmware), id.fr, sizeof(id.fr));
 	/* 2^20 pages is 4 GiB: past what a 32-bit max_xfer can say */
 	if (!id.mdts || id.mdts >= 20)
 		*mdts_bytes = 0;
@@ -360,11 +315,11 @@ static void read_queue_limits(const char *diskdir, struct queue_limits *q)
 	q->max_hw_bytes = 0;
 	q->dma_align = 0;
 	if (!db_snprintf(path, sizeof(path), "%s/queue/max_hw_sectors_kb", diskdir) &&
-	    !read_attr_u64(path, &v))
+	    !db_read_u64(path, &v))
 		q->max_hw_bytes = v * 1024;
 	/* the attribute is a mask: 511 means 512-byte alignment */
 	if (!db_snprintf(path, sizeof(path), "%s/queue/dma_alignment", diskdir) &&
-	    !read_attr_u64(path, &v) && v < UINT32_MAX)
+	    !db_read_u64(path, &v) && v < UINT32_MAX)
 		q->dma_align = (uint32_t)v + 1;
 }
 
@@ -499,7 +454,7 @@ static void chr_find_blkdev(struct db_target *t, const char *ngname, char *diskd
 		return;
 	db_snprintf(name, sizeof(name), "nvme%un%u", a, b);
 	db_snprintf(path, sizeof(path), "/sys/class/block/%s/nsid", name);
-	if (read_attr_u64(path, &nsid) || nsid != t->nsid)
+	if (db_read_u64(path, &nsid) || nsid != t->nsid)
 		return;
 	db_snprintf(path, sizeof(path), "/sys/class/block/%s", name);
 	if (!realpath(path, diskdir)) {
@@ -665,182 +620,4 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 		      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,
 		      (unsigned long long)t->nlba, t->lba_size);
 	return -ERANGE;
-}
-
-/* ---- NVMe enumeration ------------------------------------------------------ */
-
-struct scan_ctx {
-	void (*cb)(const struct db_nvme_ns_info *ns, void *arg);
-	void *arg;
-	char (*seen)[64];
-	int nr_seen, cap_seen;
-};
-
-/* Has namespace @name been reported already?  If not, remember it. */
-static int scan_seen(struct scan_ctx *sc, const char *name, bool *seen)
-{
-	char (*grown)[64];
-	int i;
-
-	for (i = 0; i < sc->nr_seen; i++) {
-		if (!strcmp(sc->seen[i], name)) {
-			*seen = true;
-			return 0;
-		}
-	}
-	*seen = false;
-	if (sc->nr_seen == sc->cap_seen) {
-		int cap = sc->cap_seen ? sc->cap_seen * 2 : 16;
-
-		grown = realloc(sc->seen, (size_t)cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		sc->seen = grown;
-		sc->cap_seen = cap;
-	}
-	db_snprintf(sc->seen[sc->nr_seen++], 64, "%s", name);
-	return 0;
-}
-
-static void scan_fill_generic(struct db_nvme_ns_info *info, nvme_ns_t n, const char *name)
-{
-	const char *gen = nvme_ns_get_generic_name(n);
-	char derived[32];
-	unsigned a, b;
-
-	if (!gen && sscanf(name, "nvme%un%u", &a, &b) == 2) {
-		db_snprintf(derived, sizeof(derived), "ng%un%u", a, b);
-		gen = derived;
-	}
-	if (!gen)
-		return;
-	/* the node exists only on kernels with generic devices (5.13+) */
-	db_snprintf(info->chardev, sizeof(info->chardev), "/dev/%s", gen);
-	if (access(info->chardev, F_OK) < 0)
-		info->chardev[0] = '\0';
-}
-
-static void scan_fill(struct db_nvme_ns_info *info, nvme_subsystem_t s, nvme_ctrl_t c,
-		      nvme_ns_t n, const char *name)
-{
-	char path[SYSFS_PATH_MAX];
-	const char *model = nvme_ns_get_model(n);
-	uint64_t kb;
-
-	memset(info, 0, sizeof(*info));
-	db_snprintf(info->blkdev, sizeof(info->blkdev), "/dev/%s", name);
-	scan_fill_generic(info, n, name);
-	/* a multipath namespace belongs to the subsystem: name its first controller */
-	if (!c)
-		c = nvme_subsystem_first_ctrl(s);
-	if (c && nvme_ctrl_get_name(c))
-		db_snprintf(info->ctrl, sizeof(info->ctrl), "%s", nvme_ctrl_get_name(c));
-	if (!model && c)
-		model = nvme_ctrl_get_model(c);
-	if (model)
-		id_str(info->model, sizeof(info->model), model, strlen(model));
-	info->nsid = (uint32_t)nvme_ns_get_nsid(n);
-	info->lba_size = (uint32_t)nvme_ns_get_lba_size(n);
-	info->ms = (uint32_t)nvme_ns_get_meta_size(n);
-	info->nlba = nvme_ns_get_lba_count(n);
-	db_snprintf(path, sizeof(path), "/sys/class/block/%s/queue/max_hw_sectors_kb", name);
-	if (!read_attr_u64(path, &kb))
-		info->max_xfer = min_limit(kb * 1024, 0);
-}
-
-static int scan_one(struct scan_ctx *sc, nvme_subsystem_t s, nvme_ctrl_t c, nvme_ns_t n)
-{
-	struct db_nvme_ns_info info;
-	const char *name = nvme_ns_get_name(n);
-	unsigned a, b, d;
-	bool seen;
-	int ret;
-
-	/* nvmeXcYnZ is a hidden multipath path, not a device node */
-	if (!name || sscanf(name, "nvme%uc%un%u", &a, &b, &d) == 3)
-		return 0;
-	ret = scan_seen(sc, name, &seen);
-	if (ret || seen)
-		return ret;
-	scan_fill(&info, s, c, n, name);
-	if (sc->cb)
-		sc->cb(&info, sc->arg);
-	return 0;
-}
-
-static int scan_subsystem(struct scan_ctx *sc, nvme_subsystem_t s)
-{
-	nvme_ctrl_t c;
-	nvme_ns_t n;
-	int ret;
-
-	/* multipath heads hang off the subsystem, private namespaces off a controller */
-	nvme_subsystem_for_each_ns(s, n) {
-		ret = scan_one(sc, s, NULL, n);
-		if (ret)
-			return ret;
-	}
-	nvme_subsystem_for_each_ctrl(s, c) {
-		nvme_ctrl_for_each_ns(c, n) {
-			ret = scan_one(sc, s, c, n);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-static int scan_tree(struct scan_ctx *sc, nvme_root_t r)
-{
-	nvme_subsystem_t s;
-	nvme_host_t h;
-	int ret;
-
-	nvme_for_each_host(r, h) {
-		nvme_for_each_subsystem(h, s) {
-			ret = scan_subsystem(sc, s);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
-		 struct dmabuf_err *e)
-{
-	struct scan_ctx sc = { cb, arg, NULL, 0, 0 };
-	nvme_root_t r;
-	FILE *quiet;
-	int ret;
-
-	/* no nvme driver loaded: no namespaces, not an error */
-	if (access("/sys/class/nvme", F_OK) < 0)
-		return errno == ENOENT ? 0 :
-			db_err_set(e, DMABUF_E_IO, -errno, "access", "/sys/class/nvme");
-	/* lib/ never prints: give libnvme's log a sink and the lowest level */
-	quiet = fopen("/dev/null", "we");
-	r = nvme_create_root(quiet, LOG_EMERG);
-	if (!r) {
-		ret = db_err_set(e, DMABUF_E_IO, -ENOMEM, "nvme_create_root", "libnvme");
-		goto out;
-	}
-	errno = 0;
-	if (nvme_scan_topology(r, NULL, NULL) < 0 && errno != ENOENT) {
-		ret = db_err_set(e, DMABUF_E_IO, errno ? -errno : -EIO, "nvme_scan_topology",
-				 "/sys/class/nvme");
-		goto out_tree;
-	}
-	ret = scan_tree(&sc, r);
-	if (ret)
-		db_err_set(e, DMABUF_E_IO, ret, "nvme_scan_topology", "/sys/class/nvme");
-	else
-		ret = sc.nr_seen;
-out_tree:
-	nvme_free_tree(r);
-out:
-	free(sc.seen);
-	if (quiet)
-		fclose(quiet);
-	return ret;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dmabuf/util.h"
@@ -161,4 +162,18 @@ int db_read_line(const char *path, char *buf, size_t len)
 	}
 	fclose(f);
 	return ret;
+}
+
+int db_read_u64(const char *path, uint64_t *val)
+{
+	char buf[64], *end;
+	int ret = db_read_line(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf || (*end && *end != ' '))
+		return -EINVAL;
+	return 0;
 }

@@ -173,12 +173,4 @@ void db_xfer_interrupt(int signo);
 /* The signal number db_xfer_interrupt() was given, 0 when none. */
 int db_xfer_interrupted(void);
 
-/* Encode an NVMe read/write passthrough command (exported for unit tests). */
-struct nvme_uring_cmd;
-void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
-		    uint32_t nblocks, uint64_t addr, uint32_t len, uint64_t meta, uint32_t meta_len);
-
-/* "Invalid Field in Command" etc. for an NVMe status (SCT << 8 | SC). */
-const char *db_nvme_status_str(uint16_t status);
-
 #endif

@@ -91,22 +91,4 @@ int db_target_devstat(const struct db_target *t, struct db_devstat *s);
 void db_devstat_sub(const struct db_devstat *after, const struct db_devstat *before,
 		    struct db_devstat *d);
 
-/* An NVMe namespace found on this machine, for `check`. */
-struct db_nvme_ns_info {
-	char blkdev[64];	/* /dev/nvme0n1 */
-	char chardev[64];	/* /dev/ng0n1, "" if absent */
-	char ctrl[32];
-	char model[41];
-	uint32_t nsid, lba_size, ms;
-	uint64_t nlba;
-	uint32_t max_xfer;
-};
-
-/*
- * Enumerate NVMe namespaces (libnvme topology scan).  Calls @cb for each;
- * returns the count or a negative errno.
- */
-int db_nvme_scan(void (*cb)(const struct db_nvme_ns_info *ns, void *arg), void *arg,
-		 struct dmabuf_err *e);
-
 #endif

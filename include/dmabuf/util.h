@@ -43,6 +43,12 @@ int db_snprintf(char *buf, size_t len, const char *fmt, ...)
  */
 int db_read_line(const char *path, char *buf, size_t len);
 
+/*
+ * The number (decimal or 0x) that starts the first line of @path: sysfs
+ * attributes, /proc/sys values.  0, -errno, or -EINVAL when it is not one.
+ */
+int db_read_u64(const char *path, uint64_t *val);
+
 /* Monotonic clock in ns. */
 static inline uint64_t db_now_ns(void)
 {

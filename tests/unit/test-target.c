@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "dmabuf/nvme.h"
 #include "dmabuf/target.h"
 
 #define FILE_BYTES	(1024 * 1024 + 100)	/* 2048 whole blocks and a tail */

@@ -14,6 +14,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include "dmabuf/engine.h"
+#include "dmabuf/nvme.h"
 #include "uapi/dmabuf_mover.h"
 #include "uapi/io_uring_regbuf.h"
 
