@@ -32,10 +32,11 @@ LDLIBS     += -luring -lnvme -ldrm -ldrm_amdgpu -ljson-c -lblkid -lpci -ldl -lm 
 # tokens, patterns (the public API of include/dmabuf/dmabuf.h); the tool's
 # own parts (targets, engines, reports, benchmarks), linked into the CLI,
 # which reaches the library through its public API like any other user.
-# err.c and util.c (error context, small helpers) are built into both.
-SO_SRC     := lib/buffer.c lib/err.c lib/pattern.c lib/token.c lib/util.c lib/version.c \
+# drm.c, err.c and util.c (DRM nodes, error context, small helpers) are
+# built into both.
+SO_SRC     := lib/buffer.c lib/drm.c lib/err.c lib/pattern.c lib/token.c lib/util.c lib/version.c \
 	      $(sort $(wildcard lib/mem*.c))
-COMMON_SRC := lib/err.c lib/util.c
+COMMON_SRC := lib/drm.c lib/err.c lib/util.c
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 TOOL_SRC   := $(sort $(filter-out $(SO_SRC),$(LIB_SRC)) $(COMMON_SRC))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))

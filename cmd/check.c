@@ -9,14 +9,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
-#include <xf86drm.h>
 
 #include "builtin.h"
 #include "dmabuf/dmabuf.h"
 #include "dmabuf/nvme.h"
 #include "dmabuf/p2p.h"
+#include "dmabuf/probe.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
@@ -66,67 +65,42 @@ static const struct argp check_argp = {
 static struct json_object *kernel_obj(void)
 {
 	struct json_object *o = json_object_new_object();
-	struct utsname u;
-	char buf[64];
+	struct db_probe_kernel k;
 
-	if (!uname(&u)) {
-		db_jadd_str(o, "release", u.release);
-		db_jadd_str(o, "machine", u.machine);
+	db_probe_kernel(&k);
+	if (k.release[0]) {
+		db_jadd_str(o, "release", k.release);
+		db_jadd_str(o, "machine", k.machine);
 	}
-	if (!db_read_line("/proc/sys/kernel/io_uring_disabled", buf, sizeof(buf)))
-		db_jadd_str(o, "io_uring_disabled", buf);
+	if (k.io_uring_disabled[0])
+		db_jadd_str(o, "io_uring_disabled", k.io_uring_disabled);
 	return o;
 }
-
-static const struct { unsigned op; const char *name; } uring_ops[] = {
-	{ IORING_OP_READ_FIXED, "READ_FIXED" },
-	{ IORING_OP_WRITE_FIXED, "WRITE_FIXED" },
-	{ IORING_OP_URING_CMD, "URING_CMD" },
-};
-
-static const struct { unsigned bit; const char *name; } uring_feats[] = {
-	{ IORING_FEAT_NODROP, "NODROP" },
-	{ IORING_FEAT_SUBMIT_STABLE, "SUBMIT_STABLE" },
-	{ IORING_FEAT_FAST_POLL, "FAST_POLL" },
-	{ IORING_FEAT_EXT_ARG, "EXT_ARG" },
-	{ IORING_FEAT_NATIVE_WORKERS, "NATIVE_WORKERS" },
-	{ IORING_FEAT_RSRC_TAGS, "RSRC_TAGS" },
-	{ IORING_FEAT_CQE_SKIP, "CQE_SKIP" },
-	{ IORING_FEAT_LINKED_FILE, "LINKED_FILE" },
-};
 
 static struct json_object *uring_obj(void)
 {
 	struct json_object *o = json_object_new_object(), *ops, *feats;
-	struct io_uring_params p = { 0 };
-	struct io_uring_probe *probe;
-	struct io_uring ring;
-	int ret;
+	struct db_probe_uring u;
+	const char *name;
+	unsigned bit;
 
-	ret = io_uring_queue_init_params(4, &ring, &p);
-	db_jadd_bool(o, "available", ret == 0);
-	if (ret) {
-		db_jadd_str(o, "error", strerror(-ret));
+	db_probe_uring(&u);
+	db_jadd_bool(o, "available", u.err == 0);
+	if (u.err) {
+		db_jadd_str(o, "error", strerror(-u.err));
 		return o;
 	}
 	ops = json_object_new_object();
-	probe = io_uring_get_probe_ring(&ring);
-	for (size_t i = 0; i < DB_ARRAY_SIZE(uring_ops); i++)
-		db_jadd_bool(ops, uring_ops[i].name,
-			     probe && io_uring_opcode_supported(probe, (int)uring_ops[i].op));
-	io_uring_free_probe(probe);
+	for (unsigned i = 0; i < DB_NR_OPS; i++)
+		db_jadd_bool(ops, db_uring_op_name(i), u.ops[i]);
 	json_object_object_add(o, "ops", ops);
 	feats = json_object_new_array();
-	for (size_t i = 0; i < DB_ARRAY_SIZE(uring_feats); i++)
-		if (p.features & uring_feats[i].bit)
-			json_object_array_add(feats, json_object_new_string(uring_feats[i].name));
+	for (unsigned i = 0; (name = db_uring_feature_name(i, &bit)); i++)
+		if (u.features & bit)
+			json_object_array_add(feats, json_object_new_string(name));
 	json_object_object_add(o, "features", feats);
-	io_uring_queue_exit(&ring);
 	/* NVMe passthrough needs big SQEs/CQEs (5.19+) */
-	ret = io_uring_queue_init(2, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32);
-	db_jadd_bool(o, "sqe128_cqe32", ret == 0);
-	if (!ret)
-		io_uring_queue_exit(&ring);
+	db_jadd_bool(o, "sqe128_cqe32", u.sqe128_cqe32);
 	return o;
 }
 
@@ -213,56 +187,31 @@ static int by_device(const void *a, const void *b)
 static struct json_object *drm_arr(void)
 {
 	struct json_object *arr = json_object_new_array();
-	drmDevicePtr devs[16];
-	int n = drmGetDevices2(0, devs, 16);
+	struct db_drm_node nodes[16];
+	int n = db_drm_render_nodes(nodes, DB_ARRAY_SIZE(nodes));
 
 	for (int i = 0; i < n; i++) {
-		struct json_object *o;
-		drmVersionPtr v;
-		int fd;
+		struct json_object *o = json_object_new_object();
 
-		if (!(devs[i]->available_nodes & (1 << DRM_NODE_RENDER)))
-			continue;
-		o = json_object_new_object();
-		db_jadd_str(o, "node", devs[i]->nodes[DRM_NODE_RENDER]);
-		fd = open(devs[i]->nodes[DRM_NODE_RENDER], O_RDWR | O_CLOEXEC);
-		v = fd >= 0 ? drmGetVersion(fd) : NULL;
-		if (v) {
-			db_jadd_str(o, "driver", v->name);
-			drmFreeVersion(v);
-		}
-		if (fd >= 0)
-			close(fd);
+		db_jadd_str(o, "node", nodes[i].path);
+		if (nodes[i].driver[0])
+			db_jadd_str(o, "driver", nodes[i].driver);
 		json_object_array_add(arr, o);
 	}
-	if (n > 0)
-		drmFreeDevices(devs, n);
 	return arr;
 }
 
 static struct json_object *iommu_obj(void)
 {
 	struct json_object *o = json_object_new_object();
-	unsigned groups = 0, units = 0;
-	struct dirent *d;
-	char type[64];
-	DIR *dir;
+	struct db_probe_iommu m;
 
-	if ((dir = opendir("/sys/class/iommu"))) {
-		while ((d = readdir(dir)))
-			units += d->d_name[0] != '.';
-		closedir(dir);
-	}
-	if ((dir = opendir("/sys/kernel/iommu_groups"))) {
-		while ((d = readdir(dir)))
-			groups += d->d_name[0] != '.';
-		closedir(dir);
-	}
-	db_jadd_u64(o, "units", units);
-	db_jadd_u64(o, "groups", groups);
+	db_probe_iommu(&m);
+	db_jadd_u64(o, "units", m.units);
+	db_jadd_u64(o, "groups", m.groups);
 	/* the domain type of the first NVMe controller: DMA, DMA-FQ or identity */
-	if (!db_read_line("/sys/class/nvme/nvme0/device/iommu_group/type", type, sizeof(type)))
-		db_jadd_str(o, "nvme0_domain", type);
+	if (m.nvme0_domain[0])
+		db_jadd_str(o, "nvme0_domain", m.nvme0_domain);
 	return o;
 }
 

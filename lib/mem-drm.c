@@ -28,6 +28,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include "dmabuf/drm.h"
 #include "mem.h"
 #include "mem-internal.h"
 
@@ -43,55 +44,14 @@
 
 /* --- finding a node ------------------------------------------------------ */
 
-/* The first render node libdrm knows of. */
-static int drm_render_from_libdrm(char *path, size_t len)
-{
-	drmDevicePtr devs[64];
-	int i, n = drmGetDevices2(0, devs, 64), ret = -ENODEV;
-
-	for (i = 0; i < n; i++) {
-		if (ret && (devs[i]->available_nodes & (1 << DRM_NODE_RENDER))) {
-			snprintf(path, len, "%s", devs[i]->nodes[DRM_NODE_RENDER]);
-			ret = 0;
-		}
-	}
-	if (n > 0)
-		drmFreeDevices(devs, n);
-	return ret;
-}
-
-/*
- * libdrm skips devices on buses it cannot parse (a platform vgem with no
- * OF node, the faux bus of newer kernels): fall back to /dev/dri itself.
- */
-static int drm_render_from_dir(char *path, size_t len)
-{
-	DIR *d = opendir(DRI_DIR);
-	struct dirent *de;
-	long best = -1;
-
-	if (!d)
-		return -ENODEV;
-	while ((de = readdir(d))) {
-		long minor;
-
-		if (strncmp(de->d_name, "renderD", 7))
-			continue;
-		minor = strtol(de->d_name + 7, NULL, 10);
-		if (best < 0 || minor < best)
-			best = minor;
-	}
-	closedir(d);
-	if (best < 0)
-		return -ENODEV;
-	snprintf(path, len, DRI_DIR "/renderD%ld", best);
-	return 0;
-}
-
 static int drm_first_render(char *path, size_t len, struct dmabuf_err *e)
 {
-	if (!drm_render_from_libdrm(path, len) || !drm_render_from_dir(path, len))
+	struct db_drm_node n;
+
+	if (db_drm_render_nodes(&n, 1)) {
+		snprintf(path, len, "%s", n.path);
 		return 0;
+	}
 	db_err_set(e, DMABUF_E_UNSUPPORTED, -ENODEV, "find render node", DRI_DIR);
 	db_err_detail(e, "no DRM render node in " DRI_DIR ": it needs " DRM_NEEDS);
 	return -ENODEV;
@@ -256,12 +216,7 @@ static int choose_placement(struct dmabuf_mem *m, const char *path, enum db_drm_
 
 static void driver_of(int fd, struct dmabuf_mem *m)
 {
-	drmVersionPtr v = drmGetVersion(fd);
-
-	if (v) {
-		snprintf(m->driver, sizeof(m->driver), "%s", v->name);
-		drmFreeVersion(v);
-	}
+	db_drm_driver(fd, m->driver, sizeof(m->driver));
 }
 
 /* Export from @path; a render node that refuses dumb buffers defers to its card node. */
