@@ -141,13 +141,6 @@ fail:
 	return ret;
 }
 
-int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e)
-{
-	int ret = db_ctx_open_target(c, o, e);
-
-	return ret ? ret : db_ctx_setup(c, o, e);
-}
-
 void db_ctx_close(struct db_ctx *c)
 {
 	if (c->r.live)

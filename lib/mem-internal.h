@@ -61,12 +61,6 @@ uint64_t db_mem_page_size(void);
  */
 int db_mem_dev_err(struct dmabuf_err *e, int err, const char *path, const char *needs);
 
-/*
- * Parse /proc/self/fdinfo/@fd into @info (size, exp_name, name); sets
- * info->is_dmabuf when an exporter name is present.  0 or -errno.
- */
-int db_mem_fdinfo(int fd, struct dmabuf_mem_info *info);
-
 /* Is @fd a dma-buf?  (dma-buf filesystem magic, else an fdinfo exp_name.) */
 bool db_mem_fd_is_dmabuf(int fd);
 

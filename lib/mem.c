@@ -307,7 +307,11 @@ static bool fdinfo_value(const char *line, const char *key, char *val, size_t le
 	return true;
 }
 
-int db_mem_fdinfo(int fd, struct dmabuf_mem_info *info)
+/*
+ * Parse /proc/self/fdinfo/@fd into @info (size, exp_name, name); sets
+ * info->is_dmabuf when an exporter name is present.  0 or -errno.
+ */
+static int mem_fdinfo(int fd, struct dmabuf_mem_info *info)
 {
 	char path[64], line[256], num[32];
 	FILE *f;
@@ -337,7 +341,7 @@ bool db_mem_fd_is_dmabuf(int fd)
 	if (!fstatfs(fd, &sfs) && sfs.f_type == DMA_BUF_MAGIC)
 		return true;
 	/* older kernels use an anon inode; only the exporter name tells */
-	return !db_mem_fdinfo(fd, &info) && info.is_dmabuf;
+	return !mem_fdinfo(fd, &info) && info.is_dmabuf;
 }
 
 /* --- open / close ------------------------------------------------------- */
@@ -470,7 +474,7 @@ static int mmap_err(struct dmabuf_mem *m, int err, struct dmabuf_err *e)
 	 * mmap (our length never exceeds the dma-buf): call that unsupported.
 	 */
 	if (m->mem_fd < 0 && (err == -EINVAL || err == -ENODEV || err == -EOPNOTSUPP)) {
-		db_mem_fdinfo(m->dmabuf_fd, &info);
+		mem_fdinfo(m->dmabuf_fd, &info);
 		db_err_set(e, DMABUF_E_UNSUPPORTED, -EOPNOTSUPP, "mmap", "%s", m->spec.text);
 		db_err_detail(e, "the exporter (%s) does not let the CPU map this dma-buf",
 			      info.exp_name[0] ? info.exp_name : "unknown");
@@ -617,7 +621,7 @@ static int describe_dmabuf(const struct dmabuf_mem *m, struct dmabuf_mem_info *i
 		return db_err_set(e, db_err_kind_of(err), err, "lseek", "%s", m->spec.text);
 	}
 	lseek(fd, 0, SEEK_SET);
-	err = db_mem_fdinfo(fd, info);
+	err = mem_fdinfo(fd, info);
 	if (err)
 		return db_err_set(e, DMABUF_E_IO, err, "read", "/proc/self/fdinfo/%d", fd);
 	info->size = (uint64_t)end;

@@ -390,7 +390,8 @@ int dmabuf_pattern_fill(const struct dmabuf_pattern *p, void *buf, uint64_t lba,
 
 /* --- the canary ---------------------------------------------------------------- */
 
-uint64_t db_canary_nonce(void)
+/* This process's canary nonce (random, drawn once). */
+static uint64_t canary_nonce(void)
 {
 	static uint64_t nonce;
 
@@ -411,7 +412,7 @@ static void canary_header(uint8_t *hdr, uint64_t mem_off, uint64_t nonce)
 
 void dmabuf_canary_fill(void *buf, uint64_t mem_off, uint64_t nblocks, uint32_t lba_size)
 {
-	uint64_t nonce = db_canary_nonce();
+	uint64_t nonce = canary_nonce();
 	uint8_t *p = buf;
 
 	memset(p, CANARY_FILL, nblocks * lba_size);
@@ -432,7 +433,7 @@ static bool canary_piece(const uint8_t *piece, uint64_t nonce)
 
 uint32_t db_canary_count(const void *buf, uint64_t len)
 {
-	uint64_t nonce = db_canary_nonce();
+	uint64_t nonce = canary_nonce();
 	const uint8_t *p = buf;
 	uint32_t n = 0;
 

@@ -51,9 +51,6 @@ struct dmabuf_pattern {
 int db_pattern_parse(const char *text, struct dmabuf_pattern *p, struct dmabuf_err *e);
 void db_pattern_close(struct dmabuf_pattern *p);
 
-/* This process's canary nonce (random, drawn once). */
-uint64_t db_canary_nonce(void);
-
 /*
  * How many whole DMABUF_CANARY_PIECE pieces of the @len bytes at @buf (a
  * block's start) hold this process's canary.

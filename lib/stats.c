@@ -61,7 +61,7 @@ void db_lat_add(struct db_lat_hist *h, uint64_t ns)
 	h->bucket[bucket_of(ns)]++;
 }
 
-void db_lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src)
+static void lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src)
 {
 	unsigned i;
 
@@ -81,7 +81,8 @@ void db_lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src)
  * Nearest rank: the bucket holding the smallest sample with at least @p
  * percent of the samples at or below it, clamped to the exact min and max.
  */
-uint64_t db_lat_pct(const struct db_lat_hist *h, double p)
+/* Nearest-rank percentile @p (0..100, clamped) in ns; 0 with no samples. */
+static uint64_t lat_pct(const struct db_lat_hist *h, double p)
 {
 	uint64_t rank, seen = 0, v;
 	double r;
@@ -121,9 +122,9 @@ int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src)
 		/* Doubling: every counter and bucket twice. */
 		struct db_lat_hist h = src->lat;
 
-		db_lat_merge(&dst->lat, &h);
+		lat_merge(&dst->lat, &h);
 	} else {
-		db_lat_merge(&dst->lat, &src->lat);
+		lat_merge(&dst->lat, &src->lat);
 	}
 	dst->ios += src->ios;
 	dst->bytes += src->bytes;
@@ -135,5 +136,5 @@ int db_io_stats_add(struct db_io_stats *dst, const struct db_io_stats *src)
 
 uint64_t db_io_stats_pct(struct db_io_stats *s, double p)
 {
-	return db_lat_pct(&s->lat, p);
+	return lat_pct(&s->lat, p);
 }

@@ -55,21 +55,15 @@ struct db_ctx {
 };
 
 /*
- * Open the target, create the memory, set up the ring and register the
- * memory by o->path (auto: the best that works; ctx->why says why better
- * paths were not used).  On failure everything opened is closed.
- */
-int db_ctx_open(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
-void db_ctx_close(struct db_ctx *c);
-
-/*
- * db_ctx_open() in two steps, for callers that must know the target (LBA
- * size, capacity) before sizing the memory: open and identify the target,
- * then create the memory, the ring and register.  Both close everything on
- * failure.
+ * Open a context in two steps, so that the memory can be sized from the
+ * target (LBA size, capacity): open and identify the target, then create
+ * the memory, set up the ring and register the memory by o->path (auto: the
+ * best that works; ctx->why says why better paths were not used).  Both
+ * close everything on failure.
  */
 int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
 int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e);
+void db_ctx_close(struct db_ctx *c);
 
 /* (Re-)register / unregister the buffer for the path in use (all slots). */
 int db_ctx_register(struct db_ctx *c, struct dmabuf_err *e);

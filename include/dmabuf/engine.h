@@ -48,9 +48,6 @@ struct db_lat_hist {
 };
 
 void db_lat_add(struct db_lat_hist *h, uint64_t ns);
-void db_lat_merge(struct db_lat_hist *dst, const struct db_lat_hist *src);
-/* Nearest-rank percentile @p (0..100, clamped) in ns; 0 with no samples. */
-uint64_t db_lat_pct(const struct db_lat_hist *h, double p);
 double db_lat_mean(const struct db_lat_hist *h);
 
 /* Per-run statistics. */
