@@ -28,6 +28,11 @@ static const struct { const char *name; unsigned bit; } tunes[] = {
 };
 #define TUNE_ALL (TUNE_REGRING | TUNE_REGFILE | TUNE_DEFER)
 
+struct progress {
+	double total_s;		/* expected length, 0 if counted by requests */
+	uint64_t ios;		/* requests to do, 0 if timed */
+};
+
 struct bench_args {
 	struct io_opts io;
 	const char *rw;
@@ -40,6 +45,11 @@ struct bench_args {
 	bool iopoll, sqpoll;
 	unsigned tune;
 	const char *iolog;
+	/* the run */
+	struct dmabuf_pattern *pat;	/* write workloads: what the memory holds; owned */
+	struct db_bench_opts bo;
+	struct progress pr;
+	struct db_bench b;
 };
 
 enum {
@@ -215,10 +225,6 @@ static bool interactive(void)
 	return !g.json && isatty(STDERR_FILENO);
 }
 
-struct progress {
-	double total_s;		/* expected length, 0 if counted by requests */
-	uint64_t ios;		/* requests to do, 0 if timed */
-};
 
 static void show_progress(void *arg, uint64_t elapsed_ns, uint64_t ios)
 {
@@ -434,89 +440,125 @@ static void text_report(const struct bench_args *a, const struct db_ctx *c,
 		printf("  retries: %llu\n", (unsigned long long)b->dir[0].retries);
 }
 
-static void report(struct bench_args *a, struct db_ctx *c, const struct io_range *rg,
-		   const struct db_bench_opts *bo, struct db_bench *b, const struct dmabuf_pattern *pat,
-		   int ret)
-{
-	struct json_object *doc = db_report_new("bench"), *jobs = json_object_new_array();
-
-	struct io_range r = *rg;
-
-	io_result(doc, ret);
-	if (ret > 128)
-		io_interrupted(doc);
-	r.dev_ok = false;	/* total.device counts the measured run only */
-	io_report(doc, c, &r);
-	json_object_object_add(doc, "workload", workload_obj(a, bo, b, pat));
-	for (unsigned i = 0; i < b->nr_jobs; i++)
-		json_object_array_add(jobs, job_obj(&b->job[i], i));
-	json_object_object_add(doc, "jobs", jobs);
-	json_object_object_add(doc, "total", total_obj(b));
-	if (g.json)
-		db_report_print(doc, true, stdout);
-	else
-		text_report(a, c, rg, b);
-	json_object_put(doc);
-}
-
 /* Before a write workload: the whole memory holds the pattern. */
 static int fill_memory(struct db_ctx *c, const struct dmabuf_pattern *p)
 {
 	return io_fill(c, p, 0, dmabuf_mem_size(c->m) / c->t.lba_size);
 }
 
-int cmd_bench(int argc, char **argv)
+static int bench_prepare(void *arg)
 {
-	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL };
-	struct dmabuf_pattern *pat = NULL;
-	struct db_bench_opts bo;
-	struct db_bench b = { 0 };
-	struct progress pr;
-	struct dmabuf_err e = { 0 };
-	struct io_range rg;
-	struct db_ctx c;
+	struct bench_args *a = arg;
 	int ret;
 
-	parse_rw(&a, "randread");
-	argp_parse(&bench_argp, argc, argv, 0, NULL, &a);
-	a.io.write = a.read_pct < 100;
-	a.io.whole = true;
-	if (!a.io.bs)
-		a.io.bs = DEFAULT_BS;
-	if (!a.io.qd)
-		a.io.qd = DEFAULT_QD;
-	if (!a.io.size_set) {
-		a.io.size = (uint64_t)a.jobs * a.io.qd * a.io.bs;
-		a.io.size_set = true;
+	a->io.write = a->read_pct < 100;
+	a->io.whole = true;
+	if (!a->io.bs)
+		a->io.bs = DEFAULT_BS;
+	if (!a->io.qd)
+		a->io.qd = DEFAULT_QD;
+	if (!a->io.size_set) {
+		a->io.size = (uint64_t)a->jobs * a->io.qd * a->io.bs;
+		a->io.size_set = true;
 	}
-	if (a.io.write && (ret = bench_pattern(&a, &pat)))
+	if (a->io.write && (ret = bench_pattern(a, &a->pat)))
 		return ret;
 	/*
 	 * A write workload scatters one buffer over the whole range: never
 	 * without --force, on any target (with it, as for write, the device
 	 * checks are the user's call).
 	 */
-	if (a.io.write && !a.io.force) {
-		dmabuf_pattern_free(pat);
+	if (a->io.write && !a->io.force) {
 		fprintf(stderr, "dmabuf: %s: bench --rw %s: refused: a write workload overwrites "
-			"LBAs across the range; give --force\n", a.io.target, a.rw);
+			"LBAs across the range; give --force\n", a->io.target, a->rw);
 		return EXIT_SAFETY;
 	}
-	ret = io_open(&a.io, &c, &rg);
-	if (ret)
-		goto out_pat;
-	if (a.io.write && (ret = fill_memory(&c, pat)))
-		goto out;
-	fill_opts(&a, &rg, &bo, &pr);
-	if (db_bench_run(&c, &bo, &b, &e))
+	return EXIT_OK;
+}
+
+static int bench_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
+{
+	struct bench_args *a = arg;
+
+	(void)rg;
+	return a->io.write ? fill_memory(c, a->pat) : EXIT_OK;
+}
+
+static int bench_run(void *arg, struct db_ctx *c, const struct io_range *rg,
+		     struct json_object *doc)
+{
+	struct bench_args *a = arg;
+	struct dmabuf_err e = { 0 };
+	int ret = EXIT_OK;
+
+	(void)doc;
+	fill_opts(a, rg, &a->bo, &a->pr);
+	if (db_bench_run(c, &a->bo, &a->b, &e))
 		ret = fail(&e);
-	if (bo.progress)
+	if (a->bo.progress)
 		fputs("\r\033[K", stderr);
-	report(&a, &c, &rg, &bo, &b, pat, ret);
-	db_bench_free(&b);
-out:
-	db_ctx_close(&c);
-out_pat:
-	dmabuf_pattern_free(pat);
 	return ret;
+}
+
+static void bench_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			 struct json_object *doc, int status)
+{
+	struct bench_args *a = arg;
+	struct json_object *jobs = json_object_new_array();
+	struct io_range r = *rg;
+
+	if (status > 128)
+		io_interrupted(doc);
+	r.dev_ok = false;	/* total.device counts the measured run only */
+	io_report(doc, c, &r);
+	json_object_object_add(doc, "workload", workload_obj(a, &a->bo, &a->b, a->pat));
+	for (unsigned i = 0; i < a->b.nr_jobs; i++)
+		json_object_array_add(jobs, job_obj(&a->b.job[i], i));
+	json_object_object_add(doc, "jobs", jobs);
+	json_object_object_add(doc, "total", total_obj(&a->b));
+}
+
+/* Text output is a table of its own, fio-like; JSON is the report. */
+static void bench_print(void *arg, struct db_ctx *c, const struct io_range *rg,
+			struct json_object *doc)
+{
+	struct bench_args *a = arg;
+
+	if (g.json)
+		db_report_print(doc, true, stdout);
+	else
+		text_report(a, c, rg, &a->b);
+}
+
+/* The jobs' rings go before the context's memory does. */
+static int bench_finish(void *arg, struct db_ctx *c, int status)
+{
+	(void)c;
+	db_bench_free(&((struct bench_args *)arg)->b);
+	return status;
+}
+
+static void bench_cleanup(void *arg)
+{
+	dmabuf_pattern_free(((struct bench_args *)arg)->pat);
+}
+
+static const struct io_cmd bench_cmd = {
+	.name = "bench",
+	.prepare = bench_prepare,
+	.ready = bench_ready,
+	.run = bench_run,
+	.report = bench_report,
+	.print = bench_print,
+	.finish = bench_finish,
+	.cleanup = bench_cleanup,
+};
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL };
+
+	parse_rw(&a, "randread");
+	argp_parse(&bench_argp, argc, argv, 0, NULL, &a);
+	return io_cmd_run(&bench_cmd, &a.io, &a);
 }

@@ -149,6 +149,39 @@ struct json_object *io_interrupted(struct json_object *doc);
 void io_result(struct json_object *doc, int status);
 
 /*
+ * The life of a command that moves data, in one place (cmd/shared/run.c):
+ *
+ *   prepare   before anything is opened (patterns, files; nothing written)
+ *   open      the context and the range (io_open(): safety rules, exit 2-5)
+ *   ready     checks that need the open target; may refuse before the report
+ *   run       the I/O, into the report
+ *   report    after "result": what the command reports (default: io_report())
+ *   print     the report (default: db_report_print() to stdout)
+ *   finish    after the print: messages, late errors; returns the exit status
+ *   cleanup   always, last
+ *
+ * Every hook but run may be NULL.  @args is the command's own arguments,
+ * handed to every hook; hooks return exit statuses.
+ */
+struct io_cmd {
+	const char *name;		/* the report's "command" */
+	bool no_result;			/* no "result" member (register) */
+	unsigned (*slots)(void *args);	/* buffer slots to register (default 1) */
+	int (*prepare)(void *args);
+	int (*ready)(void *args, struct db_ctx *c, const struct io_range *rg);
+	int (*run)(void *args, struct db_ctx *c, const struct io_range *rg, struct json_object *doc);
+	void (*report)(void *args, struct db_ctx *c, const struct io_range *rg,
+		       struct json_object *doc, int status);
+	void (*print)(void *args, struct db_ctx *c, const struct io_range *rg,
+		      struct json_object *doc);
+	int (*finish)(void *args, struct db_ctx *c, int status);
+	void (*cleanup)(void *args);
+};
+
+/* Run @cmd (its options already parsed into @io, inside @args).  Exit status. */
+int io_cmd_run(const struct io_cmd *cmd, struct io_opts *io, void *args);
+
+/*
  * One transfer of @nblocks blocks at @lba between the target and the start
  * of @c's memory; on failure adds "failure" (and "interrupted", with @done
  * blocks of @rg finished) to @doc.  Returns an exit status.

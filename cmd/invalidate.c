@@ -285,48 +285,69 @@ static int check_late(struct inval_args *a, struct db_ctx *c, int ret)
 	return ret ? ret : EXIT_MISMATCH;
 }
 
+static int inval_prepare(void *arg)
+{
+	struct inval_args *a = arg;
+
+	a->io.write = true;
+	return io_pattern(&a->io, &a->iv.pat);
+}
+
+/* The kernel's counters: a bonus for moving memory, required for the token trigger. */
+static int inval_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
+{
+	struct inval_args *a = arg;
+	struct dmabuf_err e = { 0 };
+
+	(void)rg;
+	if (dmabuf_mem_can_move(c->m)) {
+		if (db_token_stats(&a->k0, NULL))
+			a->k0.maps = -1;
+	} else if (c->path == DMABUF_PATH_TOKEN && db_token_stats(&a->k0, &e)) {
+		/* no trigger: say so before anything is written */
+		return fail(&e);
+	}
+	return EXIT_OK;
+}
+
+static int inval_run(void *arg, struct db_ctx *c, const struct io_range *rg,
+		     struct json_object *doc)
+{
+	struct inval_args *a = arg;
+	int ret = a->during_io ? run_during_io(a, c, rg, doc) : run_idle(a, c, rg, doc);
+
+	return check_late(a, c, ret);
+}
+
+static void inval_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			 struct json_object *doc, int status)
+{
+	struct inval_args *a = arg;
+
+	(void)status;
+	report_cycles(doc, a, c);
+	io_report(doc, c, rg);
+	json_object_object_add(doc, "verify", db_report_verify(&a->iv.v, c->t.lba_size));
+}
+
+static void inval_cleanup(void *arg)
+{
+	dmabuf_pattern_free(((struct inval_args *)arg)->iv.pat);
+}
+
+static const struct io_cmd inval_cmd = {
+	.name = "invalidate",
+	.prepare = inval_prepare,
+	.ready = inval_ready,
+	.run = inval_run,
+	.report = inval_report,
+	.cleanup = inval_cleanup,
+};
+
 int cmd_invalidate(int argc, char **argv)
 {
-	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, 
-				.k0.maps = -1 };
-	struct json_object *doc;
-	struct io_range rg;
-	struct db_ctx c;
-	int ret;
+	struct inval_args a = { .cycles = 8, .time_limit = DEFAULT_TIME_LIMIT, .k0.maps = -1 };
 
 	argp_parse(&inval_argp, argc, argv, 0, NULL, &a);
-	a.io.write = true;
-	ret = io_pattern(&a.io, &a.iv.pat);
-	if (ret)
-		return ret;
-	ret = io_open(&a.io, &c, &rg);
-	if (ret)
-		goto out;
-	if (dmabuf_mem_can_move(c.m)) {
-		/* the kernel's counters, where it has them, are a bonus */
-		if (db_token_stats(&a.k0, NULL))
-			a.k0.maps = -1;
-	} else if (c.path == DMABUF_PATH_TOKEN) {
-		struct dmabuf_err e = { 0 };
-
-		/* no trigger: say so before anything is written */
-		if (db_token_stats(&a.k0, &e)) {
-			ret = fail(&e);
-			db_ctx_close(&c);
-			goto out;
-		}
-	}
-	doc = db_report_new("invalidate");
-	ret = a.during_io ? run_during_io(&a, &c, &rg, doc) : run_idle(&a, &c, &rg, doc);
-	ret = check_late(&a, &c, ret);
-	io_result(doc, ret);
-	report_cycles(doc, &a, &c);
-	io_report(doc, &c, &rg);
-	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
-	db_report_print(doc, g.json, stdout);
-	json_object_put(doc);
-	db_ctx_close(&c);
-out:
-	dmabuf_pattern_free(a.iv.pat);
-	return ret;
+	return io_cmd_run(&inval_cmd, &a.io, &a);
 }

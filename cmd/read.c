@@ -130,46 +130,78 @@ static int open_out(struct read_args *a)
 	return EXIT_OK;
 }
 
-int cmd_read(int argc, char **argv)
+static int read_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
 {
-	struct read_args a = { 0 };
-	struct json_object *doc;
-	struct io_range rg;
-	struct db_ctx c;
-	int ret;
+	struct read_args *a = arg;
+	int ret = open_out(a);
 
-	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
-	ret = io_open(&a.io, &c, &rg);
 	if (ret)
 		return ret;
-	ret = open_out(&a);
-	if (ret) {
-		db_ctx_close(&c);
-		return ret;
-	}
-	doc = db_report_new("read");
-	want_canary(&a, &c);
-	a.range_lba = rg.lba;
-	ret = io_windows(&c, &rg, false, canary_window, out_window, &a, doc);
-	if (!ret && a.v.blocks_bad)
-		ret = EXIT_MISMATCH;
-	io_result(doc, ret);
-	io_report(doc, &c, &rg);
-	db_jadd_bool(doc, "canary", a.canary);
-	if (a.canary)
-		json_object_object_add(doc, "undelivered", db_report_verify(&a.v, c.t.lba_size));
-	if (ret == EXIT_MISMATCH)
+	want_canary(a, c);
+	a->range_lba = rg->lba;
+	return EXIT_OK;
+}
+
+static int read_run(void *arg, struct db_ctx *c, const struct io_range *rg, struct json_object *doc)
+{
+	struct read_args *a = arg;
+	int ret = io_windows(c, rg, false, canary_window, out_window, a, doc);
+
+	return !ret && a->v.blocks_bad ? EXIT_MISMATCH : ret;
+}
+
+static void read_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			struct json_object *doc, int status)
+{
+	struct read_args *a = arg;
+
+	io_report(doc, c, rg);
+	db_jadd_bool(doc, "canary", a->canary);
+	if (a->canary)
+		json_object_object_add(doc, "undelivered", db_report_verify(&a->v, c->t.lba_size));
+	if (status == EXIT_MISMATCH)
 		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks were not delivered into %s: "
 			"the read reported success and the memory still holds the canary\n",
-			c.t.path, (unsigned long long)a.v.blocks_bad,
-			(unsigned long long)a.v.blocks_checked, a.io.mem);
-	/* Data went to stdout: the report goes to stderr. */
-	db_report_print(doc, g.json, a.out_fd == STDOUT_FILENO ? stderr : stdout);
-	if (a.out_fd > STDOUT_FILENO && close(a.out_fd) && !ret) {
-		fprintf(stderr, "dmabuf: %s: close: %s\n", a.out, strerror(errno));
-		ret = EXIT_IO;
+			c->t.path, (unsigned long long)a->v.blocks_bad,
+			(unsigned long long)a->v.blocks_checked, a->io.mem);
+}
+
+/* Data went to stdout: the report goes to stderr. */
+static void read_print(void *arg, struct db_ctx *c, const struct io_range *rg,
+		       struct json_object *doc)
+{
+	struct read_args *a = arg;
+
+	(void)c;
+	(void)rg;
+	db_report_print(doc, g.json, a->out_fd == STDOUT_FILENO ? stderr : stdout);
+}
+
+static int read_finish(void *arg, struct db_ctx *c, int status)
+{
+	struct read_args *a = arg;
+
+	(void)c;
+	if (a->out_fd > STDOUT_FILENO && close(a->out_fd) && !status) {
+		fprintf(stderr, "dmabuf: %s: close: %s\n", a->out, strerror(errno));
+		return EXIT_IO;
 	}
-	json_object_put(doc);
-	db_ctx_close(&c);
-	return ret;
+	return status;
+}
+
+static const struct io_cmd read_cmd = {
+	.name = "read",
+	.ready = read_ready,
+	.run = read_run,
+	.report = read_report,
+	.print = read_print,
+	.finish = read_finish,
+};
+
+int cmd_read(int argc, char **argv)
+{
+	struct read_args a = { .out_fd = -1 };
+
+	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
+	return io_cmd_run(&read_cmd, &a.io, &a);
 }

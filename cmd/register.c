@@ -12,6 +12,9 @@
 struct register_args {
 	struct io_opts io;
 	unsigned slots;
+	long pinned_kb;			/* while registered: pages pins, a token does not */
+	uint64_t unregister_ns;
+	struct dmabuf_err e;		/* the unregistration's error */
 };
 
 enum { OPT_SLOTS = 0x400 };
@@ -48,41 +51,77 @@ static const struct argp register_argp = {
 	register_children, NULL, NULL
 };
 
+static unsigned register_slots(void *arg)
+{
+	return ((struct register_args *)arg)->slots;
+}
+
+static int register_prepare(void *arg)
+{
+	struct register_args *a = arg;
+
+	a->io.no_range = true;
+	a->io.default_size = 1 << 20;
+	return EXIT_OK;
+}
+
+/* io_cmd_run() registered the memory: measure what it holds, then undo it. */
+static int register_run(void *arg, struct db_ctx *c, const struct io_range *rg,
+			struct json_object *doc)
+{
+	struct register_args *a = arg;
+	uint64_t t0;
+	int ret;
+
+	(void)rg;
+	(void)doc;
+	a->pinned_kb = io_pinned_kb();
+	t0 = db_now_ns();
+	ret = db_ctx_unregister(c, &a->e);
+	a->unregister_ns = db_now_ns() - t0;
+	return ret ? exit_status(a->e.kind) : EXIT_OK;
+}
+
+static void register_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			    struct json_object *doc, int status)
+{
+	struct register_args *a = arg;
+	struct json_object *reg = json_object_new_object();
+
+	(void)rg;
+	(void)status;
+	io_report(doc, c, NULL);
+	db_jadd_u64(reg, "slots", c->slots);
+	db_jadd_double(reg, "register_us", c->register_ns / 1e3);
+	db_jadd_double(reg, "register_us_per_slot", c->register_ns / 1e3 / c->slots);
+	db_jadd_double(reg, "unregister_us", a->unregister_ns / 1e3);
+	if (a->pinned_kb >= 0)
+		db_jadd_u64(reg, "pinned_kb", (uint64_t)a->pinned_kb);
+	json_object_object_add(doc, "registration", reg);
+}
+
+static int register_finish(void *arg, struct db_ctx *c, int status)
+{
+	struct register_args *a = arg;
+
+	(void)c;
+	return status ? fail(&a->e) : EXIT_OK;
+}
+
+static const struct io_cmd register_cmd = {
+	.name = "register",
+	.no_result = true,
+	.slots = register_slots,
+	.prepare = register_prepare,
+	.run = register_run,
+	.report = register_report,
+	.finish = register_finish,
+};
+
 int cmd_register(int argc, char **argv)
 {
 	struct register_args a = { .slots = 1 };
-	struct json_object *doc, *reg;
-	struct dmabuf_err e = { 0 };
-	struct io_range rg;
-	struct db_ctx c;
-	uint64_t t0, unreg_ns;
-	long pinned;
-	int ret;
 
 	argp_parse(&register_argp, argc, argv, 0, NULL, &a);
-	a.io.no_range = true;
-	a.io.default_size = 1 << 20;
-	/* io_open() registers; the slot count rides on the context options */
-	ret = io_open_slots(&a.io, a.slots, &c, &rg);
-	if (ret)
-		return ret;
-	pinned = io_pinned_kb();	/* while registered: pages pins, token does not */
-	t0 = db_now_ns();
-	ret = db_ctx_unregister(&c, &e);
-	unreg_ns = db_now_ns() - t0;
-
-	doc = db_report_new("register");
-	io_report(doc, &c, NULL);
-	reg = json_object_new_object();
-	db_jadd_u64(reg, "slots", c.slots);
-	db_jadd_double(reg, "register_us", c.register_ns / 1e3);
-	db_jadd_double(reg, "register_us_per_slot", c.register_ns / 1e3 / c.slots);
-	db_jadd_double(reg, "unregister_us", unreg_ns / 1e3);
-	if (pinned >= 0)
-		db_jadd_u64(reg, "pinned_kb", (uint64_t)pinned);
-	json_object_object_add(doc, "registration", reg);
-	db_report_print(doc, g.json, stdout);
-	json_object_put(doc);
-	db_ctx_close(&c);
-	return ret ? fail(&e) : EXIT_OK;
+	return io_cmd_run(&register_cmd, &a.io, &a);
 }

@@ -261,49 +261,78 @@ static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
 	fputc('\n', stderr);
 }
 
+static int verify_prepare(void *arg)
+{
+	struct verify_args *a = arg;
+
+	a->io.write = !a->read_only || a->rt.on;
+	return io_pattern(&a->io, &a->iv.pat);
+}
+
+static int verify_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
+{
+	struct verify_args *a = arg;
+
+	return a->rt.on ? rt_check_scratch(&a->rt, c, rg) : cpu_view(c);
+}
+
+static int verify_run(void *arg, struct db_ctx *c, const struct io_range *rg,
+		      struct json_object *doc)
+{
+	struct verify_args *a = arg;
+	int ret = a->rt.on ? rt_run(a, c, rg, doc) : run_passes(a, c, rg, doc);
+
+	db_jadd_str(doc, "mode", a->rt.on ? "round-trip" : "cpu");
+	db_jadd_str(doc, "pattern", dmabuf_pattern_name(a->iv.pat));
+	db_jadd_u64(doc, "passes", a->passes);
+	return ret;
+}
+
+static void verify_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			  struct json_object *doc, int status)
+{
+	struct verify_args *a = arg;
+
+	(void)status;
+	io_report(doc, c, rg);
+	json_object_object_add(doc, "verify", db_report_verify(&a->iv.v, c->t.lba_size));
+	if (a->rt.on)
+		rt_report(a, c, rg, doc);
+}
+
+static int verify_finish(void *arg, struct db_ctx *c, int status)
+{
+	struct verify_args *a = arg;
+
+	if (status == EXIT_MISMATCH)
+		print_mismatch(a, c);
+	if (a->rt.host.m)
+		db_ctx_close(&a->rt.host);
+	return status;
+}
+
+static void verify_cleanup(void *arg)
+{
+	struct verify_args *a = arg;
+
+	dmabuf_pattern_free(a->rt.stamp);
+	dmabuf_pattern_free(a->iv.pat);
+}
+
+static const struct io_cmd verify_cmd = {
+	.name = "verify",
+	.prepare = verify_prepare,
+	.ready = verify_ready,
+	.run = verify_run,
+	.report = verify_report,
+	.finish = verify_finish,
+	.cleanup = verify_cleanup,
+};
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_args a = { .passes = 1 };
-	struct json_object *doc;
-	struct io_range rg;
-	struct db_ctx c;
-	int ret;
 
 	argp_parse(&verify_argp, argc, argv, 0, NULL, &a);
-	a.io.write = !a.read_only || a.rt.on;
-	ret = io_pattern(&a.io, &a.iv.pat);
-	if (ret)
-		return ret;
-	ret = io_open(&a.io, &c, &rg);
-	if (ret)
-		goto out;
-	ret = a.rt.on ? rt_check_scratch(&a.rt, &c, &rg) : cpu_view(&c);
-	if (ret) {
-		db_ctx_close(&c);
-		goto out;
-	}
-	doc = db_report_new("verify");
-	if (a.rt.on)
-		ret = rt_run(&a, &c, &rg, doc);
-	else
-		ret = run_passes(&a, &c, &rg, doc);
-	db_jadd_str(doc, "mode", a.rt.on ? "round-trip" : "cpu");
-	db_jadd_str(doc, "pattern", dmabuf_pattern_name(a.iv.pat));
-	db_jadd_u64(doc, "passes", a.passes);
-	io_result(doc, ret);
-	io_report(doc, &c, &rg);
-	json_object_object_add(doc, "verify", db_report_verify(&a.iv.v, c.t.lba_size));
-	if (a.rt.on)
-		rt_report(&a, &c, &rg, doc);
-	db_report_print(doc, g.json, stdout);
-	if (ret == EXIT_MISMATCH)
-		print_mismatch(&a, &c);
-	json_object_put(doc);
-	if (a.rt.host.m)
-		db_ctx_close(&a.rt.host);
-	db_ctx_close(&c);
-out:
-	dmabuf_pattern_free(a.rt.stamp);
-	dmabuf_pattern_free(a.iv.pat);
-	return ret;
+	return io_cmd_run(&verify_cmd, &a.io, &a);
 }

@@ -147,48 +147,74 @@ static int open_in(struct write_args *a)
 	return EXIT_OK;
 }
 
+static int write_prepare(void *arg)
+{
+	struct write_args *a = arg;
+
+	a->io.write = true;
+	return a->in ? open_in(a) : io_pattern(&a->io, &a->pat);
+}
+
+/* --in sized the range in bytes: whole blocks hold it, or --pad fills them. */
+static int write_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
+{
+	struct write_args *a = arg;
+
+	a->range_bytes = rg->nblocks * c->t.lba_size;
+	if (a->in && !a->pad && a->in_size >= 0 && (uint64_t)a->in_size < a->range_bytes) {
+		a->in_bytes = (uint64_t)a->in_size;
+		return short_in(a, c, a->range_bytes, false, rg->lba);
+	}
+	return EXIT_OK;
+}
+
+static int write_run(void *arg, struct db_ctx *c, const struct io_range *rg,
+		     struct json_object *doc)
+{
+	struct write_args *a = arg;
+
+	return io_windows(c, rg, true, a->in ? fill_file : fill_pattern, NULL, a, doc);
+}
+
+static void write_report(void *arg, struct db_ctx *c, const struct io_range *rg,
+			 struct json_object *doc, int status)
+{
+	struct write_args *a = arg;
+
+	(void)status;
+	if (a->in) {
+		db_jadd_str(doc, "source", a->in);
+		db_jadd_u64(doc, "source_bytes", a->in_bytes);
+		if (a->pad)
+			db_jadd_u64(doc, "padded_bytes", a->padded);
+	} else {
+		db_jadd_str(doc, "pattern", dmabuf_pattern_name(a->pat));
+	}
+	io_report(doc, c, rg);
+}
+
+static void write_cleanup(void *arg)
+{
+	struct write_args *a = arg;
+
+	if (a->in_fd >= 0)
+		close(a->in_fd);
+	dmabuf_pattern_free(a->pat);
+}
+
+static const struct io_cmd write_cmd = {
+	.name = "write",
+	.prepare = write_prepare,
+	.ready = write_ready,
+	.run = write_run,
+	.report = write_report,
+	.cleanup = write_cleanup,
+};
+
 int cmd_write(int argc, char **argv)
 {
 	struct write_args a = { .in_fd = -1 };
-	struct json_object *doc;
-	struct io_range rg;
-	struct db_ctx c;
-	int ret;
 
 	argp_parse(&write_argp, argc, argv, 0, NULL, &a);
-	a.io.write = true;
-	ret = a.in ? open_in(&a) : io_pattern(&a.io, &a.pat);
-	if (ret)
-		goto out;
-	/* --in sized the range in bytes: whole blocks hold it. */
-	ret = io_open(&a.io, &c, &rg);
-	if (ret)
-		goto out;
-	a.range_bytes = rg.nblocks * c.t.lba_size;
-	if (a.in && !a.pad && a.in_size >= 0 && (uint64_t)a.in_size < a.range_bytes) {
-		a.in_bytes = (uint64_t)a.in_size;
-		ret = short_in(&a, &c, a.range_bytes, false, rg.lba);
-		db_ctx_close(&c);
-		goto out;
-	}
-	doc = db_report_new("write");
-	ret = io_windows(&c, &rg, true, a.in ? fill_file : fill_pattern, NULL, &a, doc);
-	io_result(doc, ret);
-	if (a.in) {
-		db_jadd_str(doc, "source", a.in);
-		db_jadd_u64(doc, "source_bytes", a.in_bytes);
-		if (a.pad)
-			db_jadd_u64(doc, "padded_bytes", a.padded);
-	} else {
-		db_jadd_str(doc, "pattern", dmabuf_pattern_name(a.pat));
-	}
-	io_report(doc, &c, &rg);
-	db_report_print(doc, g.json, stdout);
-	json_object_put(doc);
-	db_ctx_close(&c);
-out:
-	if (a.in_fd >= 0)
-		close(a.in_fd);
-	dmabuf_pattern_free(a.pat);
-	return ret;
+	return io_cmd_run(&write_cmd, &a.io, &a);
 }
