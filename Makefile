@@ -94,6 +94,13 @@ $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# What embeds $(VERSION) is rebuilt when it changes (a new commit, a dirty tree).
+$(O)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(O)/lib/version.o $(O)/cmd/main.o: $(O)/version.stamp
+FORCE:
+
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
@@ -252,5 +259,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-deb check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: FORCE all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-deb check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

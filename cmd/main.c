@@ -102,7 +102,14 @@ void note(const char *fmt, ...)
 
 /* --- global options --------------------------------------------------------- */
 
-const char *argp_program_version = "dmabuf " DMABUF_VERSION;
+/* The library is found at run time: say which one, so a mismatch shows. */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	fprintf(f, "dmabuf %s (libdmabuf %s)\n", DMABUF_VERSION, dmabuf_version());
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = "the dmabuf issue tracker";
 
 enum { OPT_JSON = 0x100 };

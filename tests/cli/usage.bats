@@ -20,9 +20,9 @@ load helpers
 	done
 }
 
-@test "--version prints the version" {
+@test "--version prints the version, and the version of the libdmabuf it runs on" {
 	run -0 dmabuf --version
-	assert_output --regexp '^dmabuf '
+	assert_output --regexp '^dmabuf [^ ]+ \(libdmabuf [^ ]+\)$'
 }
 
 @test "help CMD and CMD --help print the command's options from argp" {
