@@ -17,7 +17,6 @@
 #include "dmabuf/util.h"
 #include "mem.h"
 #include "token.h"
-#include "uapi/io_uring_regbuf.h"
 
 static const char *const path_names[] = {
 	[DMABUF_PATH_AUTO] = "auto",
@@ -59,11 +58,6 @@ static int reg_token(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m,
 			   m->spec.text);
 		db_err_detail(e, "%s memory is not a dma-buf", m->ops->name);
 		return -EOPNOTSUPP;
-	}
-	if (m->size > IO_REGBUF_DMABUF_MAX) {
-		db_err_set(e, DMABUF_E_USAGE, -E2BIG, "token registration", "%s", m->spec.text);
-		db_err_detail(e, "dma-bufs over 1 GiB cannot be registered as a token");
-		return -E2BIG;
 	}
 	ret = dmabuf_token_register(ring, slot, m->dmabuf_fd, target_fd, e);
 	/* doc/token-uapi.md: passthrough tokens are this port's, not upstream's */

@@ -653,6 +653,25 @@ static void test_register_dmabuf_names_o_direct(void **state)
 	close(fd);
 }
 
+/*
+ * A dma-buf over 1 GiB is refused before the kernel is asked: old kernels
+ * answer an unknown flag with the errno the series uses for that limit.
+ * Any kernel: the size comes from fstat (a sparse memfd stands in).
+ */
+static void test_register_dmabuf_refuses_over_1gib(void **state)
+{
+	struct fx *f = *state;
+	struct dmabuf_err e = { 0 };
+	int fd = memfd_create("big", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(2ULL << 30)), 0);
+	assert_int_equal(dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, f->t.fd, &e), -E2BIG);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
+	assert_non_null(strstr(e.detail, "at most 1 GiB"));
+	close(fd);
+}
+
 static void test_token_probe_reports_no_uapi(void **state)
 {
 	struct fx *f = *state;
@@ -809,6 +828,7 @@ int main(void)
 		FX(test_register_uaddr_errors),
 		FX(test_update_ext_unknown_on_this_kernel),
 		FX(test_register_dmabuf_says_no_uapi),
+		FX(test_register_dmabuf_refuses_over_1gib),
 		FX(test_register_dmabuf_names_o_direct),
 		FX(test_token_probe_reports_no_uapi),
 	};
