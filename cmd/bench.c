@@ -329,7 +329,17 @@ static struct json_object *ring_obj(const struct db_bench_job *j)
 	return o;
 }
 
-static struct json_object *job_obj(struct db_bench_job *j, unsigned idx)
+/* [start, end] in ns from the run's window start: the window CPU shares are of. */
+static struct json_object *window_obj(uint64_t run_t0, uint64_t t0, uint64_t ns)
+{
+	struct json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_int64(ns ? (int64_t)(t0 - run_t0) : 0));
+	json_object_array_add(a, json_object_new_int64(ns ? (int64_t)(t0 - run_t0 + ns) : 0));
+	return a;
+}
+
+static struct json_object *job_obj(const struct db_bench *b, struct db_bench_job *j, unsigned idx)
 {
 	struct json_object *o = json_object_new_object();
 	uint64_t ios = j->wl.dir[0].ios + j->wl.dir[1].ios;
@@ -340,6 +350,7 @@ static struct json_object *job_obj(struct db_bench_job *j, unsigned idx)
 	json_object_object_add(o, "read", dir_obj(&j->wl.dir[0]));
 	json_object_object_add(o, "write", dir_obj(&j->wl.dir[1]));
 	cpu_fields(o, j->usr_ns, j->sys_ns, j->cpu_ns, ios);
+	json_object_object_add(o, "cpu_window_ns", window_obj(b->cpu_t0, j->cpu_t0, j->cpu_ns));
 	db_jadd_u64(o, "retries", j->x.stats.retries);
 	json_object_object_add(o, "ring", ring_obj(j));
 	return o;
@@ -355,6 +366,7 @@ static struct json_object *total_obj(struct db_bench *b)
 	db_jadd_double(o, "iops", (b->dir[0].ns ? (double)b->dir[0].ios * 1e9 / (double)b->dir[0].ns : 0) +
 		       (b->dir[1].ns ? (double)b->dir[1].ios * 1e9 / (double)b->dir[1].ns : 0));
 	cpu_fields(o, b->usr_ns, b->sys_ns, b->cpu_ns, ios);
+	json_object_object_add(o, "cpu_window_ns", window_obj(b->cpu_t0, b->cpu_t0, b->cpu_ns));
 	db_jadd_u64(o, "retries", b->dir[0].retries);
 	if (b->iommu_maps >= 0) {
 		db_jadd_u64(o, "iommu_maps", (uint64_t)b->iommu_maps);
@@ -513,7 +525,7 @@ static void bench_report(void *arg, struct db_ctx *c, const struct io_range *rg,
 	io_report(doc, c, &r);
 	json_object_object_add(doc, "workload", workload_obj(a, &a->bo, &a->b, a->pat));
 	for (unsigned i = 0; i < a->b.nr_jobs; i++)
-		json_object_array_add(jobs, job_obj(&a->b.job[i], i));
+		json_object_array_add(jobs, job_obj(&a->b, &a->b.job[i], i));
 	json_object_object_add(doc, "jobs", jobs);
 	json_object_object_add(doc, "total", total_obj(&a->b));
 }

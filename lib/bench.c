@@ -30,11 +30,14 @@ struct bench_run {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned ready;			/* jobs set up (under lock) */
+	unsigned ended;			/* jobs past job_end() (under lock) */
 	int go;				/* 1: start, -1: abort (under lock) */
 	unsigned done;			/* jobs finished (atomic) */
 	/* the counters when the measuring started (first counted request) */
 	int marked;			/* atomic: 0, then 1 once taken */
-	uint64_t usr0, sys0, cpu_t0;
+	uint64_t usr0, sys0;
+	/* the process's CPU time when the last job ended (by that job) */
+	uint64_t usr1, sys1;
 	bool dev_ok, trace_ok;
 	struct db_devstat dev0;
 	long maps0;
@@ -64,7 +67,6 @@ static void mark_start(void *p)
 					 __ATOMIC_ACQUIRE))
 		return;
 	cpu_ns(RUSAGE_SELF, &run->usr0, &run->sys0);
-	run->cpu_t0 = db_now_ns();
 	run->dev_ok = !db_target_devstat(&run->c->t, &run->dev0);
 	run->maps0 = run->trace_ok ? db_trace_iommu_read() : -1;
 }
@@ -109,12 +111,29 @@ static int job_setup(struct bench_run *run, struct db_bench_job *j)
 	return db_ctx_register_ring(c, &j->r, &j->e);
 }
 
+/*
+ * The job's CPU time and window end when its transfer does, before the
+ * drain and teardown; the last job to end takes the process's CPU time, so
+ * the run's window is the jobs' and not the watcher's next poll.
+ */
+static void job_end(struct db_bench_job *j)
+{
+	uint64_t u1, s1;
+
+	cpu_ns(RUSAGE_THREAD, &u1, &s1);
+	j->cpu_t1 = db_now_ns();
+	if (j->wl.dir[0].ios + j->wl.dir[1].ios) {
+		j->cpu_ns = j->cpu_t1 - j->cpu_t0;
+		j->usr_ns = u1 - j->usr0;
+		j->sys_ns = s1 - j->sys0;
+	}
+}
+
 static void *job_main(void *p)
 {
 	struct job_arg *a = p;
 	struct bench_run *run = a->run;
 	struct db_bench_job *j = &run->b->job[a->idx];
-	uint64_t u1, s1;
 	int go;
 
 	j->ret = job_setup(run, j);
@@ -129,17 +148,13 @@ static void *job_main(void *p)
 		j->wl.on_count = mark_start;
 		j->wl.on_count_arg = a;
 		j->ret = db_xfer_run(&j->x, &j->e);
-		/*
-		 * The CPU time runs on past the measured window (draining,
-		 * tearing down), so its share is of its own wall time.
-		 */
-		cpu_ns(RUSAGE_THREAD, &u1, &s1);
-		if (j->wl.dir[0].ios + j->wl.dir[1].ios) {
-			j->cpu_ns = db_now_ns() - j->cpu_t0;
-			j->usr_ns = u1 - j->usr0;
-			j->sys_ns = s1 - j->sys0;
-		}
+		job_end(j);
 	}
+	/* the last one out: every job's window is closed */
+	pthread_mutex_lock(&run->lock);
+	if (++run->ended == run->b->nr_jobs)
+		cpu_ns(RUSAGE_SELF, &run->usr1, &run->sys1);
+	pthread_mutex_unlock(&run->lock);
 	__atomic_add_fetch(&run->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -207,20 +222,38 @@ static void watch(struct bench_run *run, uint64_t t0)
 	}
 }
 
-/* The counters from mark_start() to now (nothing counted: none). */
+/*
+ * The run's window: from the first job's start to the last job's end (the
+ * jobs start together, so this is the union of their windows).
+ */
+static void run_window(struct db_bench *b)
+{
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+
+	for (unsigned i = 0; i < b->nr_jobs; i++) {
+		const struct db_bench_job *j = &b->job[i];
+
+		if (!j->cpu_ns)
+			continue;
+		t0 = DB_MIN(t0, j->cpu_t0);
+		t1 = DB_MAX(t1, j->cpu_t1);
+	}
+	b->cpu_t0 = t0 < t1 ? t0 : 0;
+	b->cpu_ns = t0 < t1 ? t1 - t0 : 0;
+}
+
+/* The counters from mark_start() to the last job's end (nothing counted: none). */
 static void counters_end(struct bench_run *run)
 {
 	struct db_bench *b = run->b;
 	struct db_devstat dev1;
-	uint64_t u1, s1;
 	long n = run->trace_ok ? db_trace_iommu_end() : -1;
 
 	if (!__atomic_load_n(&run->marked, __ATOMIC_ACQUIRE))
 		return;
-	cpu_ns(RUSAGE_SELF, &u1, &s1);
-	b->cpu_ns = db_now_ns() - run->cpu_t0;
-	b->usr_ns = u1 - run->usr0;
-	b->sys_ns = s1 - run->sys0;
+	run_window(b);
+	b->usr_ns = run->usr1 - run->usr0;
+	b->sys_ns = run->sys1 - run->sys0;
 	if (n >= 0 && run->maps0 >= 0)
 		b->iommu_maps = n - run->maps0;
 	b->dev_valid = run->dev_ok && !db_target_devstat(&run->c->t, &dev1);

@@ -45,8 +45,10 @@ struct db_bench_job {
 	struct db_ring r;
 	uint64_t usr_ns, sys_ns;	/* this thread's CPU time from the ramp's end on */
 	uint64_t usr0, sys0;		/* (its CPU time when the ramp ended) */
-	uint64_t cpu_ns;	/* the wall time usr_ns and sys_ns were counted over */
-	uint64_t cpu_t0;	/* (db_now_ns() when the ramp ended) */
+	uint64_t cpu_ns;	/* the wall time usr_ns and sys_ns were counted over:
+				   cpu_t1 - cpu_t0, 0 when it counted no request */
+	uint64_t cpu_t0;	/* db_now_ns() when its ramp ended */
+	uint64_t cpu_t1;	/* db_now_ns() when its transfer ended */
 	int ret;		/* 0 or negative errno; e says what failed */
 	struct dmabuf_err e;
 	unsigned setup_flags;	/* IORING_SETUP_* the kernel accepted */
@@ -65,7 +67,9 @@ struct db_bench {
 	 */
 	uint64_t usr_ns, sys_ns;	/* the whole process (RUSAGE_SELF): io_uring's
 					   worker and SQPOLL threads included */
-	uint64_t cpu_ns;	/* the wall time those were counted over */
+	uint64_t cpu_t0;	/* the run's window: the earliest job cpu_t0 ... */
+	uint64_t cpu_ns;	/* ... to the latest job cpu_t1, in ns (the union of
+				   the jobs' windows, which start together) */
 	long iommu_maps;	/* iommu:map events, -1 without the tracepoint */
 	bool dev_valid;		/* dev: what the block device counted */
 	struct db_devstat dev;

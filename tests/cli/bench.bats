@@ -426,11 +426,17 @@ check_log() {
 		fail "job0 used $(jq '.jobs[0].usr_cpu + .jobs[0].sys_cpu' <<<"$output") % of one CPU"
 }
 
-@test "the run's CPU percentages are of the run, not of the 50 ms progress poll" {
-	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ios 2000 --qd 1
-	# one job, nothing else busy: the process's share is about the job's
-	jq -e '(.total.usr_cpu + .total.sys_cpu) * 4 >= (.jobs[0].usr_cpu + .jobs[0].sys_cpu)' <<<"$output" ||
-		fail "total $(jq -c '[.total.usr_cpu, .total.sys_cpu]' <<<"$output") vs job0 $(jq -c '[.jobs[0].usr_cpu, .jobs[0].sys_cpu]' <<<"$output")"
+@test "the run's CPU percentages are over the union of the jobs' windows, not the progress poll" {
+	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ios 2000 --qd 1 --jobs 2
+	# each job counted over a window of its own; the run's starts with the
+	# first and ends with the last (not at the watcher's next wake-up)
+	jq -e '[.jobs[].cpu_window_ns] as $w
+		| ($w | all(.[0] < .[1]))
+		and .total.cpu_window_ns == [([$w[][0]] | min), ([$w[][1]] | max)]
+		and .total.cpu_window_ns[0] == 0' <<<"$output" ||
+		fail "windows: total $(jq -c .total.cpu_window_ns <<<"$output"), jobs $(jq -c '[.jobs[].cpu_window_ns]' <<<"$output")"
+	# the shares and the per-request figure come from the same counts
+	jq -e '.total | (.usr_cpu + .sys_cpu) >= 0 and .cpu_us_per_io >= 0' <<<"$output"
 }
 
 @test "on a terminal, stderr has the live progress line (elapsed, IOPS so far, ETA) and it is cleared" {
