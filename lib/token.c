@@ -180,27 +180,58 @@ static bool fd_direct(int fd)
 	return flags >= 0 && (flags & O_DIRECT);
 }
 
-static int dmabuf_err(int ret, unsigned slot, int dmabuf_fd, int target_fd,
-		      struct dmabuf_err *e)
+/*
+ * After -EINVAL for an O_DIRECT target: does the ring's kernel know the
+ * extended update?  A DMABUF descriptor with dma-buf fd -1 is refused with
+ * -EBADF by a kernel that has the uAPI (the fd is looked at only then) and
+ * with -EINVAL by one that does not; either way the slot is left as it was.
+ */
+static bool kernel_has_uapi(struct io_uring *ring, unsigned slot, int target_fd)
+{
+	struct io_uring_regbuf_desc desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.type = IO_REGBUF_TYPE_DMABUF;
+	desc.dmabuf_fd = -1;
+	desc.target_fd = target_fd;
+	return db_token_update_ext(ring, slot, &desc, 1) != -EINVAL;
+}
+
+/* What -EINVAL meant, asked of the kernel rather than assumed. */
+static void detail_einval(struct io_uring *ring, unsigned slot, int target_fd, uint64_t size,
+			  const char *tname, struct dmabuf_err *e)
+{
+	/* doc/token-uapi.md, "Telling kernels apart": one errno, several causes */
+	if (!fd_direct(target_fd))
+		db_err_detail(e, "%s is not open with O_DIRECT (tokens serve direct "
+			      "I/O only), or this kernel has no dmabuf token support "
+			      "(IORING_RSRC_UPDATE_EXTENDED unknown)", tname);
+	else if (!kernel_has_uapi(ring, slot, target_fd))
+		db_err_detail(e, "this kernel has no dmabuf token support "
+			      "(IORING_RSRC_UPDATE_EXTENDED unknown)");
+	else
+		db_err_detail(e, "the kernel has the dmabuf token uAPI and refused this "
+			      "registration: %s's driver does not take dmabuf tokens (the "
+			      "upstream series answers EINVAL for that), or this kernel "
+			      "limits a token's size below this dma-buf's %llu bytes (the "
+			      "series before v6 registers at most 1 GiB); registering a "
+			      "smaller dma-buf tells the two apart", tname, (unsigned long long)size);
+}
+
+static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_fd,
+		      int target_fd, struct dmabuf_err *e)
 {
 	bool direct = fd_direct(target_fd);
+	uint64_t size = dmabuf_size(dmabuf_fd);
 	char tname[128];
 
 	fd_name(target_fd, tname, sizeof(tname));
 	db_err_set(e, ret == -EINVAL && !direct ? DMABUF_E_USAGE : dmabuf_err_kind(ret), ret,
-		   UPDATE_OP, RING_OBJ " slot %u: dma-buf fd %d for %s", slot, dmabuf_fd, tname);
+		   UPDATE_OP, RING_OBJ " slot %u: dma-buf fd %d (%llu bytes) for %s", slot,
+		   dmabuf_fd, (unsigned long long)size, tname);
 	switch (-ret) {
 	case EINVAL:
-		/* doc/token-uapi.md, "Telling kernels apart": one errno, several causes */
-		if (!direct)
-			db_err_detail(e, "%s is not open with O_DIRECT (tokens serve direct "
-				      "I/O only), or this kernel has no dmabuf token support "
-				      "(IORING_RSRC_UPDATE_EXTENDED unknown)", tname);
-		else
-			db_err_detail(e, "this kernel has no dmabuf token support "
-				      "(IORING_RSRC_UPDATE_EXTENDED unknown), or %s's driver "
-				      "does not support dmabuf tokens (the upstream series "
-				      "answers EINVAL for that)", tname);
+		detail_einval(ring, slot, target_fd, size, tname, e);
 		break;
 	case EOPNOTSUPP:
 		db_err_detail(e, "kernel built without dmabuf token support, or %s's driver "
@@ -208,7 +239,8 @@ static int dmabuf_err(int ret, unsigned slot, int dmabuf_fd, int target_fd,
 		break;
 	case E2BIG:
 	case EFBIG:
-		db_err_detail(e, "the kernel accepts dma-bufs of at most 1 GiB per registration");
+		db_err_detail(e, "the kernel refused a dma-buf of %llu bytes as too large "
+			      "for one registration", (unsigned long long)size);
 		break;
 	case EBADF:
 		db_err_detail(e, "fd %d is not a dma-buf or fd %d is not open", dmabuf_fd,
@@ -222,26 +254,17 @@ int dmabuf_token_register(struct io_uring *ring, unsigned slot, int dmabuf_fd, i
 			  struct dmabuf_err *e)
 {
 	struct io_uring_regbuf_desc desc;
-	uint64_t size;
 	int ret;
 
-	/*
-	 * The series answers an oversized dma-buf with an error that old
-	 * kernels also use for "unknown flag": check first so the two are
-	 * told apart.
-	 */
-	size = dmabuf_size(dmabuf_fd);
-	if (size > IO_REGBUF_DMABUF_MAX)
-		return dmabuf_err(-E2BIG, slot, dmabuf_fd, target_fd, e);
-
+	/* No size limit of our own: the kernel's answer is the limit (v6 relaxed it). */
 	memset(&desc, 0, sizeof(desc));
 	desc.type = IO_REGBUF_TYPE_DMABUF;
 	desc.dmabuf_fd = dmabuf_fd;
 	desc.target_fd = target_fd;
 	ret = db_token_update_ext(ring, slot, &desc, 1);
 	if (ret < 0)
-		return dmabuf_err(ret, slot, dmabuf_fd, target_fd, e);
-	return ret == 1 ? 0 : dmabuf_err(-EIO, slot, dmabuf_fd, target_fd, e);
+		return dmabuf_err(ring, ret, slot, dmabuf_fd, target_fd, e);
+	return ret == 1 ? 0 : dmabuf_err(ring, -EIO, slot, dmabuf_fd, target_fd, e);
 }
 
 /* --- token probe --------------------------------------------------------- */

@@ -222,7 +222,8 @@ struct dmabuf_fixed {
  * bounce path keeps one bounce buffer per @m, freed by dmabuf_mem_close().
  * Errors: those of dmabuf_token_register() and of the pages path: -EFAULT
  * (DMABUF_E_UNSUPPORTED) memory the kernel cannot pin (VM_PFNMAP dma-buf
- * mappings), -ENOMEM (RLIMIT_MEMLOCK); -E2BIG over 1 GiB.
+ * mappings), -ENOMEM (RLIMIT_MEMLOCK); for tokens, what the kernel answered
+ * (no size is checked here).
  */
 int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, int target_fd,
 		    enum dmabuf_path path, struct dmabuf_fixed *out, struct dmabuf_err *e);
@@ -249,7 +250,9 @@ int dmabuf_bounce_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint6
  * Errors (DMABUF_E_UNSUPPORTED, the detail says which): -EINVAL a kernel
  * without the extended update, or a target not opened O_DIRECT (usage);
  * -EOPNOTSUPP a kernel built without tokens or a driver without them;
- * -E2BIG a dma-buf over 1 GiB; -EBADF (usage) not a dma-buf.
+ * -E2BIG/-EFBIG the kernel's own size limit (the library has none; kernels
+ * of the series before v6 answer -EINVAL over 1 GiB, and the detail then
+ * names both causes); -EBADF (usage) not a dma-buf.
  */
 int dmabuf_token_register(struct io_uring *ring, unsigned slot, int dmabuf_fd, int target_fd,
 			  struct dmabuf_err *e);

@@ -44,7 +44,4 @@ struct io_uring_regbuf_desc {
 #define IO_RSRC_UPDATE2_FLAGS(up) ((up)->flags)
 #endif
 
-/* The series refuses dma-bufs larger than this per registration. */
-#define IO_REGBUF_DMABUF_MAX (1ULL << 30)
-
 #endif
