@@ -70,6 +70,8 @@ struct io_opts {
 	const char *pattern;
 	bool force;
 	bool write;		/* the command writes to the target */
+	bool extend;		/* --extend: a range past a regular file's end grows it */
+	bool extend_opt;	/* the command takes --extend (the range error offers it) */
 	bool no_range;		/* register: memory only, no LBA range */
 	bool whole;		/* no range given: from --lba to the end of the target */
 	uint64_t default_size;	/* memory when neither size nor range is given */

@@ -35,13 +35,15 @@ struct verify_args {
 	struct round_trip rt;
 };
 
-enum { OPT_PASSES = 0x200, OPT_READ_ONLY, OPT_SCRATCH };
+enum { OPT_PASSES = 0x200, OPT_READ_ONLY, OPT_SCRATCH, OPT_EXTEND };
 
 static const struct argp_option verify_options[] = {
 	{ "passes", OPT_PASSES, "N", 0, "write/read/compare passes (default 1)", 4 },
 	{ "read-only", OPT_READ_ONLY, NULL, 0, "only read and compare data written before", 4 },
 	{ "scratch-lba", OPT_SCRATCH, "LBA", 0, "check without CPU access to the memory: "
 	  "round-trip each window through it and the scratch range at LBA (overwritten)", 4 },
+	{ "extend", OPT_EXTEND, NULL, 0, "let a range (or scratch range) past the end of a "
+	  "regular file grow it", 4 },
 	{ 0 }
 };
 
@@ -60,6 +62,9 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 		if (db_parse_u64(arg, &a->rt.lba))
 			argp_error(state, "--scratch-lba: '%s' is not a number", arg);
 		a->rt.on = true;
+		break;
+	case OPT_EXTEND:
+		a->io.extend = true;
 		break;
 	case ARGP_KEY_INIT:
 		io_children_init(state, &a->io);
@@ -93,14 +98,23 @@ static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_r
 
 /* --- the round trip ------------------------------------------------------------ */
 
-/* The scratch range holds one window and lies inside the target, off the range. */
-static int rt_check_scratch(const struct round_trip *rt, const struct db_ctx *c,
+/*
+ * The scratch range holds one window and lies inside the target (or, with
+ * --extend, grows a file), off the range.
+ */
+static int rt_check_scratch(const struct verify_args *a, const struct db_ctx *c,
 			    const struct io_range *rg)
 {
+	const struct round_trip *rt = &a->rt;
 	struct dmabuf_err e = { 0 };
 
-	if (db_target_check_range(&c->t, rt->lba, rg->win_blocks, true, &e))
+	if (db_target_check_range(&c->t, rt->lba, rg->win_blocks, a->io.extend, &e)) {
+		db_err_detail(&e, "it is the scratch range of --scratch-lba %llu",
+			      (unsigned long long)rt->lba);
+		if (c->t.kind == DB_TGT_FILE)
+			db_err_detail(&e, "--extend grows the file to hold it");
 		return fail(&e);
+	}
 	if (rt->lba < rg->lba + rg->nblocks && rg->lba < rt->lba + rg->win_blocks)
 		return usage_error("--scratch-lba %llu: its %llu blocks overlap the range %llu+%llu",
 				   (unsigned long long)rt->lba,
@@ -265,7 +279,11 @@ static int verify_prepare(void *arg)
 {
 	struct verify_args *a = arg;
 
+	if (a->read_only && a->io.extend)
+		return usage_error("verify: --extend and --read-only exclude each other: a read "
+				   "does not grow the file; give a range inside it");
 	a->io.write = !a->read_only || a->rt.on;
+	a->io.extend_opt = !a->read_only;
 	return io_pattern(&a->io, &a->iv.pat);
 }
 
@@ -273,7 +291,7 @@ static int verify_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
 {
 	struct verify_args *a = arg;
 
-	return a->rt.on ? rt_check_scratch(&a->rt, c, rg) : cpu_view(c);
+	return a->rt.on ? rt_check_scratch(a, c, rg) : cpu_view(c);
 }
 
 static int verify_run(void *arg, struct db_ctx *c, const struct io_range *rg,

@@ -23,11 +23,12 @@ struct write_args {
 	struct dmabuf_pattern *pat;
 };
 
-enum { OPT_PAD = 0x100 };
+enum { OPT_PAD = 0x100, OPT_EXTEND };
 
 static const struct argp_option write_options[] = {
 	{ "in", 'i', "FILE", 0, "write the bytes of FILE (it must fill the range)", 4 },
 	{ "pad", OPT_PAD, NULL, 0, "with --in: zero-fill the range past the end of FILE", 4 },
+	{ "extend", OPT_EXTEND, NULL, 0, "let a range past the end of a regular file grow it", 4 },
 	{ 0 }
 };
 
@@ -41,6 +42,9 @@ static error_t write_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PAD:
 		a->pad = true;
+		break;
+	case OPT_EXTEND:
+		a->io.extend = true;
 		break;
 	case ARGP_KEY_INIT:
 		io_children_init(state, &a->io);
@@ -152,6 +156,7 @@ static int write_prepare(void *arg)
 	struct write_args *a = arg;
 
 	a->io.write = true;
+	a->io.extend_opt = true;
 	return a->in ? open_in(a) : io_pattern(&a->io, &a->pat);
 }
 

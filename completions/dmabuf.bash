@@ -20,8 +20,8 @@ _dmabuf_cmd_opts() {
         alloc)      echo "--mem --size --name --hold --hold-timeout --help --usage" ;;
         register)   echo "--mem --size --path --engine --slots --name --help --usage" ;;
         read)       echo "$_dmabuf_shared_opts --out --help --usage" ;;
-        write)      echo "$_dmabuf_shared_opts --in --pad --pattern --force --help --usage" ;;
-        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --scratch-lba --force --help --usage" ;;
+        write)      echo "$_dmabuf_shared_opts --in --pad --pattern --extend --force --help --usage" ;;
+        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --scratch-lba --extend --force --help --usage" ;;
         invalidate) echo "$_dmabuf_shared_opts --cycles --during-io --time-limit --pattern --force --help --usage" ;;
         bench)      echo "$_dmabuf_shared_opts --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage" ;;
     esac

@@ -142,6 +142,7 @@ complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_data" -s q -l qd -x -
 complete -c dmabuf -n "__fish_seen_subcommand_from read" -l out -r -F -a - -d 'Write the data to FILE or -'
 complete -c dmabuf -n "__fish_seen_subcommand_from write" -l in -r -F -d 'Take the data from FILE'
 complete -c dmabuf -n "__fish_seen_subcommand_from write" -l pad -d 'Zero-fill the range past the end of FILE'
+complete -c dmabuf -n "__fish_seen_subcommand_from write verify" -l extend -d 'Let a range past the end of a regular file grow it'
 complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s P -l pattern -x -a "(__dmabuf_patterns)" -d 'Data pattern'
 complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s f -l force -d 'Write even to a device in use'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Number of passes'

@@ -593,7 +593,7 @@ const char *db_target_kind_name(enum db_target_kind kind)
 }
 
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
-			  bool write, struct dmabuf_err *e)
+			  bool extend, struct dmabuf_err *e)
 {
 	uint64_t end;
 
@@ -611,13 +611,17 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 		return -ERANGE;
 	}
 	end = lba + nblocks;
-	if (t->kind == DB_TGT_FILE && write)
-		return 0;	/* writes may grow a file */
-	if (end <= t->nlba)
-		return 0;
-	db_err_set(e, DMABUF_E_USAGE, -ERANGE, "check LBA range", "%s", t->path);
-	db_err_detail(e, "LBA range %llu..%llu is past the end of %s (%llu blocks of %u bytes)",
-		      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,
-		      (unsigned long long)t->nlba, t->lba_size);
+	if (end <= t->nlba || (t->kind == DB_TGT_FILE && extend))
+		return 0;	/* a file grows only when the caller asks */
+	db_err_set(e, DMABUF_E_USAGE, 0, NULL, "%s", t->path);
+	if (t->kind == DB_TGT_FILE)
+		db_err_detail(e, "LBA range %llu..%llu is past the end of the file (%llu bytes, "
+			      "%llu blocks of %u bytes)", (unsigned long long)lba,
+			      (unsigned long long)(end - 1), (unsigned long long)t->nlba * t->lba_size,
+			      (unsigned long long)t->nlba, t->lba_size);
+	else
+		db_err_detail(e, "LBA range %llu..%llu is past the end of %s (%llu blocks of %u bytes)",
+			      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,
+			      (unsigned long long)t->nlba, t->lba_size);
 	return -ERANGE;
 }

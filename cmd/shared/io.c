@@ -291,8 +291,17 @@ static int resolve_range(struct io_opts *o, const struct db_target *t, struct io
 		rg->nblocks = o->size_set ? o->size / lbs : (o->default_size + lbs - 1) / lbs;
 		rg->nblocks = DB_MAX(rg->nblocks, 1);
 	}
-	if (db_target_check_range(t, rg->lba, rg->nblocks, o->write, e))
+	if (o->extend && t->kind != DB_TGT_FILE) {
+		db_err_set(e, DMABUF_E_USAGE, 0, "--extend", "%s", t->path);
+		db_err_detail(e, "only a regular file grows, and this target is not one (%s): "
+			      "give a range inside it", db_target_kind_name(t->kind));
+		return -EINVAL;
+	}
+	if (db_target_check_range(t, rg->lba, rg->nblocks, o->extend, e)) {
+		if (t->kind == DB_TGT_FILE && o->extend_opt)
+			db_err_detail(e, "--extend grows the file to hold it");
 		return -ERANGE;
+	}
 	if (o->bs && o->bs % lbs) {
 		db_err_set(e, DMABUF_E_USAGE, 0, NULL, "--bs %llu", (unsigned long long)o->bs);
 		db_err_detail(e, "not a multiple of %s's LBA size (%u bytes)", t->path, t->lba_size);

@@ -54,11 +54,12 @@ void db_target_close(struct db_target *t);
 const char *db_target_kind_name(enum db_target_kind kind);
 
 /*
- * Check that [lba, lba + nblocks) lies inside the target.  Files are
- * allowed to grow when @write.  -ERANGE (DMABUF_E_USAGE) naming the capacity.
+ * Check that [lba, lba + nblocks) lies inside the target.  A regular file
+ * may grow past its end only when @extend.  -ERANGE (DMABUF_E_USAGE) naming
+ * the capacity.
  */
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
-			  bool write, struct dmabuf_err *e);
+			  bool extend, struct dmabuf_err *e);
 
 /*
  * Safety rules for destructive writes (doc/safety.md): refuse when the

@@ -183,3 +183,41 @@ teardown() { cleanup_scratch; }
 	assert_equal "$(jq -r '.verify.kinds | [.flip, .corrupt, .zeroed, .misplaced, .stale, .undelivered, .unwritten] | join(" ")' <<<"$output")" "0 0 0 0 0 0 0"
 	assert_equal "$(jq -r .mode <<<"$output")" cpu
 }
+
+@test "a range past the end of a regular file exits 2 for write, verify and --scratch-lba, nothing written; --extend grows it" {
+	dd if=/dev/urandom of="$TARGET" bs=1M count=4 conv=notrunc status=none
+	local before size
+	before=$(md5 "$TARGET")
+	cp "$TARGET" "$SCRATCH_DIR/before"
+	size=$(stat -c %s "$TARGET")	# 4194304 bytes: 8192 blocks
+	for cmd in "write --lba 200000 --blocks 8" "verify --lba 200000 --blocks 8" \
+		   "write --lba 1000000000 --blocks 8" "verify --blocks 64 --scratch-lba 999999999"; do
+		read -r -a args <<<"$cmd"
+		run -2 --separate-stderr dmabuf "${args[@]:0:1}" "$TARGET" --mem memfd "${args[@]:1}"
+		assert_error "$TARGET" "past the end of the file" "4194304 bytes" "--extend"
+		assert_equal "$(stat -c %s "$TARGET")" "$size"
+		assert_equal "$(md5 "$TARGET")" "$before"
+	done
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --lba 200000 --blocks 8
+	assert_error "LBA range 200000..200007"
+	# read says the same, without a remedy it could not take
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba 200000 --blocks 8
+	assert_error "$TARGET" "LBA range 200000..200007 is past the end of the file (4194304 bytes"
+	[[ $stderr != *--extend* ]] || fail "read offers --extend: $stderr"
+	# asked for, the file grows to hold the range
+	run -0 dmabuf write "$TARGET" --mem memfd --lba 8192 --blocks 8 --extend
+	assert_equal "$(stat -c %s "$TARGET")" $((size + 8 * 512))
+	run -0 cmp -n "$size" "$TARGET" "$SCRATCH_DIR/before"
+	run -0 dmabuf verify "$TARGET" --mem memfd --lba 8200 --blocks 8 --extend
+	assert_equal "$(stat -c %s "$TARGET")" $((size + 16 * 512))
+}
+
+@test "--extend on a block device, or with --read-only, is a usage error" {
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 8 --read-only --extend
+	assert_error "--extend" "--read-only"
+	scratch_loop 4M
+	before=$(md5 "$LOOPDEV")
+	run -2 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 8 --extend
+	assert_error "$LOOPDEV" "--extend" "regular file"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
