@@ -24,10 +24,10 @@ copy_tree() {
 	cp "$CHECK" "$T/tests/"
 }
 
-@test "every command's document carries schema 1 and validates; the text output does not show it" {
+@test "every command's document carries the schema version and validates; the text output does not show it" {
 	run -0 --separate-stderr "$DMABUF" --json verify "$TARGET" --mem memfd --length 64k
 	printf '%s\n' "$output" > "$DOCS/verify.json"
-	assert_equal "$(jq .schema <<<"$output")" 1
+	assert_equal "$(jq .schema <<<"$output")" "$(jq '."$defs".schema.const' "$REPO/schema/common.json")"
 	run -0 --separate-stderr "$DMABUF" --json check
 	printf '%s\n' "$output" > "$DOCS/check.json"
 	run -0 --separate-stderr "$DMABUF" --json alloc --mem memfd --size 64k
@@ -65,17 +65,20 @@ copy_tree() {
 	jq '."$defs".target.properties.serial = {"type": "string"}' "$T/schema/common.json" > "$T/c" &&
 		mv "$T/c" "$T/schema/common.json"
 	run -1 "$T/tests/schema-check" "$DOCS"
-	assert_line --partial "the schema files changed but version 1 did not move"
-	sum=$(sed -n 's/.*add "2 \([0-9a-f]*\)".*/\1/p' <<<"$output")
+	# whatever the version is now (v), the change needs v + 1
+	v=$(jq '."$defs".schema.const' "$T/schema/common.json")
+	n=$((v + 1))
+	assert_line --partial "the schema files changed but version $v did not move"
+	sum=$(sed -n "s/.*add \"$n \([0-9a-f]*\)\".*/\1/p" <<<"$output")
 	[ -n "$sum" ] || fail "no new digest offered: $output"
-	# moving only the const is not enough: the C side must say 2 as well
-	jq '."$defs".schema.const = 2' "$T/schema/common.json" > "$T/c" && mv "$T/c" "$T/schema/common.json"
+	# moving only the const is not enough: the C side must say it as well
+	jq ".\"\$defs\".schema.const = $n" "$T/schema/common.json" > "$T/c" && mv "$T/c" "$T/schema/common.json"
 	run -1 "$T/tests/schema-check" "$DOCS"
-	assert_line --partial "DB_REPORT_SCHEMA (1) is not the schema files' version 2"
-	sed -i 's/#define DB_REPORT_SCHEMA 1/#define DB_REPORT_SCHEMA 2/' "$T/include/dmabuf/report.h"
+	assert_line --partial "DB_REPORT_SCHEMA ($v) is not the schema files' version $n"
+	sed -i "s/#define DB_REPORT_SCHEMA $v\$/#define DB_REPORT_SCHEMA $n/" "$T/include/dmabuf/report.h"
 	run -1 "$T/tests/schema-check" "$DOCS"
-	assert_line --partial "schema/history has no line for version 2"
-	sum=$(sed -n 's/.*add "2 \([0-9a-f]*\)".*/\1/p' <<<"$output")
-	echo "2 $sum" >> "$T/schema/history"
+	assert_line --partial "schema/history has no line for version $n"
+	sum=$(sed -n "s/.*add \"$n \([0-9a-f]*\)\".*/\1/p" <<<"$output")
+	echo "$n $sum" >> "$T/schema/history"
 	run -0 "$T/tests/schema-check" "$DOCS"
 }
