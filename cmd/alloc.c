@@ -44,10 +44,15 @@ static error_t alloc_parse(int key, char *arg, struct argp_state *state)
 	case 'm':
 		a->mem = arg;
 		break;
-	case 's':
-		if (db_parse_size(arg, &a->size) || !a->size)
+	case 's': {
+		int ret = db_parse_size(arg, &a->size);
+
+		if (ret == -ERANGE)
+			argp_error(state, "--size: '%s' %s", arg, db_parse_why(ret, true));
+		if (ret || !a->size)
 			argp_error(state, "--size: '%s' is not a size above 0 (e.g. 4k, 1M)", arg);
 		break;
+	}
 	case 'N':
 		a->name = arg;
 		break;

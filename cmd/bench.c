@@ -4,6 +4,7 @@
  * writes or a mix) on N jobs, reported with fio's names and units so that
  * scripts reading fio's JSON read this too.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,7 @@ static error_t bench_parse(int key, char *arg, struct argp_state *state)
 {
 	struct bench_args *a = state->input;
 	uint64_t v;
+	int ret;
 
 	switch (key) {
 	case OPT_RW:
@@ -144,7 +146,10 @@ static error_t bench_parse(int key, char *arg, struct argp_state *state)
 		a->runtime_set = true;
 		break;
 	case OPT_IOS:
-		if (db_parse_u64(arg, &v) || !v)
+		ret = db_parse_u64(arg, &v);
+		if (ret == -ERANGE)
+			argp_error(state, "--ios: '%s' %s", arg, db_parse_why(ret, false));
+		if (ret || !v)
 			argp_error(state, "--ios: '%s' is not a count greater than 0", arg);
 		a->ios = v;
 		break;
@@ -152,8 +157,9 @@ static error_t bench_parse(int key, char *arg, struct argp_state *state)
 		a->ramp = parse_secs(state, "--ramp", arg, true);
 		break;
 	case OPT_SEED:
-		if (db_parse_u64(arg, &a->seed))
-			argp_error(state, "--seed: '%s' is not a number", arg);
+		ret = db_parse_u64(arg, &a->seed);
+		if (ret)
+			argp_error(state, "--seed: '%s' %s", arg, db_parse_why(ret, false));
 		break;
 	case OPT_JOBS:
 		a->jobs = parse_count(state, "--jobs", arg, DB_BENCH_MAX_JOBS);

@@ -68,6 +68,14 @@ int db_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+const char *db_parse_why(int err, bool size)
+{
+	if (err == -ERANGE)
+		return size ? "is too big: at most 18446744073709551615 bytes (16 EiB - 1)" :
+			      "is too big: at most 18446744073709551615";
+	return size ? "is not a size (e.g. 4096, 4k, 1M, 2G)" : "is not a number";
+}
+
 /* Shift for a binary unit letter, or -1 when @c is not one. */
 static int unit_shift(char c)
 {

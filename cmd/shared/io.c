@@ -48,16 +48,20 @@ static const struct argp_option range_options[] = {
 static int parse_size_arg(struct argp_state *state, const char *opt, const char *arg,
 			  uint64_t *out)
 {
-	if (db_parse_size(arg, out))
-		argp_error(state, "%s: '%s' is not a size (e.g. 4096, 4k, 1M, 2G)", opt, arg);
+	int ret = db_parse_size(arg, out);
+
+	if (ret)
+		argp_error(state, "%s: '%s' %s", opt, arg, db_parse_why(ret, true));
 	return 0;
 }
 
 static int parse_num_arg(struct argp_state *state, const char *opt, const char *arg,
 			 uint64_t *out)
 {
-	if (db_parse_u64(arg, out))
-		argp_error(state, "%s: '%s' is not a number", opt, arg);
+	int ret = db_parse_u64(arg, out);
+
+	if (ret)
+		argp_error(state, "%s: '%s' %s", opt, arg, db_parse_why(ret, false));
 	return 0;
 }
 
@@ -158,7 +162,8 @@ static error_t range_parse(int key, char *arg, struct argp_state *state)
 	case 'b':
 		parse_size_arg(state, "--bs", arg, &o->bs);
 		if (!o->bs || o->bs > UINT32_MAX)
-			argp_error(state, "--bs: '%s' is out of range", arg);
+			argp_error(state, "--bs: '%s' is out of range: from one logical block to "
+				   "%u bytes (4 GiB - 1)", arg, UINT32_MAX);
 		break;
 	case 'q':
 		o->qd = parse_count(state, "--qd", arg, 1024);

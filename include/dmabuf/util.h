@@ -24,6 +24,14 @@ int db_parse_size(const char *s, uint64_t *out);
 /* Parse an unsigned decimal or 0x number (no suffix); 0 / -EINVAL / -ERANGE. */
 int db_parse_u64(const char *s, uint64_t *out);
 
+/*
+ * Why db_parse_size() (@size) or db_parse_u64() refused an option's value
+ * with @err, to follow "OPT: 'VALUE' ": "is too big: at most
+ * 18446744073709551615" (-ERANGE; a size adds " bytes (16 EiB - 1)"), else
+ * "is not a size (e.g. 4096, 4k, 1M, 2G)" or "is not a number".
+ */
+const char *db_parse_why(int err, bool size);
+
 /* "SIGINT" for @signo, into @buf (@len bytes); "SIG?" if unknown.  Returns @buf. */
 const char *db_sig_name(int signo, char *buf, unsigned len);
 

@@ -111,6 +111,24 @@ static void test_parse_u64(void **state)
 	assert_int_equal(db_parse_u64("18446744073709551616", &v), -ERANGE);
 }
 
+/* The reason a value was refused names the maximum when it is too big. */
+static void test_parse_why(void **state)
+{
+	char max[32];
+	uint64_t v;
+
+	(void)state;
+	snprintf(max, sizeof(max), "%llu", (unsigned long long)UINT64_MAX);
+	assert_int_equal(db_parse_u64("99999999999999999999", &v), -ERANGE);
+	assert_non_null(strstr(db_parse_why(-ERANGE, false), "is too big: at most "));
+	assert_non_null(strstr(db_parse_why(-ERANGE, false), max));
+	assert_int_equal(db_parse_size("16777216T", &v), -ERANGE);
+	assert_non_null(strstr(db_parse_why(-ERANGE, true), max));
+	assert_non_null(strstr(db_parse_why(-ERANGE, true), "bytes (16 EiB - 1)"));
+	assert_string_equal(db_parse_why(-EINVAL, false), "is not a number");
+	assert_string_equal(db_parse_why(-EINVAL, true), "is not a size (e.g. 4096, 4k, 1M, 2G)");
+}
+
 static void test_fmt_size(void **state)
 {
 	static const struct { uint64_t bytes; const char *text; } cases[] = {
@@ -184,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_parse_size_table),
 		cmocka_unit_test(test_parse_size_null),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_why),
 		cmocka_unit_test(test_fmt_size),
 		cmocka_unit_test(test_fmt_size_truncates),
 		cmocka_unit_test(test_fmt_parse_round_trip),

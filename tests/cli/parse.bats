@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+# What the shared options say about their values, and what the reports say
+# about what was asked and what was done: a number too big for any option
+# (and its maximum), --bs out of range (and the range), memory rounded up to
+# the source's page size, the seed an implied `random` used, --in that is no
+# file, --iopoll where nothing polls, a file the user may not write, bench's
+# own defaults in its --help, and the unit of mb_per_s.
+
+load helpers
+
+setup() { scratch_file 4M; }	# 8192 blocks of 512 bytes
+teardown() { cleanup_scratch; }
+
+REPO=$BATS_TEST_DIRNAME/../..
+U64_MAX=18446744073709551615
+
+# --- a: sizes too big ---------------------------------------------------------
+
+@test "--size past 2^64-1 exits 2: too big, with the maximum (read, alloc)" {
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --size 99999999999999999999
+	assert_stderr_first "--size: '99999999999999999999' is too big: at most $U64_MAX"
+	run -2 --separate-stderr dmabuf alloc --mem memfd --size 99999999999999999999
+	assert_stderr_first "--size: '99999999999999999999' is too big: at most $U64_MAX"
+	# a suffix that overflows is too big too, not malformed
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --size 16777216T
+	assert_stderr_first "is too big: at most $U64_MAX"
+	# malformed is still malformed, and 0 is still refused as 0
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --size 4x
+	assert_stderr_first "--size: '4x' is not a size (e.g. 4096, 4k, 1M, 2G)"
+	run -2 --separate-stderr dmabuf alloc --mem memfd --size 0
+	assert_stderr_first "--size: '0' is not a size above 0"
+}
+
+# --- b: numbers too big -------------------------------------------------------
+
+@test "--lba past 2^64-1 exits 2: too big, with the maximum, not 'not a number'" {
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba 99999999999999999999
+	assert_stderr_first "--lba: '99999999999999999999' is too big: at most $U64_MAX"
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --blocks 0x10000000000000000
+	assert_stderr_first "--blocks: '0x10000000000000000' is too big: at most $U64_MAX"
+	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --seed 99999999999999999999
+	assert_stderr_first "--seed: '99999999999999999999' is too big: at most $U64_MAX"
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba x1
+	assert_stderr_first "--lba: 'x1' is not a number"
+}
+
+# --- c: --bs out of range -------------------------------------------------------
+
+@test "--bs 0 and --bs past 4 GiB exit 2 naming the range" {
+	local bs
+	for bs in 0 4G 5G; do
+		run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --bs "$bs"
+		assert_stderr_first "--bs: '$bs' is out of range: from one logical block to 4294967295 bytes (4 GiB - 1)"
+	done
+	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --bs 0
+	assert_stderr_first "--bs: '0' is out of range: from one logical block to 4294967295 bytes"
+}
