@@ -55,3 +55,17 @@ U64_MAX=18446744073709551615
 	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --bs 0
 	assert_stderr_first "--bs: '0' is out of range: from one logical block to 4294967295 bytes"
 }
+
+# --- j: mb_per_s ----------------------------------------------------------------------
+
+@test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --blocks 2048
+	jq -e '.io | (.mb_per_s - .bytes / .seconds / 1e6) as $d | ($d * $d) < 0.0001 * (.mb_per_s + 1) * (.mb_per_s + 1)' <<<"$output"
+	run -0 jq -r '."$defs".io.properties.mb_per_s.description' "$REPO/schema/common.json"
+	assert_output --partial "MB/s"
+	assert_output --partial "10^6"
+	refute_output --partial "MiB"
+	run -0 grep -n 'mb_per_s' "$REPO/man/dmabuf-json.7.scd"
+	refute_output --partial "MiB/s"
+	assert_output --partial "10^6"
+}
