@@ -426,20 +426,13 @@ static void text_dir(const char *name, struct db_io_stats *s)
 static void text_report(const struct bench_args *a, const struct db_ctx *c,
 			const struct io_range *rg, struct db_bench *b)
 {
-	uint64_t ios = b->dir[0].ios + b->dir[1].ios, size = dmabuf_mem_size(c->m);
-	char sz[32], asked[64] = "";
+	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
+	char sz[32];
 
-	/* as memory.requested_size: the source rounded --size up */
-	if (c->mem_requested && c->mem_requested != size) {
-		char req[32];
-
-		snprintf(asked, sizeof(asked), ", rounded up from %s",
-			 db_fmt_size(c->mem_requested, req, sizeof(req)));
-	}
-	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s%s), path %s, engine %s\n",
+	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
 	       c->t.path, db_target_kind_name(c->t.kind), c->t.lba_size,
 	       (unsigned long long)rg->lba, (unsigned long long)rg->nblocks, c->mem_src,
-	       db_fmt_size(size, sz, sizeof(sz)), asked, dmabuf_path_name(c->path),
+	       db_fmt_size(dmabuf_mem_size(c->m), sz, sizeof(sz)), dmabuf_path_name(c->path),
 	       db_engine_name(c->engine));
 	if (c->why[0])
 		printf("  (%s)\n", c->why);
@@ -488,25 +481,27 @@ static int bench_prepare(void *arg)
 	}
 	if (a->io.write && (ret = bench_pattern(a, &a->pat)))
 		return ret;
-	/*
-	 * A write workload scatters one buffer over the whole range: never
-	 * without --force, on any target (with it, as for write, the device
-	 * checks are the user's call).
-	 */
-	if (a->io.write && !a->io.force) {
-		fprintf(stderr, "dmabuf: %s: bench --rw %s: refused: a write workload overwrites "
-			"LBAs across the range; give --force\n", a->io.target, a->rw);
-		return EXIT_SAFETY;
-	}
 	return EXIT_OK;
 }
 
 static int bench_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
 {
 	struct bench_args *a = arg;
+	struct dmabuf_err e = { 0 };
+	char why[80];
 
 	(void)rg;
-	return a->io.write ? fill_memory(c, a->pat) : EXIT_OK;
+	if (!a->io.write)
+		return EXIT_OK;
+	/*
+	 * A write workload scatters one buffer over the whole range: never
+	 * without --force, on any target.  io_open() has refused a device
+	 * with something to name; this is the same check, the same message.
+	 */
+	snprintf(why, sizeof(why), "bench --rw %s overwrites LBAs across the range", a->rw);
+	if (!a->io.force && db_target_check_write(&c->t, why, &e))
+		return fail(&e);
+	return fill_memory(c, a->pat);
 }
 
 static int bench_run(void *arg, struct db_ctx *c, const struct io_range *rg,

@@ -9,8 +9,9 @@
  *   - cannot be opened exclusively (the kernel's own "in use" verdict),
  *   - or carries a partition table or a filesystem/RAID/LVM signature
  *     (libblkid).
- * Each refusal names its reason, so the user knows what --force would
- * destroy.
+ * Every writing command asks db_target_check_write(), so each refusal
+ * reads the same whichever command met it: the target, "write refused",
+ * what was found (the mount point, the holder, the signature) and --force.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,12 +30,12 @@
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
 
-#define FORCE_HINT "use --force to write anyway"
+#define FORCE_HINT "give --force to write anyway"
 
 /* A block device checked: the target itself or one of its partitions. */
 struct member {
 	dev_t devt;
-	char name[64];		/* "/dev/nvme0n1p1" (the target: its path as given) */
+	char name[64];		/* "/dev/nvme0n1p1" (the device: its path as given) */
 	char sysdir[PATH_MAX];	/* its sysfs directory */
 };
 
@@ -43,12 +44,20 @@ struct members {
 	unsigned nr, cap;
 };
 
+/* What is being checked, for the words of a refusal. */
+struct subject {
+	const char *target;	/* the target as the user named it: the message's object */
+	const char *dev;	/* the block device checked (an ng device's: its nvmeXnY) */
+};
 
-static int refuse(struct dmabuf_err *e, const char *dev, const char *fmt, ...)
+static int refuse(struct dmabuf_err *e, const struct subject *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Record a refusal: DMABUF_E_SAFETY, -EBUSY, the reason and the way out. */
-static int refuse(struct dmabuf_err *e, const char *dev, const char *fmt, ...)
+/*
+ * Record a refusal, the one shape of them all: "TARGET: write refused:
+ * REASON; give --force to write anyway" (DMABUF_E_SAFETY, -EBUSY).
+ */
+static int refuse(struct dmabuf_err *e, const struct subject *s, const char *fmt, ...)
 {
 	char reason[400];
 	va_list ap;
@@ -56,9 +65,26 @@ static int refuse(struct dmabuf_err *e, const char *dev, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	db_err_set(e, DMABUF_E_SAFETY, -EBUSY, "safety check", "%s", dev);
+	db_err_set(e, DMABUF_E_SAFETY, 0, "write refused", "%s", s->target);
 	db_err_detail(e, "%s; " FORCE_HINT, reason);
 	return -EBUSY;
+}
+
+/*
+ * The device a reason is about, as its sentence's subject: "it" (the
+ * target), "its block device /dev/nvme0n1" (an ng target's), "its partition
+ * /dev/loop0p1".
+ */
+static const char *who(const struct subject *s, const char *dev, bool partition,
+		       char *buf, size_t len)
+{
+	if (partition)
+		db_snprintf(buf, len, "its partition %s", dev);
+	else if (strcmp(dev, s->target))
+		db_snprintf(buf, len, "its block device %s", dev);
+	else
+		return "it";
+	return buf;
 }
 
 /* ---- the device and its partitions ---------------------------------------- */
@@ -207,10 +233,10 @@ static const struct member *mount_line_match(const struct members *m, char *line
 	return members_find(m, makedev(ma, mi), source);
 }
 
-static int check_mounted(const struct members *m, const char *dev, struct dmabuf_err *e)
+static int check_mounted(const struct members *m, const struct subject *s, struct dmabuf_err *e)
 {
 	const struct member *hit = NULL;
-	char *line = NULL, *mnt = NULL;
+	char *line = NULL, *mnt = NULL, sub[96];
 	size_t cap = 0;
 	FILE *f;
 	int ret = 0;
@@ -221,7 +247,8 @@ static int check_mounted(const struct members *m, const char *dev, struct dmabuf
 	while (!hit && getline(&line, &cap, f) > 0)
 		hit = mount_line_match(m, line, &mnt);
 	if (hit)
-		ret = refuse(e, dev, "%s is mounted on %s", hit->name, mnt);
+		ret = refuse(e, s, "%s is mounted on %s",
+			     who(s, hit->name, hit != m->v, sub, sizeof(sub)), mnt);
 	free(line);
 	fclose(f);
 	return ret;
@@ -251,25 +278,26 @@ static void first_holder(const struct member *mb, char *out, size_t len)
 	closedir(dir);
 }
 
-static int check_holders(const struct members *m, const char *dev, struct dmabuf_err *e)
+static int check_holders(const struct members *m, const struct subject *s, struct dmabuf_err *e)
 {
-	char holder[256];
+	char holder[256], sub[96];
 	unsigned i;
 
 	for (i = 0; i < m->nr; i++) {
 		first_holder(&m->v[i], holder, sizeof(holder));
 		if (holder[0])
-			return refuse(e, dev, "%s is in use by %s", m->v[i].name, holder);
+			return refuse(e, s, "%s is held by %s (a device stacked on it)",
+				      who(s, m->v[i].name, i > 0, sub, sizeof(sub)), holder);
 	}
 	return 0;
 }
 
 /* ---- swap ------------------------------------------------------------------------ */
 
-static int check_swap(const struct members *m, const char *dev, struct dmabuf_err *e)
+static int check_swap(const struct members *m, const struct subject *s, struct dmabuf_err *e)
 {
 	const struct member *hit = NULL;
-	char *line = NULL, *path, *save;
+	char *line = NULL, *path, *save, sub[96];
 	size_t cap = 0;
 	struct stat st;
 	FILE *f;
@@ -287,7 +315,7 @@ static int check_swap(const struct members *m, const char *dev, struct dmabuf_er
 			hit = members_find(m, st.st_rdev, NULL);
 	}
 	if (hit)
-		ret = refuse(e, dev, "%s is in use as swap", hit->name);
+		ret = refuse(e, s, "%s is in use as swap", who(s, hit->name, hit != m->v, sub, sizeof(sub)));
 	free(line);
 	fclose(f);
 	return ret;
@@ -301,40 +329,46 @@ static int check_swap(const struct members *m, const char *dev, struct dmabuf_er
  * whole disk one of whose partitions is claimed.  This catches users the
  * other checks cannot see (another mount namespace, a user-space tool).
  */
-static int check_exclusive(const char *dev, struct dmabuf_err *e)
+static int check_exclusive(const struct subject *s, struct dmabuf_err *e)
 {
+	char sub[96];
 	int fd;
 
-	fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC);
+	fd = open(s->dev, O_RDONLY | O_EXCL | O_CLOEXEC);
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
 	if (errno == EBUSY)
-		return refuse(e, dev, "%s is in use: the kernel refuses an exclusive open "
-			      "(mounted, swap, or claimed by a driver or program)", dev);
+		return refuse(e, s, "%s is in use: the kernel refuses to open it exclusively "
+			      "(mounted, swap, or claimed by a driver or program)",
+			      who(s, s->dev, false, sub, sizeof(sub)));
 	return 0;	/* other errors say nothing about users */
 }
 
 /* ---- signatures ------------------------------------------------------------------------ */
 
 /* What the probe found, as words for the user. */
-static int signature_refusal(blkid_probe pr, const char *dev, struct dmabuf_err *e)
+static int signature_refusal(blkid_probe pr, const struct subject *s, struct dmabuf_err *e)
 {
-	const char *type = NULL, *usage = NULL;
+	const char *type = NULL, *usage = NULL, *it;
+	char sub[96];
 
+	it = who(s, s->dev, false, sub, sizeof(sub));
 	if (!blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) && type)
-		return refuse(e, dev, "%s carries a %s partition table", dev, type);
+		return refuse(e, s, "%s carries a partition table (%s)", it, type);
 	if (!blkid_probe_lookup_value(pr, "TYPE", &type, NULL) && type) {
 		if (blkid_probe_lookup_value(pr, "USAGE", &usage, NULL) || !usage)
 			usage = "filesystem";
-		return refuse(e, dev, "%s carries a %s %s signature", dev, type, usage);
+		return refuse(e, s, "%s carries a %s signature (%s)", it, usage, type);
 	}
-	return refuse(e, dev, "%s carries a signature libblkid recognises", dev);
+	return refuse(e, s, "%s carries a signature libblkid recognises", it);
 }
 
-static int check_signatures(const char *dev, struct dmabuf_err *e)
+static int check_signatures(const struct subject *s, struct dmabuf_err *e)
 {
+	const char *dev = s->dev;
+	char sub[96];
 	blkid_probe pr;
 	int rc, ret = 0;
 
@@ -348,9 +382,10 @@ static int check_signatures(const char *dev, struct dmabuf_err *e)
 	blkid_probe_enable_partitions(pr, 1);
 	rc = blkid_do_safeprobe(pr);
 	if (rc == 0)
-		ret = signature_refusal(pr, dev, e);
+		ret = signature_refusal(pr, s, e);
 	else if (rc == -2)
-		ret = refuse(e, dev, "%s carries more than one conflicting signature", dev);
+		ret = refuse(e, s, "%s carries more than one signature, and they conflict",
+			     who(s, dev, false, sub, sizeof(sub)));
 	else if (rc < 0)
 		/* cannot tell what is there: do not guess "blank" */
 		ret = db_err_set(e, DMABUF_E_IO, -EIO, "blkid_do_safeprobe", "%s", dev);
@@ -360,9 +395,10 @@ static int check_signatures(const char *dev, struct dmabuf_err *e)
 
 /* ---- public ------------------------------------------------------------------------------ */
 
-static int check_block(const char *dev, struct dmabuf_err *e)
+static int check_block(const struct subject *s, struct dmabuf_err *e)
 {
 	struct members m = { NULL, 0, 0 };
+	const char *dev = s->dev;
 	struct stat st;
 	int ret;
 
@@ -375,21 +411,24 @@ static int check_block(const char *dev, struct dmabuf_err *e)
 		free(m.v);
 		return db_err_set(e, DMABUF_E_IO, ret, "safety check", "%s", dev);
 	}
-	ret = check_mounted(&m, dev, e);
+	ret = check_mounted(&m, s, e);
 	if (!ret)
-		ret = check_holders(&m, dev, e);
+		ret = check_holders(&m, s, e);
 	if (!ret)
-		ret = check_swap(&m, dev, e);
+		ret = check_swap(&m, s, e);
 	free(m.v);
 	if (!ret)
-		ret = check_exclusive(dev, e);
+		ret = check_exclusive(s, e);
 	if (!ret)
-		ret = check_signatures(dev, e);
+		ret = check_signatures(s, e);
 	return ret;
 }
 
-int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e)
+/* The device's own checks: 0 when nothing was found. */
+static int check_device(const struct db_target *t, struct dmabuf_err *e)
 {
+	struct subject s = { t->path, t->path };
+
 	switch (t->kind) {
 	case DB_TGT_FILE:
 		return 0;
@@ -400,10 +439,26 @@ int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e)
 		 */
 		if (!t->blkdev[0])
 			return 0;
-		return check_block(t->blkdev, e);
+		s.dev = t->blkdev;
+		return check_block(&s, e);
 	case DB_TGT_NVME_BLK:
 	case DB_TGT_BLK:
-		return check_block(t->path, e);
+		return check_block(&s, e);
 	}
 	return 0;
+}
+
+int db_target_check_write(const struct db_target *t, const char *always, struct dmabuf_err *e)
+{
+	struct subject s = { t->path, t->path };
+	int ret = check_device(t, e);
+
+	if (ret || !always)
+		return ret;
+	return refuse(e, &s, "%s", always);
+}
+
+int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e)
+{
+	return db_target_check_write(t, NULL, e);
 }

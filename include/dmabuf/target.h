@@ -62,13 +62,19 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 			  bool extend, struct dmabuf_err *e);
 
 /*
- * Safety rules for destructive writes (doc/safety.md): refuse when the
- * device or one of its partitions is mounted (/proc/self/mountinfo), has
- * holders (/sys/dev/block/M:m/holders), or carries a partition table or
- * filesystem signature (libblkid).  Regular files are always allowed.
- * For an ng char device the matching block device is checked.
- * Returns 0 when safe, -EBUSY (DMABUF_E_SAFETY, detail names the reason).
+ * Safety rules for destructive writes (doc/safety.md), the one check of
+ * every command that writes without --force: refuse when the device or one
+ * of its partitions is mounted (/proc/self/mountinfo), has holders
+ * (/sys/dev/block/M:m/holders), is swap, cannot be opened exclusively, or
+ * carries a partition table or filesystem signature (libblkid).  Regular
+ * files pass.  For an ng char device the matching block device is checked.
+ * @always, when not NULL, is a reason to refuse whatever the target (bench's
+ * scattered writes), given when the device has nothing to name.
+ * Returns 0 when safe, -EBUSY (DMABUF_E_SAFETY): "TARGET: write refused:
+ * REASON; give --force to write anyway", whichever command asked.
  */
+int db_target_check_write(const struct db_target *t, const char *always, struct dmabuf_err *e);
+/* db_target_check_write() with no @always. */
 int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e);
 
 /*

@@ -21,6 +21,21 @@ teardown() { cleanup_scratch; }
 	assert_equal "$(md5 "$LOOPDEV")" "$before"
 }
 
+@test "every writing command refuses an ext4 device with exit 5 and one message naming it" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	before=$(md5 "$LOOPDEV")
+	local c first=
+	for c in write verify "bench --rw randwrite --ios 16" invalidate; do
+		read -r -a args <<<"$c"
+		run -5 --separate-stderr dmabuf "${args[0]}" "$LOOPDEV" "${args[@]:1}" --mem memfd --blocks 16
+		assert_error "$LOOPDEV" "ext4" "--force"
+		: "${first:=$stderr}"
+		[ "$stderr" = "$first" ] || fail "$c says '$stderr', write said '$first'"
+	done
+	assert_equal "$first" "dmabuf: $LOOPDEV: write refused: it carries a filesystem signature (ext4); give --force to write anyway"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
+
 @test "a loop device with a partition table is refused with exit 5" {
 	echo 'label: gpt' | sfdisk -q "$LOOPDEV" >/dev/null
 	before=$(md5 "$LOOPDEV")
