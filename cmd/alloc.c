@@ -163,7 +163,7 @@ int cmd_alloc(int argc, char **argv)
 	if (dmabuf_mem_open(a.mem, a.size, a.name, &m, &e))
 		return fail(&e);
 	doc = db_report_new("alloc");
-	json_object_object_add(doc, "memory", db_report_mem(m));
+	json_object_object_add(doc, "memory", db_report_mem(m, a.size));
 	db_jadd_double(doc, "alloc_ms", (db_now_ns() - t0) / 1e6);
 	if (a.hold)
 		ret = start_holder(&a, m, doc);

@@ -426,13 +426,20 @@ static void text_dir(const char *name, struct db_io_stats *s)
 static void text_report(const struct bench_args *a, const struct db_ctx *c,
 			const struct io_range *rg, struct db_bench *b)
 {
-	uint64_t ios = b->dir[0].ios + b->dir[1].ios;
-	char sz[32];
+	uint64_t ios = b->dir[0].ios + b->dir[1].ios, size = dmabuf_mem_size(c->m);
+	char sz[32], asked[64] = "";
 
-	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s), path %s, engine %s\n",
+	/* as memory.requested_size: the source rounded --size up */
+	if (c->mem_requested && c->mem_requested != size) {
+		char req[32];
+
+		snprintf(asked, sizeof(asked), ", rounded up from %s",
+			 db_fmt_size(c->mem_requested, req, sizeof(req)));
+	}
+	printf("%s: %s, %u-byte LBAs, LBA %llu+%llu; memory %s (%s%s), path %s, engine %s\n",
 	       c->t.path, db_target_kind_name(c->t.kind), c->t.lba_size,
 	       (unsigned long long)rg->lba, (unsigned long long)rg->nblocks, c->mem_src,
-	       db_fmt_size(dmabuf_mem_size(c->m), sz, sizeof(sz)), dmabuf_path_name(c->path),
+	       db_fmt_size(size, sz, sizeof(sz)), asked, dmabuf_path_name(c->path),
 	       db_engine_name(c->engine));
 	if (c->why[0])
 		printf("  (%s)\n", c->why);

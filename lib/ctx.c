@@ -121,6 +121,7 @@ int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_er
 	int ret;
 
 	snprintf(c->mem_src, sizeof(c->mem_src), "%s", o->mem ? o->mem : "");
+	c->mem_requested = o->mem_size;
 	ret = dmabuf_mem_open(o->mem, o->mem_size, o->name, &c->m, e);
 	if (ret)
 		goto fail;

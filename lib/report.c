@@ -538,7 +538,7 @@ void db_report_print(struct json_object *doc, bool json, FILE *out)
 	print_object(out, doc, 0);
 }
 
-struct json_object *db_report_mem(const struct dmabuf_mem *m)
+struct json_object *db_report_mem(const struct dmabuf_mem *m, uint64_t requested)
 {
 	struct json_object *o = json_object_new_object();
 	struct dmabuf_mem_info info = { 0 };
@@ -547,6 +547,9 @@ struct json_object *db_report_mem(const struct dmabuf_mem *m)
 
 	db_jadd_str(o, "source", info.source);
 	db_jadd_u64(o, "size", dmabuf_mem_size(m));
+	/* --size 3 gets a page: the report says what was asked */
+	if (requested && requested != dmabuf_mem_size(m))
+		db_jadd_u64(o, "requested_size", requested);
 	db_jadd_bool(o, "dmabuf", dmabuf_mem_fd(m) >= 0);
 	if (described && info.is_dmabuf) {
 		db_jadd_str(o, "exporter", info.exp_name);

@@ -452,7 +452,7 @@ void io_report(struct json_object *doc, struct db_ctx *c, const struct io_range 
 	struct json_object *ph = json_object_new_object();
 
 	json_object_object_add(doc, "target", target_obj(c));
-	json_object_object_add(doc, "memory", db_report_mem(c->m));
+	json_object_object_add(doc, "memory", db_report_mem(c->m, c->mem_requested));
 	db_jadd_str(doc, "path", dmabuf_path_name(c->path));
 	if (c->why[0])
 		db_jadd_str(doc, "path_why", c->why);

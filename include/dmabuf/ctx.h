@@ -36,6 +36,7 @@ struct db_ctx {
 	struct db_target t;
 	struct dmabuf_mem *m;
 	char mem_src[300];		/* the memory source as given, for messages */
+	uint64_t mem_requested;		/* bytes asked for (o->mem_size); the source may round up */
 	struct db_ring r;
 	enum db_engine_kind engine;
 	enum dmabuf_path path;		/* the path in use */

@@ -20,7 +20,7 @@
  * It moves whenever a member is added, removed or changes type or meaning;
  * tests/schema-check fails a change to the schema files that does not move it.
  */
-#define DB_REPORT_SCHEMA 2
+#define DB_REPORT_SCHEMA 3
 
 /*
  * {"command": @cmd, "version": …, "schema": DB_REPORT_SCHEMA}: the caller
@@ -38,10 +38,13 @@ void db_report_print(struct json_object *doc, bool json, FILE *out);
 struct json_object *db_report_stats(struct db_io_stats *s);
 
 /*
- * A memory source: source, size, dmabuf (bool) and, for a dma-buf, what its
- * exporter says (exporter, inode, name when set; /proc/self/fdinfo).
+ * A memory source: source, size, requested_size (@requested, the bytes asked
+ * for, when the source rounded them up to its page size; 0: nothing asked,
+ * fd and pid take the dma-buf's own size), dmabuf (bool) and, for a
+ * dma-buf, what its exporter says (exporter, inode, name when set;
+ * /proc/self/fdinfo).
  */
-struct json_object *db_report_mem(const struct dmabuf_mem *m);
+struct json_object *db_report_mem(const struct dmabuf_mem *m, uint64_t requested);
 
 /* Verification result: blocks checked/bad, first mismatches with kind. */
 struct json_object *db_report_verify(const struct dmabuf_verify_result *v, uint32_t lba_size);

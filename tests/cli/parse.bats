@@ -55,3 +55,41 @@ U64_MAX=18446744073709551615
 	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --bs 0
 	assert_stderr_first "--bs: '0' is out of range: from one logical block to 4294967295 bytes"
 }
+
+# --- d: memory rounded up -------------------------------------------------------
+
+@test "--size below a page: the report gives the size asked for and the size allocated" {
+	run -0 --separate-stderr dmabuf --json register "$TARGET" --mem memfd --size 3
+	assert_equal "$(jq -c '.memory | [.requested_size, .size]' <<<"$output")" "[3,$(getconf PAGESIZE)]"
+	run -0 --separate-stderr dmabuf register "$TARGET" --mem memfd --size 3
+	assert_line --regexp '^  requested_size +: 3$'
+	run -0 --separate-stderr dmabuf --json alloc --mem memfd --size 3
+	assert_equal "$(jq -c '.memory | [.requested_size, .size]' <<<"$output")" "[3,$(getconf PAGESIZE)]"
+	run -0 --separate-stderr dmabuf alloc --mem memfd --size 3
+	assert_line --regexp '^  requested_size +: 3$'
+	# a window of 6 blocks in 3 KiB of a 4 KiB page
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --size 3k --blocks 12
+	assert_equal "$(jq -c '.memory | [.requested_size, .size]' <<<"$output")" "[3072,$(getconf PAGESIZE)]"
+	# nothing rounded: nothing to say
+	run -0 --separate-stderr dmabuf --json alloc --mem memfd --size 64k
+	assert_equal "$(jq '.memory | has("requested_size")' <<<"$output")" "false"
+}
+
+@test "bench's text report says the memory was rounded up" {
+	run -0 --separate-stderr dmabuf bench "$TARGET" --mem memfd --size 3k --bs 512 --qd 4 --ios 8
+	assert_line --index 0 --partial "memory memfd (4 KiB, rounded up from 3 KiB)"
+}
+
+# --- j: mb_per_s ----------------------------------------------------------------------
+
+@test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --blocks 2048
+	jq -e '.io | (.mb_per_s - .bytes / .seconds / 1e6) as $d | ($d * $d) < 0.0001 * (.mb_per_s + 1) * (.mb_per_s + 1)' <<<"$output"
+	run -0 jq -r '."$defs".io.properties.mb_per_s.description' "$REPO/schema/common.json"
+	assert_output --partial "MB/s"
+	assert_output --partial "10^6"
+	refute_output --partial "MiB"
+	run -0 grep -n 'mb_per_s' "$REPO/man/dmabuf-json.7.scd"
+	refute_output --partial "MiB/s"
+	assert_output --partial "10^6"
+}
