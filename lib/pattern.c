@@ -177,6 +177,9 @@ int db_pattern_parse(const char *text, struct dmabuf_pattern *p, struct dmabuf_e
 	}
 	if (!strcmp(name, "random")) {
 		p->kind = DB_PAT_RANDOM;
+		/* the seed it uses, in its name: the report reproduces the data */
+		if (!arg)
+			snprintf(p->text, sizeof(p->text), "random:%#llx", DEFAULT_SEED);
 		return parse_seed(arg, text, &p->seed, e);
 	}
 	if (!strcmp(name, "byte")) {
@@ -189,7 +192,7 @@ int db_pattern_parse(const char *text, struct dmabuf_pattern *p, struct dmabuf_e
 	}
 unknown:
 	return parse_error(e, -EINVAL, text,
-			   "patterns: zero, ones, lba[:SEED], random:SEED, byte:0xNN, file:PATH");
+			   "patterns: zero, ones, lba[:SEED], random[:SEED], byte:0xNN, file:PATH");
 }
 
 void db_pattern_close(struct dmabuf_pattern *p)

@@ -44,9 +44,10 @@ struct dmabuf_pattern {
 };
 
 /*
- * Parse zero, ones, lba, lba:SEED, random:SEED, byte:0xNN, file:PATH.
+ * Parse zero, ones, lba, lba:SEED, random, random:SEED, byte:0xNN, file:PATH.
  * file: is opened here (-ENOENT etc., DMABUF_E_USAGE).  Default seed for
- * `lba` is 0x5eed.  Release with db_pattern_close().
+ * `lba` and `random` is 0x5eed; `random` is named "random:0x5eed" (text).
+ * Release with db_pattern_close().
  */
 int db_pattern_parse(const char *text, struct dmabuf_pattern *p, struct dmabuf_err *e);
 void db_pattern_close(struct dmabuf_pattern *p);

@@ -202,7 +202,7 @@ struct argp io_argp = { NULL, io_parse, NULL, NULL, io_children, NULL, NULL };
 
 static const struct argp_option pattern_options[] = {
 	{ NULL, 0, NULL, 0, "Data:", 3 },
-	{ "pattern", 'P', "P", 0, "zero, ones, lba[:SEED], random:SEED, byte:0xNN, file:PATH "
+	{ "pattern", 'P', "P", 0, "zero, ones, lba[:SEED], random[:SEED], byte:0xNN, file:PATH "
 	  "(default lba)", 3 },
 	{ "force", 'f', NULL, 0, "write even to a mounted, held or signed device", 3 },
 	{ 0 }

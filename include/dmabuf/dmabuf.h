@@ -281,7 +281,7 @@ const char *dmabuf_token_support_str(enum dmabuf_token_support s);
 /* --- patterns and verification ----------------------------------------------- */
 
 /*
- * A data pattern: zero, ones, lba[:SEED], random:SEED, byte:0xNN,
+ * A data pattern: zero, ones, lba[:SEED], random[:SEED], byte:0xNN,
  * file:PATH.  Every byte is a pure function of (pattern, LBA, LBA size,
  * pass), so any window of a range is generated or checked on its own.
  * `lba` (default seed 0x5eed) stamps each block with a 32-byte header
@@ -294,9 +294,12 @@ struct dmabuf_pattern;
 /* Parse (and for file: open) a pattern.  *@out is the caller's: dmabuf_pattern_free(). */
 int dmabuf_pattern_parse(const char *text, struct dmabuf_pattern **out, struct dmabuf_err *e);
 void dmabuf_pattern_free(struct dmabuf_pattern *p);
-/* The pattern as given. */
+/*
+ * The pattern as given, but `random` without a seed is named with the one it
+ * uses ("random:0x5eed"), so that the name reproduces the data.
+ */
 const char *dmabuf_pattern_name(const struct dmabuf_pattern *p);
-/* The seed of lba and random (their default for lba), 0 for the others. */
+/* The seed of lba and random (their default 0x5eed when none is given), 0 for the others. */
 uint64_t dmabuf_pattern_seed(const struct dmabuf_pattern *p);
 /* Does the data differ from block to block (lba, random, file)? */
 bool dmabuf_pattern_per_block(const struct dmabuf_pattern *p);

@@ -80,6 +80,27 @@ U64_MAX=18446744073709551615
 	assert_line --index 0 --partial "memory memfd (4 KiB, rounded up from 3 KiB)"
 }
 
+# --- e: the seed of random --------------------------------------------------------
+
+@test "--pattern random: help and errors say random[:SEED]; the report names the seed used" {
+	run -0 dmabuf write --help
+	assert_output --partial "random[:SEED]"
+	refute_output --partial "random:SEED"
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --pattern bogus
+	assert_error "random[:SEED]"
+	run -0 --separate-stderr dmabuf --json write "$TARGET" --mem memfd --blocks 32 --pattern random
+	assert_equal "$(jq -r .pattern <<<"$output")" "random:0x5eed"
+	run -0 --separate-stderr dmabuf write "$TARGET" --mem memfd --blocks 32 --pattern random
+	assert_line --regexp '^pattern +: random:0x5eed$'
+	# what the report names reproduces the data
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 32 --read-only --pattern random:0x5eed
+	assert_equal "$(jq -r .pattern <<<"$output")" "random:0x5eed"
+	run -0 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 32 --read-only --pattern random:24301
+	# a seed given is named as given
+	run -0 --separate-stderr dmabuf --json write "$TARGET" --mem memfd --blocks 32 --pattern random:7
+	assert_equal "$(jq -r .pattern <<<"$output")" "random:7"
+}
+
 # --- j: mb_per_s ----------------------------------------------------------------------
 
 @test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {

@@ -123,6 +123,30 @@ static void test_parse_kinds(void **state)
 	assert_int_equal(p.fd, -1);
 }
 
+/* `random` without a seed uses the default one, and its name says which. */
+static void test_random_default_seed(void **state)
+{
+	struct dmabuf_pattern p, q;
+	uint8_t a[512], b[512];
+
+	(void)state;
+	parse_ok("random", &p);
+	assert_int_equal(p.kind, DB_PAT_RANDOM);
+	assert_int_equal(p.seed, 0x5eed);
+	assert_string_equal(dmabuf_pattern_name(&p), "random:0x5eed");
+	assert_int_equal(dmabuf_pattern_seed(&p), 0x5eed);
+	/* the name parses back to the same data */
+	parse_ok(dmabuf_pattern_name(&p), &q);
+	assert_int_equal(dmabuf_pattern_fill(&p, a, 7, 1, sizeof(a), NULL), 0);
+	assert_int_equal(dmabuf_pattern_fill(&q, b, 7, 1, sizeof(b), NULL), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	/* a seed given is named as given; lba keeps its name */
+	parse_ok("random:7", &p);
+	assert_string_equal(dmabuf_pattern_name(&p), "random:7");
+	parse_ok("lba", &p);
+	assert_string_equal(dmabuf_pattern_name(&p), "lba");
+}
+
 static void test_parse_errors(void **state)
 {
 	static const char *const bad[] = {
@@ -771,6 +795,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_kinds),
+		cmocka_unit_test(test_random_default_seed),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_lba_header_layout),
