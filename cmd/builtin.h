@@ -204,6 +204,9 @@ struct io_verify {
 	uint64_t range_lba;
 };
 
+/* An io_windows() after-hook: compare the window with @arg's (struct io_verify) pattern. */
+int io_verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks);
+
 /*
  * One verify pass over @rg: when @write, fill the memory with @iv's pattern
  * stamped with @pass and write it; then poison the memory, read the range

@@ -9,6 +9,7 @@
  * through the memory (read into it, written from it to a scratch range)
  * before host memory reads it back for the compare.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,15 +32,24 @@ struct verify_args {
 	struct io_opts io;
 	unsigned passes;
 	bool read_only;
+	uint32_t pass;		/* --read-only: the pass whose stamps are expected */
+	bool pass_set;		/* --pass */
+	bool pass_known;	/* given, or looked for in the range's first block */
+	bool pass_found;	/* found there: the stamp of LBA pass_lba */
+	bool pass_failed;	/* LBA pass_lba is stamped with pass_stamped, yet differs under it */
+	uint32_t pass_stamped;
+	uint64_t pass_lba;
 	struct io_verify iv;
 	struct round_trip rt;
 };
 
-enum { OPT_PASSES = 0x200, OPT_READ_ONLY, OPT_SCRATCH, OPT_EXTEND };
+enum { OPT_PASSES = 0x200, OPT_READ_ONLY, OPT_SCRATCH, OPT_EXTEND, OPT_PASS };
 
 static const struct argp_option verify_options[] = {
 	{ "passes", OPT_PASSES, "N", 0, "write/read/compare passes (default 1)", 4 },
 	{ "read-only", OPT_READ_ONLY, NULL, 0, "only read and compare data written before", 4 },
+	{ "pass", OPT_PASS, "N", 0, "with --read-only: expect the lba stamps of pass N (default: "
+	  "the pass the range's first block carries)", 4 },
 	{ "scratch-lba", OPT_SCRATCH, "LBA", 0, "check without CPU access to the memory: "
 	  "round-trip each window through it and the scratch range at LBA (overwritten)", 4 },
 	{ "extend", OPT_EXTEND, NULL, 0, "let a range (or scratch range) past the end of a "
@@ -58,6 +68,16 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 	case OPT_READ_ONLY:
 		a->read_only = true;
 		break;
+	case OPT_PASS: {
+		uint64_t v;
+
+		if (db_parse_u64(arg, &v) || v > UINT32_MAX)
+			argp_error(state, "--pass: '%s' is not a pass number from 0 to %u", arg,
+				   UINT32_MAX);
+		a->pass = (uint32_t)v;
+		a->pass_set = true;
+		break;
+	}
 	case OPT_SCRATCH:
 		if (db_parse_u64(arg, &a->rt.lba))
 			argp_error(state, "--scratch-lba: '%s' is not a number", arg);
@@ -85,14 +105,97 @@ static const struct argp verify_argp = {
 	io_pattern_children, NULL, NULL
 };
 
+/* Does the pattern stamp its blocks with the pass (lba, lba:SEED)? */
+static bool stamps_pass(const struct dmabuf_pattern *p)
+{
+	const char *name = dmabuf_pattern_name(p);
+
+	return !strncmp(name, "lba", 3) && (!name[3] || name[3] == ':');
+}
+
+/* --- --read-only ----------------------------------------------------------------- */
+
+/* Block @lba, first in the memory, against the pattern stamped with @pass.  Exit status. */
+static int check_first(struct verify_args *a, struct db_ctx *c, uint64_t lba, uint32_t pass,
+		       struct dmabuf_verify_result *v)
+{
+	struct dmabuf_err e = { 0 };
+	int64_t bad;
+
+	memset(v, 0, sizeof(*v));
+	dmabuf_pattern_set_pass(a->iv.pat, pass);
+	if (db_ctx_cpu_begin(c, false, &e))
+		return fail(&e);
+	bad = dmabuf_pattern_check(a->iv.pat, dmabuf_mem_addr(c->m), lba, 1, c->t.lba_size, 0,
+				   NULL, v, &e);
+	if (db_ctx_cpu_end(c, false, bad < 0 ? NULL : &e) && bad >= 0)
+		bad = -1;
+	return bad < 0 ? fail(&e) : EXIT_OK;
+}
+
+/*
+ * Without --pass: `dmabuf write` stamps pass 0, verify's pass N stamps N,
+ * so the range's first block says which pass wrote it.  When it is intact
+ * under its own pass (the right LBA, seed and data), that pass is checked;
+ * else write's, 0.
+ */
+static int find_pass(struct verify_args *a, struct db_ctx *c, uint64_t lba)
+{
+	struct dmabuf_verify_result v;
+	int ret;
+
+	a->pass_known = true;
+	if (!stamps_pass(a->iv.pat))
+		return EXIT_OK;
+	ret = check_first(a, c, lba, 0, &v);
+	if (!ret && v.blocks_bad && v.first[0].kind == DMABUF_MIS_STALE) {
+		a->pass = v.first[0].found_pass;
+		ret = check_first(a, c, lba, a->pass, &v);
+		if (v.blocks_bad) {
+			a->pass_failed = true;
+			a->pass_stamped = a->pass;
+			a->pass = 0;
+		}
+	}
+	a->pass_found = !v.blocks_bad;
+	a->pass_lba = lba;
+	dmabuf_pattern_set_pass(a->iv.pat, a->pass);
+	return ret;
+}
+
+static int ro_canary(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	(void)arg;
+	(void)lba;
+	return io_canary(c, nblocks);
+}
+
+/* After each window is read: the pass (first window), then the compare. */
+static int ro_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+{
+	struct verify_args *a = arg;
+	int ret = a->pass_known ? EXIT_OK : find_pass(a, c, lba);
+
+	return ret ? ret : io_verify_check(&a->iv, c, lba, nblocks);
+}
+
 static int run_passes(struct verify_args *a, struct db_ctx *c, const struct io_range *rg,
 		      struct json_object *doc)
 {
 	int ret = EXIT_OK;
 
-	/* --read-only checks what `dmabuf write` left: pass 0 */
-	for (unsigned p = 1; p <= a->passes && !ret; p++)
-		ret = io_verify_pass(c, rg, &a->iv, a->read_only ? 0 : p, !a->read_only, doc);
+	if (!a->read_only) {
+		for (unsigned p = 1; p <= a->passes && !ret; p++)
+			ret = io_verify_pass(c, rg, &a->iv, p, true, doc);
+		return ret;
+	}
+	a->iv.range_lba = rg->lba;
+	dmabuf_pattern_set_pass(a->iv.pat, a->pass);
+	for (unsigned p = 1; p <= a->passes && !ret; p++) {
+		ret = io_windows(c, rg, false, ro_canary, ro_check, a, doc);
+		if (!ret && a->iv.v.blocks_bad)
+			ret = EXIT_MISMATCH;
+	}
 	return ret;
 }
 
@@ -219,7 +322,7 @@ static int rt_run(struct verify_args *a, struct db_ctx *c, const struct io_range
 	int ret = rt_open(a, c, rg);
 
 	for (unsigned p = 1; p <= a->passes && !ret; p++)
-		ret = rt_pass(a, c, rg, a->read_only ? 0 : p, doc);
+		ret = rt_pass(a, c, rg, a->read_only ? a->pass : p, doc);
 	return ret;
 }
 
@@ -250,9 +353,40 @@ static int cpu_view(struct db_ctx *c)
 	return fail(&e);
 }
 
+/* --read-only of the lba pattern: which pass was expected, and why that one. */
+static void print_pass(const struct verify_args *a)
+{
+	fprintf(stderr, " pass %" PRIu32, a->pass);
+	if (a->pass_found)
+		fprintf(stderr, " (the pass LBA %" PRIu64 " carries)", a->pass_lba);
+}
+
+/* --read-only: blocks of another pass, and how to check that pass instead. */
+static void print_stale(const struct verify_args *a)
+{
+	const struct dmabuf_verify_result *v = &a->iv.v;
+
+	for (unsigned i = 0; i < v->nr_kept; i++) {
+		const struct dmabuf_mismatch *m = &v->first[i];
+
+		if (m->kind != DMABUF_MIS_STALE)
+			continue;
+		fprintf(stderr, "; %llu stale: LBA %llu holds pass %" PRIu32,
+			(unsigned long long)v->kinds[DMABUF_MIS_STALE], (unsigned long long)m->lba,
+			m->found_pass);
+		if (a->pass_failed && a->pass_stamped == m->found_pass)
+			fprintf(stderr, " and LBA %llu differs under that pass too: written with "
+				"another seed or pattern?", (unsigned long long)a->pass_lba);
+		else
+			fprintf(stderr, ", --pass %" PRIu32 " checks that pass", m->found_pass);
+		return;
+	}
+}
+
 static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
 {
 	const struct dmabuf_verify_result *v = &a->iv.v;
+	bool ro_lba = a->read_only && stamps_pass(a->iv.pat);
 
 	if (a->rt.on && a->rt.drive.blocks_bad)
 		fprintf(stderr, "dmabuf: %s: %llu of %llu blocks read into host memory differ "
@@ -265,6 +399,8 @@ static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
 	fprintf(stderr, "dmabuf: %s: %llu of %llu blocks differ from pattern %s", c->t.path,
 		(unsigned long long)v->blocks_bad, (unsigned long long)v->blocks_checked,
 		dmabuf_pattern_name(a->iv.pat));
+	if (ro_lba)
+		print_pass(a);
 	if (v->kinds[DMABUF_MIS_UNDELIVERED])
 		fprintf(stderr, "; %llu undelivered: the transfer reported success and the data "
 			"did not arrive in %s", (unsigned long long)v->kinds[DMABUF_MIS_UNDELIVERED],
@@ -272,6 +408,8 @@ static void print_mismatch(const struct verify_args *a, const struct db_ctx *c)
 	if (v->kinds[DMABUF_MIS_UNWRITTEN])
 		fprintf(stderr, "; %llu unwritten: the write from %s did not reach the scratch "
 			"range", (unsigned long long)v->kinds[DMABUF_MIS_UNWRITTEN], a->io.mem);
+	if (ro_lba)
+		print_stale(a);
 	fputc('\n', stderr);
 }
 
@@ -279,12 +417,23 @@ static int verify_prepare(void *arg)
 {
 	struct verify_args *a = arg;
 
+	int ret;
+
 	if (a->read_only && a->io.extend)
 		return usage_error("verify: --extend and --read-only exclude each other: a read "
 				   "does not grow the file; give a range inside it");
+	if (a->pass_set && !a->read_only)
+		return usage_error("verify: --pass %" PRIu32 " goes with --read-only: a verify "
+				   "that writes checks the passes it writes (--passes)", a->pass);
 	a->io.write = !a->read_only || a->rt.on;
 	a->io.extend_opt = !a->read_only;
-	return io_pattern(&a->io, &a->iv.pat);
+	a->pass_known = a->pass_set;
+	ret = io_pattern(&a->io, &a->iv.pat);
+	if (!ret && a->pass_set && !stamps_pass(a->iv.pat)) {
+		ret = usage_error("verify: --pass %" PRIu32 ": pattern %s stamps no pass, only lba "
+				  "does; drop --pass", a->pass, dmabuf_pattern_name(a->iv.pat));
+	}
+	return ret;
 }
 
 static int verify_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
@@ -324,6 +473,10 @@ static int verify_finish(void *arg, struct db_ctx *c, int status)
 
 	if (status == EXIT_MISMATCH)
 		print_mismatch(a, c);
+	else if (status == EXIT_OK && a->pass_found)
+		fprintf(stderr, "dmabuf: %s: checked pass %" PRIu32 " of pattern %s, the pass LBA %"
+			PRIu64 " carries; --pass N checks another\n", c->t.path, a->pass,
+			dmabuf_pattern_name(a->iv.pat), a->pass_lba);
 	if (a->rt.host.m)
 		db_ctx_close(&a->rt.host);
 	return status;

@@ -21,7 +21,7 @@ _dmabuf_cmd_opts() {
         register)   echo "--mem --size --path --engine --slots --name --help --usage" ;;
         read)       echo "$_dmabuf_shared_opts --out --help --usage" ;;
         write)      echo "$_dmabuf_shared_opts --in --pad --pattern --extend --force --help --usage" ;;
-        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --scratch-lba --extend --force --help --usage" ;;
+        verify)     echo "$_dmabuf_shared_opts --pattern --passes --read-only --pass --scratch-lba --extend --force --help --usage" ;;
         invalidate) echo "$_dmabuf_shared_opts --cycles --during-io --time-limit --pattern --force --help --usage" ;;
         bench)      echo "$_dmabuf_shared_opts --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage" ;;
     esac
@@ -32,7 +32,7 @@ _dmabuf_takes_value() {
     case $1 in
         -m|--mem|-s|--size|-p|--path|-e|--engine|-l|--lba|-n|--blocks|\
         -o|--offset|-L|--length|-b|--bs|-q|--qd|-N|--name|-P|--pattern|\
-        --slots|--out|--in|--passes|--scratch-lba|--cycles|--time-limit|--hold-timeout|\
+        --slots|--out|--in|--passes|--pass|--scratch-lba|--cycles|--time-limit|--hold-timeout|\
         --rw|--runtime|--ios|--ramp|--seed|--jobs|--tune|--iolog) return 0 ;;
     esac
     return 1

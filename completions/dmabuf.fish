@@ -73,7 +73,7 @@ function __dmabuf_needs_target
         switch $w
             case '--*=*'
             case -m --mem -s --size -p --path -e --engine -l --lba -n --blocks -o --offset -L --length \
-                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --cycles --time-limit --hold-timeout \
+                -b --bs -q --qd -N --name -P --pattern --slots --out --in --passes --pass --cycles --time-limit --hold-timeout \
                 --rw --runtime --ios --ramp --seed --jobs --tune --iolog
                 test $seen_cmd = 1; and set skip 1
             case '-*'
@@ -147,6 +147,7 @@ complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s P
 complete -c dmabuf -n "__fish_seen_subcommand_from write verify invalidate" -s f -l force -d 'Write even to a device in use'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l passes -x -d 'Number of passes'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l read-only -d 'Only read back and compare'
+complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l pass -x -d 'With --read-only, the lba pass expected'
 complete -c dmabuf -n "__fish_seen_subcommand_from verify" -l scratch-lba -x -d 'Verify without CPU access, through this scratch LBA'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l cycles -x -d 'Invalidation cycles'
 complete -c dmabuf -n "__fish_seen_subcommand_from invalidate" -l during-io -d 'Cycles while I/O is in flight'

@@ -594,7 +594,7 @@ static int verify_canary(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nbl
 	return io_canary(c, nblocks);
 }
 
-static int verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
+int io_verify_check(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks)
 {
 	struct io_verify *iv = arg;
 
@@ -611,7 +611,7 @@ int io_verify_pass(struct db_ctx *c, const struct io_range *rg, struct io_verify
 	if (write)
 		ret = io_windows(c, rg, true, verify_fill, NULL, iv, doc);
 	if (!ret)
-		ret = io_windows(c, rg, false, verify_canary, verify_check, iv, doc);
+		ret = io_windows(c, rg, false, verify_canary, io_verify_check, iv, doc);
 	if (!ret && iv->v.blocks_bad)
 		ret = EXIT_MISMATCH;
 	return ret;

@@ -66,7 +66,7 @@ cli_commands() {
 
 @test "bash: option prefixes narrow to the matching options of the command" {
     complete_line dmabuf verify /dev/nvme0n1 --p
-    assert_equal "$reply" "--path --pattern --passes"
+    assert_equal "$reply" "--path --pattern --passes --pass"
     complete_line dmabuf invalidate /dev/nvme0n1 --d
     assert_equal "$reply" "--during-io"
     complete_line dmabuf alloc --h

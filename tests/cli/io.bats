@@ -116,12 +116,32 @@ teardown() { cleanup_scratch; }
 }
 
 @test "verify --read-only calls data of another pass stale" {
-	# verify leaves pass-1 stamps; write (and --read-only) use pass 0
+	# verify leaves pass-1 stamps; write uses pass 0
 	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 64
-	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	run -1 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only --pass 0
 	assert_equal "$(jq -r '.verify.blocks_bad' <<<"$output")" "64"
 	assert_equal "$(jq -r '.verify.mismatches[0].kind' <<<"$output")" "stale"
 	assert_equal "$(jq -r '.verify.mismatches[0].found_pass' <<<"$output")" "1"
+	assert_error "64 of 64 blocks differ from pattern lba pass 0" "64 stale" "--pass 1"
+}
+
+@test "verify --read-only checks the pass the data carries: verify's last, or write's 0, and says which" {
+	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 64 --passes 3
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_equal "$(jq -r '[.result, .verify.blocks_checked, .verify.blocks_bad] | join(" ")' <<<"$output")" "ok 64 0"
+	assert_error "$TARGET" "checked pass 3 of pattern lba" "LBA 0"
+	# the text report too
+	run -0 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_error "checked pass 3"
+	# write stamps pass 0, and that is what is checked then
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 64
+	run -0 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 64 --read-only
+	assert_error "checked pass 0 of pattern lba"
+	# --pass is for --read-only and the lba pattern
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 64 --pass 2
+	assert_error "--pass" "--read-only"
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 64 --read-only --pass 2 --pattern random:7
+	assert_error "--pass" "random:7"
 }
 
 @test "verify reports a zeroed block" {
