@@ -137,7 +137,13 @@ static int open_in(struct write_args *a)
 
 	a->in_fd = open(a->in, O_RDONLY | O_CLOEXEC);
 	if (a->in_fd < 0 || fstat(a->in_fd, &st)) {
-		fprintf(stderr, "dmabuf: %s: open: %s\n", a->in, strerror(errno));
+		fprintf(stderr, "dmabuf: %s: open --in: %s\n", a->in, strerror(errno));
+		return EXIT_USAGE;
+	}
+	/* open() takes a directory, read() would fail mid-run: bad input, before anything */
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "dmabuf: %s: open --in: %s: give a file, a device or a pipe "
+			"to write from\n", a->in, strerror(EISDIR));
 		return EXIT_USAGE;
 	}
 	a->in_size = S_ISREG(st.st_mode) ? st.st_size : -1;

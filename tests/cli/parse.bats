@@ -101,6 +101,21 @@ U64_MAX=18446744073709551615
 	assert_equal "$(jq -r .pattern <<<"$output")" "random:7"
 }
 
+# --- f: --in that cannot be read --------------------------------------------------
+
+@test "write --in a directory or a missing file exits 2, one line, nothing written" {
+	local before
+	before=$(md5 "$TARGET")
+	mkdir "$SCRATCH_DIR/dir"
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/dir"
+	assert_error "$SCRATCH_DIR/dir" "Is a directory" "--in"
+	run -2 --separate-stderr dmabuf --json write "$TARGET" --mem memfd --in "$SCRATCH_DIR/dir"
+	assert_equal "$output" ""
+	run -2 --separate-stderr dmabuf write "$TARGET" --mem memfd --in "$SCRATCH_DIR/none"
+	assert_error "$SCRATCH_DIR/none" "No such file or directory" "--in"
+	assert_equal "$(md5 "$TARGET")" "$before"
+}
+
 # --- j: mb_per_s ----------------------------------------------------------------------
 
 @test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
