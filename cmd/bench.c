@@ -511,20 +511,48 @@ static int bench_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
 	return fill_memory(c, a->pat);
 }
 
+/*
+ * A polled request the device cannot poll fails with EOPNOTSUPP: the device
+ * (for a file, the filesystem's) has no poll queues.  Unsupported here, and
+ * the message says what would poll.
+ */
+static void iopoll_hint(const struct db_ctx *c, struct dmabuf_err *e)
+{
+	e->kind = DMABUF_E_UNSUPPORTED;
+	if (c->t.kind == DB_TGT_FILE)
+		db_err_detail(e, "--iopoll (IORING_SETUP_IOPOLL) needs a device with poll queues, "
+			      "e.g. an NVMe namespace with nvme poll_queues=N, and this regular "
+			      "file's filesystem sits on one without them: run without --iopoll, "
+			      "or on such a device");
+	else
+		db_err_detail(e, "--iopoll (IORING_SETUP_IOPOLL) needs a device with poll queues "
+			      "and %s has none: load nvme with poll_queues=N (queue/io_poll "
+			      "then reads 1), or run without --iopoll", c->t.path);
+}
+
 static int bench_run(void *arg, struct db_ctx *c, const struct io_range *rg,
 		     struct json_object *doc)
 {
 	struct bench_args *a = arg;
 	struct dmabuf_err e = { 0 };
-	int ret = EXIT_OK;
+	int ret;
 
-	(void)doc;
 	fill_opts(a, rg, &a->bo, &a->pr);
-	if (db_bench_run(c, &a->bo, &a->b, &e))
-		ret = fail(&e);
+	ret = db_bench_run(c, &a->bo, &a->b, &e);
 	if (a->bo.progress)
 		fputs("\r\033[K", stderr);
-	return ret;
+	if (!ret)
+		return EXIT_OK;
+	/* as the other commands: the first failed request, in the document */
+	for (unsigned i = 0; i < a->b.nr_jobs; i++) {
+		if (a->b.job[i].x.fail.failed) {
+			json_object_object_add(doc, "failure", db_report_failure(&a->b.job[i].x.fail));
+			break;
+		}
+	}
+	if (a->iopoll && e.err == -EOPNOTSUPP)
+		iopoll_hint(c, &e);
+	return fail(&e);
 }
 
 static void bench_report(void *arg, struct db_ctx *c, const struct io_range *rg,

@@ -116,6 +116,21 @@ U64_MAX=18446744073709551615
 	assert_equal "$(md5 "$TARGET")" "$before"
 }
 
+# --- g: --iopoll where nothing polls ------------------------------------------------
+
+@test "bench --iopoll on a file whose device has no poll queues: the hint, and failure in the JSON" {
+	# data, not holes: a read of a hole never reaches the device
+	dd if=/dev/urandom of="$TARGET" bs=1M count=4 conv=notrunc status=none
+	run --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --iopoll --ios 64 --bs 4k
+	[ "$status" -ne 0 ] || skip "this host polls the file's device: nothing to refuse"
+	assert_equal "$status" 3
+	assert_error "IOPOLL" "Operation not supported" "poll queues" "poll_queues=N" "without --iopoll"
+	jq -e '.result == "error" and (.failure | .error == "Operation not supported" and
+		(.lba | type) == "number" and .blocks == 8 and .errno == 95)' <<<"$output"
+	run -3 --separate-stderr dmabuf bench "$TARGET" --mem memfd --iopoll --ios 64 --bs 4k
+	assert_error "poll queues"
+}
+
 # --- j: mb_per_s ----------------------------------------------------------------------
 
 @test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
