@@ -299,7 +299,7 @@ static int rt_pass(struct verify_args *a, struct db_ctx *c, const struct io_rang
 
 	dmabuf_pattern_set_pass(a->iv.pat, pass);
 	dmabuf_pattern_set_pass(a->rt.stamp, pass);
-	for (done = 0; !a->read_only && done < rg->nblocks; done += rg->win_blocks) {
+	for (done = 0; done < rg->nblocks; done += rg->win_blocks) {
 		uint64_t lba = rg->lba + done, n = DB_MIN(rg->win_blocks, rg->nblocks - done);
 
 		if ((ret = io_fill(h, a->iv.pat, lba, n)) ||
@@ -322,7 +322,7 @@ static int rt_run(struct verify_args *a, struct db_ctx *c, const struct io_range
 	int ret = rt_open(a, c, rg);
 
 	for (unsigned p = 1; p <= a->passes && !ret; p++)
-		ret = rt_pass(a, c, rg, a->read_only ? a->pass : p, doc);
+		ret = rt_pass(a, c, rg, p, doc);
 	return ret;
 }
 
@@ -422,10 +422,15 @@ static int verify_prepare(void *arg)
 	if (a->read_only && a->io.extend)
 		return usage_error("verify: --extend and --read-only exclude each other: a read "
 				   "does not grow the file; give a range inside it");
+	/* --read-only promises nothing is written; the round trip writes the scratch range */
+	if (a->read_only && a->rt.on)
+		return usage_error("verify: --read-only and --scratch-lba exclude each other: the "
+				   "round trip writes the scratch range; check the data with memory "
+				   "the CPU can map (--mem memfd), or drop --read-only");
 	if (a->pass_set && !a->read_only)
 		return usage_error("verify: --pass %" PRIu32 " goes with --read-only: a verify "
 				   "that writes checks the passes it writes (--passes)", a->pass);
-	a->io.write = !a->read_only || a->rt.on;
+	a->io.write = !a->read_only;
 	a->io.extend_opt = !a->read_only;
 	a->pass_known = a->pass_set;
 	ret = io_pattern(&a->io, &a->iv.pat);

@@ -241,3 +241,12 @@ teardown() { cleanup_scratch; }
 	assert_error "$LOOPDEV" "--extend" "regular file"
 	assert_equal "$(md5 "$LOOPDEV")" "$before"
 }
+
+@test "verify --read-only --scratch-lba exits 2 and writes nothing: the round trip writes the scratch range" {
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 512
+	local before
+	before=$(md5 "$TARGET")
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 512 --size 64k --scratch-lba 6000 --read-only
+	assert_error "--read-only" "--scratch-lba" "writes"
+	assert_equal "$(md5 "$TARGET")" "$before"
+}
