@@ -171,6 +171,27 @@ static uint32_t min_limit(uint64_t a, uint64_t b)
 
 /* ---- errors ------------------------------------------------------------- */
 
+/*
+ * What to change when this user may not open @t: a device's group (disk),
+ * a regular file's permissions, or a directory on the way it cannot search.
+ */
+static void access_hint(const struct db_target *t, struct dmabuf_err *e)
+{
+	struct stat st;
+
+	if (stat(t->path, &st) < 0)
+		db_err_detail(e, "a directory on its path does not let this user (uid %u) search "
+			      "it: give that directory search (x) permission, or use a path this "
+			      "user can reach", (unsigned)geteuid());
+	else if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode))
+		db_err_detail(e, "run as root or add yourself to the disk group");
+	else
+		db_err_detail(e, "the file is mode %04o, owner uid %u, and this user (uid %u) may "
+			      "not %s it: change its permissions (chmod) or run as a user who may",
+			      (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+			      (unsigned)geteuid(), t->writable ? "write" : "read");
+}
+
 static int open_error(struct db_target *t, int err, struct dmabuf_err *e)
 {
 	switch (err) {
@@ -181,7 +202,7 @@ static int open_error(struct db_target *t, int err, struct dmabuf_err *e)
 	case EACCES:
 	case EPERM:
 		db_err_set(e, DMABUF_E_IO, -err, "open", "%s", t->path);
-		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
+		access_hint(t, e);
 		break;
 	case EBUSY:
 		/*
@@ -222,7 +243,7 @@ static int identify_error(struct db_target *t, const char *op, int ret, struct d
 
 	if (err == EACCES || err == EPERM) {
 		db_err_set(e, DMABUF_E_IO, -err, op, "%s", t->path);
-		db_err_detail(e, "permission denied: run as root or add yourself to the disk group");
+		db_err_detail(e, "run as root or add yourself to the disk group");
 		return -err;
 	}
 	db_err_set(e, DMABUF_E_IO, -err, op, "%s", t->path);

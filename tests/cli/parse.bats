@@ -131,6 +131,29 @@ U64_MAX=18446744073709551615
 	assert_error "poll queues"
 }
 
+# --- h: a file the user may not write ------------------------------------------------
+
+@test "a read-only regular file: the hint is its permissions, not the disk group" {
+	[ "$(id -u)" = 0 ] || skip "needs root to become another user"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	chmod 755 "$SCRATCH_DIR"
+	chmod 444 "$TARGET"
+	run -4 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$DMABUF" write "$TARGET" --mem memfd --blocks 8
+	assert_error "$TARGET" "Permission denied" "mode 0444" "chmod"
+	[[ $stderr != *disk* ]] || fail "a regular file's message names the disk group: $stderr"
+	[[ $stderr != *"Permission denied: permission denied"* ]] || fail "the reason twice: $stderr"
+	# reading it is allowed
+	run -0 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$DMABUF" read "$TARGET" --mem memfd --blocks 8
+	# a directory on the way that this user cannot search
+	chmod 700 "$SCRATCH_DIR"
+	run -4 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$DMABUF" read "$TARGET" --mem memfd --blocks 8
+	assert_error "$TARGET" "Permission denied" "search"
+	[[ $stderr != *disk* ]] || fail "names the disk group: $stderr"
+}
+
 # --- j: mb_per_s ----------------------------------------------------------------------
 
 @test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
