@@ -16,6 +16,7 @@
 #include "dmabuf/bench.h"
 #include "dmabuf/util.h"
 
+/* bench_help() and the epilogue of bench_argp say these in words */
 #define DEFAULT_BS	4096u
 #define DEFAULT_QD	32u
 #define DEFAULT_RUNTIME	10.0	/* seconds, when neither --runtime nor --ios */
@@ -202,6 +203,26 @@ static const struct argp bench_argp = {
 	"clat_ns with its percentile map, usr_cpu/sys_cpu).",
 	io_pattern_children, NULL, NULL
 };
+
+/* The shared options' --help with bench's defaults (struct io_opts.help). */
+static const char *bench_help(int key)
+{
+	switch (key) {
+	case 's':
+		return "bytes of memory (default: jobs x qd x bs)";
+	case 'n':
+		return "logical blocks (default: the whole target from --lba)";
+	case 'b':
+		return "bytes per request (default 4k, capped by MDTS)";
+	case 'q':
+		return "requests in flight (default 32)";
+	case 'P':
+		return "zero, ones or byte:0xNN, what write workloads write (default "
+		       DEFAULT_PATTERN ")";
+	default:
+		return NULL;
+	}
+}
 
 /* --- the run ---------------------------------------------------------------- */
 
@@ -611,7 +632,8 @@ static const struct io_cmd bench_cmd = {
 
 int cmd_bench(int argc, char **argv)
 {
-	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL };
+	struct bench_args a = { .seed = DEFAULT_SEED, .jobs = 1, .tune = TUNE_ALL,
+				.io.help = bench_help };
 
 	parse_rw(&a, "randread");
 	argp_parse(&bench_argp, argc, argv, 0, NULL, &a);

@@ -75,6 +75,8 @@ struct io_opts {
 	bool no_range;		/* register: memory only, no LBA range */
 	bool whole;		/* no range given: from --lba to the end of the target */
 	uint64_t default_size;	/* memory when neither size nor range is given */
+	/* the command's own --help text of a shared option (its defaults), NULL: the shared */
+	const char *(*help)(int key);
 };
 
 extern struct argp mem_argp;		/* TARGET, --mem, --size, --path, --engine, --name */

@@ -180,8 +180,21 @@ static error_t range_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-struct argp mem_argp = { mem_options, mem_parse, NULL, NULL, NULL, NULL, NULL };
-static struct argp range_argp = { range_options, range_parse, NULL, NULL, NULL, NULL, NULL };
+/*
+ * --help of the shared options: a command with defaults of its own (bench)
+ * gives its text for them (struct io_opts.help); argp frees what is not @text.
+ */
+static char *io_help_filter(int key, const char *text, void *input)
+{
+	const struct io_opts *o = input;
+	const char *own = o && o->help ? o->help(key) : NULL;
+
+	return own ? strdup(own) : (char *)text;
+}
+
+struct argp mem_argp = { mem_options, mem_parse, NULL, NULL, NULL, io_help_filter, NULL };
+static struct argp range_argp = { range_options, range_parse, NULL, NULL, NULL, io_help_filter,
+				  NULL };
 
 /* io_argp = mem_argp + range_argp, both parsing into the same struct io_opts. */
 static const struct argp_child io_children[] = {
@@ -225,7 +238,8 @@ static error_t pattern_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-struct argp pattern_argp = { pattern_options, pattern_parse, NULL, NULL, NULL, NULL, NULL };
+struct argp pattern_argp = { pattern_options, pattern_parse, NULL, NULL, NULL, io_help_filter,
+			     NULL };
 
 const struct argp_child io_pattern_children[] = {
 	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }

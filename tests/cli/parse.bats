@@ -154,6 +154,25 @@ U64_MAX=18446744073709551615
 	[[ $stderr != *disk* ]] || fail "names the disk group: $stderr"
 }
 
+# --- i: bench's defaults in its --help ------------------------------------------------
+
+@test "bench --help gives bench's defaults for --bs, --qd, --size, --blocks and --pattern" {
+	run -0 dmabuf bench --help
+	assert_line --regexp '^  -b, --bs=SIZE +bytes per request \(default 4k,'
+	assert_line --regexp '^  -q, --qd=N +requests in flight \(default 32\)'
+	assert_line --regexp '^  -s, --size=SIZE +bytes of memory \(default: jobs x qd x bs\)'
+	assert_line --regexp '^  -n, --blocks=N +logical blocks \(default: the whole target from'
+	assert_line --regexp '^  -P, --pattern=P +zero, ones or byte:0xNN, what write workloads'
+	assert_output --partial "(default byte:0x5a)"
+	refute_output --partial "128k"
+	refute_output --partial "(default 16)"
+	refute_output --partial "(default lba)"
+	# the other commands keep the shared ones
+	run -0 dmabuf read --help
+	assert_line --regexp '^  -b, --bs=SIZE +bytes per request \(default 128k,'
+	assert_line --regexp '^  -q, --qd=N +requests in flight \(default 16\)'
+}
+
 # --- j: mb_per_s ----------------------------------------------------------------------
 
 @test "mb_per_s is MB/s (10^6 bytes/s) in the document, the schema and dmabuf-json(7)" {
