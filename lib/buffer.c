@@ -6,6 +6,9 @@
  * Preference for AUTO: token (zero copy, DMA-mapped once) > pages (zero
  * copy, mapped per I/O) > bounce (one CPU copy).  Each refused path leaves
  * a sentence in out->why, so a caller can always say what it used and why.
+ * When every path is refused the error says each reason once: one, for
+ * all of them, when they are the same (the 1 GiB of a fixed buffer,
+ * RLIMIT_MEMLOCK), else each path with its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,13 +138,61 @@ static void why_add(struct dmabuf_fixed *out, enum dmabuf_path p, const struct d
 		 dmabuf_path_name(p), dmabuf_err_str(e, msg, sizeof(msg)));
 }
 
+/* The same reason: the same failure, whatever object (address) it names. */
+static bool same_reason(const struct dmabuf_err *a, const struct dmabuf_err *b)
+{
+	return a->kind == b->kind && a->err == b->err && !strcmp(a->op, b->op) &&
+	       !strcmp(a->detail, b->detail);
+}
+
+/*
+ * Every path tried failed, @tried[0..@n) with @errs: one error for them
+ * all, in @e.  Its object is the memory (each path's own buffer address
+ * would be noise); the kind and errno are the last path's (the exit status
+ * of a caller).  The same reason is said once, for all the paths; different
+ * reasons each once, after their path's name.
+ */
+static void all_failed(const struct dmabuf_mem *m, const enum dmabuf_path *tried,
+		       const struct dmabuf_err *errs, unsigned n, struct dmabuf_err *e)
+{
+	const struct dmabuf_err *last = &errs[n - 1];
+	char names[32] = "", msg[600];
+	size_t used = 0;
+	bool same = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		same = same && same_reason(&errs[i], last);
+		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
+					dmabuf_path_name(tried[i]));
+	}
+	if (same) {
+		db_err_set(e, last->kind, last->err, last->op, "%s (%llu bytes) by every buffer path "
+			   "(%s)", m->spec.text, (unsigned long long)m->size, names);
+		if (last->detail[0])
+			db_err_detail(e, "%s", last->detail);
+		return;
+	}
+	db_err_set(e, last->kind, 0, "register", "%s (%llu bytes)", m->spec.text,
+		   (unsigned long long)m->size);
+	db_err_detail(e, "no buffer path works for this memory and target");
+	for (unsigned i = 0; i < n; i++) {
+		struct dmabuf_err why = errs[i];
+
+		why.obj[0] = '\0';	/* the memory, named once above */
+		db_err_detail(e, "%s: %s", dmabuf_path_name(tried[i]),
+			      dmabuf_err_str(&why, msg, sizeof(msg)));
+	}
+}
+
 int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, int target_fd,
 		    enum dmabuf_path path, struct dmabuf_fixed *out, struct dmabuf_err *e)
 {
 	static const enum dmabuf_path order[] = {
 		DMABUF_PATH_TOKEN, DMABUF_PATH_PAGES, DMABUF_PATH_BOUNCE,
 	};
-	struct dmabuf_err tmp = { 0 };
+	struct dmabuf_err errs[DB_ARRAY_SIZE(order)];
+	enum dmabuf_path tried[DB_ARRAY_SIZE(order)];
+	unsigned n = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (path != DMABUF_PATH_AUTO)
@@ -150,16 +201,15 @@ int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, 
 		/* a token needs a dma-buf: memfd and hugetlb skip it silently */
 		if (order[i] == DMABUF_PATH_TOKEN && m->dmabuf_fd < 0)
 			continue;
-		memset(&tmp, 0, sizeof(tmp));
-		if (!reg_one(ring, slot, m, target_fd, order[i], out, &tmp))
+		memset(&errs[n], 0, sizeof(errs[n]));
+		if (!reg_one(ring, slot, m, target_fd, order[i], out, &errs[n]))
 			return 0;
-		why_add(out, order[i], &tmp);
+		why_add(out, order[i], &errs[n]);
+		tried[n++] = order[i];
 	}
-	if (e) {
-		*e = tmp;
-		db_err_detail(e, "no buffer path works for this memory and target (%s)", out->why);
-	}
-	return tmp.err ? tmp.err : -EOPNOTSUPP;
+	if (e)
+		all_failed(m, tried, errs, n, e);
+	return errs[n - 1].err ? errs[n - 1].err : -EOPNOTSUPP;
 }
 
 int dmabuf_bounce_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint64_t len,

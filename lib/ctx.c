@@ -13,6 +13,25 @@
 #include "dmabuf/ctx.h"
 #include "dmabuf/util.h"
 
+/* How the commands size their memory: --size; bench's is jobs x qd x bs. */
+#define BENCH_MEMORY "(bench: a smaller --bs, --qd or --jobs)"
+
+/* The largest ordinary fixed buffer (lib/token.c: io_uring's limit). */
+#define FIXED_BUF_MAX (1ULL << 30)
+
+/*
+ * Memory the buffer paths refused for its size: the way out in the
+ * commands' words, said once after the library's reason.
+ */
+static void detail_less_memory(const struct db_ctx *c, int ret, struct dmabuf_err *e)
+{
+	/* lib/token.c's reason names the limit and ulimit -l */
+	if (ret == -ENOMEM && strstr(e->detail, "RLIMIT_MEMLOCK"))
+		db_err_detail(e, "or pin less: a --size under the limit " BENCH_MEMORY);
+	else if (ret == -EINVAL && c->buf.len > FIXED_BUF_MAX)
+		db_err_detail(e, "use less memory: a smaller --size " BENCH_MEMORY);
+}
+
 /* Slot @slot of @r by the path in use (slot 0 of the context's ring: by @want). */
 static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dmabuf_path want,
 		    struct dmabuf_err *e)
@@ -22,8 +41,11 @@ static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dma
 
 	if (want == DMABUF_PATH_AUTO)
 		snprintf(c->why, sizeof(c->why), "%s", fx.why);
-	if (ret)
+	if (ret) {
+		if (e)
+			detail_less_memory(c, ret, e);
 		return ret;
+	}
 	c->path = fx.path;
 	c->buf.base = fx.base;
 	return 0;

@@ -39,9 +39,9 @@ static void detail_memlock(struct dmabuf_err *e, uint64_t len)
 		db_err_detail(e, "the kernel is out of memory");
 		return;
 	}
-	db_err_detail(e, "pinning %llu bytes was refused: RLIMIT_MEMLOCK is %llu KiB "
-		      "(raise it with ulimit -l)",
-		      (unsigned long long)len, (unsigned long long)rl.rlim_cur / 1024);
+	db_err_detail(e, "pinning %llu bytes was refused: RLIMIT_MEMLOCK is %llu bytes: "
+		      "raise it with ulimit -l", (unsigned long long)len,
+		      (unsigned long long)rl.rlim_cur);
 }
 
 static int uaddr_err(int ret, unsigned slot, void *addr, uint64_t len, struct dmabuf_err *e)

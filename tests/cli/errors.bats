@@ -164,3 +164,30 @@ teardown() { cleanup_scratch; }
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem drm:/dev/dri/renderD128:sram
 	assert_error "drm placements are vram, gtt and dumb"
 }
+
+# count SUBSTR TEXT: how many times SUBSTR occurs in TEXT.
+count() { grep -oF -- "$1" <<<"$2" | wc -l; }
+
+@test "memory over a fixed buffer's 1 GiB on every buffer path: the reason once, with the remedy" {
+	# bench's memory is jobs x qd x bs: 32 x 128 MiB = 4 GiB, for pages and bounce alike
+	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --bs 128M --ios 1
+	assert_error "4294967296 bytes" "--size" "--bs" "--qd"
+	assert_equal "$(count "at most 1 GiB" "$stderr")" 1
+	assert_equal "$(count "IORING_REGISTER_BUFFERS_UPDATE" "$stderr")" 1
+	assert_equal "$(count "Invalid argument" "$stderr")" 1
+}
+
+@test "pinning over RLIMIT_MEMLOCK on every buffer path: the limit once, in bytes, with the remedy" {
+	# io_uring charges pinned pages to RLIMIT_MEMLOCK only without
+	# CAP_IPC_LOCK: drop every capability, keep root's files
+	command -v setpriv >/dev/null && command -v prlimit >/dev/null || skip "no setpriv or prlimit"
+	truncate -s 64M "$TARGET"
+	local limit=8388608 nocaps=(prlimit --memlock=8388608:8388608 setpriv --inh-caps=-all --bounding-set=-all)
+	run -4 --separate-stderr "${nocaps[@]}" "$DMABUF" verify "$TARGET" --mem memfd --length 64M
+	assert_error "RLIMIT_MEMLOCK is $limit bytes" "ulimit -l" "--size"
+	assert_equal "$(count "RLIMIT_MEMLOCK" "$stderr")" 1
+	assert_equal "$(count "Cannot allocate memory" "$stderr")" 1
+	[ "${#stderr}" -le 400 ] || fail "a ${#stderr}-character message: $stderr"
+	# the remedy works: memory under the limit, the range in windows
+	run -0 "${nocaps[@]}" "$DMABUF" verify "$TARGET" --mem memfd --length 64M --size 4M
+}
