@@ -525,18 +525,76 @@ static void trigger_invalidate(void)
 	debugfs_write("invalidate", "1");
 }
 
-/* Tokens are freed from a work item: wait up to 5 s for @want live tokens. */
+/*
+ * Tokens are freed from a work item: wait for @want live tokens, up to 30 s
+ * (a bound for a hang; a busy or debug guest takes longer than the usual
+ * few milliseconds).
+ */
 static long wait_tokens(long want)
 {
 	long v = -1;
 
-	for (int i = 0; i < 500; i++) {
+	for (int i = 0; i < 3000; i++) {
 		v = stat_value("tokens");
 		if (v == want)
 			break;
 		usleep(10000);
 	}
 	return v;
+}
+
+/* ---- helper threads: what they are doing, seen from outside ---- */
+
+/* A helper thread's id (set as it starts) and whether its call returned. */
+struct thread_mark {
+	pid_t tid;
+	bool done;
+};
+
+static void mark_running(struct thread_mark *t)
+{
+	__atomic_store_n(&t->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+}
+
+static void mark_done(struct thread_mark *t)
+{
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
+}
+
+static bool is_done(struct thread_mark *t)
+{
+	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Wait until the thread of @t sleeps in system call @nr, up to 30 s: the
+ * kernel names the call a thread is in (/proc/self/task/TID/syscall) only
+ * while it sleeps there, and says "running" otherwise.  False if it never
+ * did, or its call returned first.  A poll on the state, where a fixed
+ * sleep would guess how long a busy machine takes to get there.
+ */
+static bool wait_asleep_in(struct thread_mark *t, long nr)
+{
+	for (int i = 0; i < 3000 && !is_done(t); i++) {
+		pid_t tid = __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE);
+		char path[64], line[64] = "";
+		bool in = false;
+		FILE *f;
+
+		if (tid) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+			f = fopen(path, "r");
+			if (f) {
+				in = fgets(line, sizeof(line), f) && line[0] >= '0' &&
+				     line[0] <= '9' && strtol(line, NULL, 10) == nr;
+				fclose(f);
+			}
+		}
+		if (in)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /* ======================================================================== */
@@ -873,6 +931,23 @@ static void run_reads(struct load *l, uint64_t total)
 	}
 }
 
+/*
+ * Rounds of @per reads (run_reads) beside a thread that invalidates or
+ * moves the buffer, until a read after an invalidation has mapped it
+ * afresh (the "maps" count passed @maps0), or a read failed.  When the
+ * thread first fires while reads are in flight depends on how the two are
+ * scheduled, so the bound is rounds (20), not time.  Returns the rounds.
+ */
+static unsigned reads_until_remapped(struct load *l, uint64_t per, long maps0)
+{
+	unsigned rounds = 0;
+
+	do
+		run_reads(l, per);
+	while (++rounds < 20 && !l->err && stat_value("maps") <= maps0);
+	return rounds;
+}
+
 static volatile bool trigger_stop;
 
 static void *trigger_thread(void *arg)
@@ -898,6 +973,7 @@ static void case_invalidate(const char *kind)
 	struct dbuf b;
 	pthread_t th;
 	long maps0, inv0;
+	unsigned rounds;
 	int ret;
 
 	if (dbuf_new(&b, kind, size))
@@ -916,13 +992,13 @@ static void case_invalidate(const char *kind)
 			  .size = size };
 	trigger_stop = false;
 	pthread_create(&th, NULL, trigger_thread, &triggers);
-	run_reads(&l, 4000);
+	rounds = reads_until_remapped(&l, 4000, maps0);
 	trigger_stop = true;
 	pthread_join(th, NULL);
 
-	check(l.err == 0, "%s: %" PRIu64 " reads of 16 KiB at QD 32 under %lu invalidations: "
-	      "no error (%d), %" PRIu64 " -EAGAIN reissued", kind, l.ios, triggers, l.err,
-	      l.eagain);
+	check(l.err == 0, "%s: %" PRIu64 " reads of 16 KiB at QD 32 (%u rounds of 4000) under %lu "
+	      "invalidations: no error (%d), %" PRIu64 " -EAGAIN reissued", kind, l.ios, rounds,
+	      triggers, l.err, l.eagain);
 	check(!memcmp(want, b.cpu, size), "%s: every byte read through the token matches",
 	      kind);
 	check(stat_value("invalidations") - inv0 >= (long)triggers,
@@ -1069,21 +1145,58 @@ static void case_mapped_once(void)
 
 /* ---- merging: token bios that continue each other in the mapping ---- */
 
-/* Read requests the block layer merged for @dev so far (stat field 2). */
-static long read_merges(const char *dev)
+/* @dev's read commands completed and read requests merged so far (stat fields 1, 2). */
+static void read_stat(const char *dev, unsigned long long *ios, unsigned long long *merges)
 {
 	char real[PATH_MAX], path[PATH_MAX + 32];
-	unsigned long long ios, merges;
 	FILE *f;
 
 	if (!realpath(dev, real))
 		die("realpath %s", dev);
 	snprintf(path, sizeof(path), "/sys/class/block/%s/stat", basename(real));
 	f = fopen(path, "r");
-	if (!f || fscanf(f, "%llu %llu", &ios, &merges) != 2)
+	if (!f || fscanf(f, "%llu %llu", ios, merges) != 2)
 		die("read %s", path);
 	fclose(f);
+}
+
+/* Read requests the block layer merged for @dev so far (stat field 2). */
+static long read_merges(const char *dev)
+{
+	unsigned long long ios, merges;
+
+	read_stat(dev, &ios, &merges);
 	return (long)merges;
+}
+
+/*
+ * Read requests of @dev the block layer is through with: commands the
+ * device completed (counted once their bios have ended) and requests merged
+ * into one (counted as they are submitted).
+ */
+static long reads_finished(const char *dev)
+{
+	unsigned long long ios, merges;
+
+	read_stat(dev, &ios, &merges);
+	return (long)(ios + merges);
+}
+
+/*
+ * Wait until @n more read requests of @dev than @base (reads_finished()
+ * before they were submitted) are finished, every command sent for them
+ * completed by the device, up to 30 s; false if they are not.  A poll on
+ * the device's own count, where a fixed sleep would guess how long a busy
+ * machine takes.
+ */
+static bool wait_reads_finished(const char *dev, long base, long n)
+{
+	for (int i = 0; i < 3000; i++) {
+		if (reads_finished(dev) - base >= n)
+			return true;
+		usleep(10000);
+	}
+	return false;
 }
 
 /*
@@ -1471,13 +1584,16 @@ static void case_fence_unreaped(void)
 	int fd = open_dev(dev);
 	struct io_uring ring;
 	struct dbuf b;
+	long done0;
 
 	if (dbuf_new(&b, "udmabuf", 1 * MiB))
 		die("udmabuf");
 	defer_ring_new(&ring);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration");
+	done0 = reads_finished(dev);
 	submit_reads(&ring, fd, 8);
-	usleep(500000);		/* the device is done long before */
+	check(wait_reads_finished(dev, done0, 8), "the device finished the 8 reads (%ld of 8)",
+	      reads_finished(dev) - done0);
 	trigger_invalidate();
 	check(stat_value("fences") == 0, "8 reads done by the device but not reaped hold no "
 	      "mapping: no unsignalled fence (%ld)", stat_value("fences"));
@@ -1690,6 +1806,7 @@ static void case_mover_token(void)
 	struct dbuf b;
 	pthread_t th;
 	long maps0, tags;
+	unsigned rounds;
 
 	if (dbuf_new(&b, "mover", size))
 		die("mover buffer");
@@ -1704,13 +1821,13 @@ static void case_mover_token(void)
 			  .size = size };
 	tags = set_nr_requests(dev, 4);
 	mover_start(&th, &m, b.fd, 0);
-	run_reads(&l, 4000);
+	rounds = reads_until_remapped(&l, 4000, maps0);
 	mover_end(th);
 	set_nr_requests(dev, tags);
 	st = mover_stat(b.fd);
-	check(l.err == 0 && m.failed == 0, "%" PRIu64 " reads of 16 KiB at QD 32, 4 tags, under "
-	      "%lu moves: no read error (%d), no move failed (%lu, last %d)", l.ios, m.moves,
-	      l.err, m.failed, m.err);
+	check(l.err == 0 && m.failed == 0, "%" PRIu64 " reads of 16 KiB at QD 32 (%u rounds of "
+	      "4000), 4 tags, under %lu moves: no read error (%d), no move failed (%lu, last %d)",
+	      l.ios, rounds, m.moves, l.err, m.failed, m.err);
 	check(m.moves > 0 && !memcmp(b.cpu, want, size),
 	      "every byte read is in the buffer where it now lives");
 	check(st.late_pages == 0, "no page written after the exporter gave it up "
@@ -1737,13 +1854,23 @@ static void case_mover_token(void)
 struct waiter {
 	int fd, ret;
 	struct io_uring *ring;
+	struct thread_mark m;
 };
+
+/*
+ * The longest a move waits for the fences here: only a hang reaches it, as
+ * the cases release the mapping that holds the move up as soon as they
+ * have seen what they look for.
+ */
+#define MOVE_WAIT_MS 30000
 
 static void *move_waiter(void *arg)
 {
 	struct waiter *w = arg;
 
-	w->ret = mover_move(w->fd, 0, 10000, NULL);
+	mark_running(&w->m);
+	w->ret = mover_move(w->fd, 0, MOVE_WAIT_MS, NULL);
+	mark_done(&w->m);
 	return NULL;
 }
 
@@ -1751,7 +1878,9 @@ static void *unregister_waiter(void *arg)
 {
 	struct waiter *w = arg;
 
+	mark_running(&w->m);
 	w->ret = reg_empty(w->ring, 0);
+	mark_done(&w->m);
 	return NULL;
 }
 
@@ -1792,9 +1921,10 @@ static void case_mover_in_use(void)
 
 	debugfs_write("hold", "1");
 	pthread_create(&th, NULL, move_waiter, &w);
-	usleep(200000);
+	/* the move waits for the fence, holding the lock (whatever the order, both must go through) */
+	(void)wait_asleep_in(&w.m, SYS_ioctl);
 	pthread_create(&tu, NULL, unregister_waiter, &u);
-	usleep(200000);
+	(void)wait_asleep_in(&u.m, __NR_io_uring_register);	/* and waits for the move */
 	debugfs_write("hold", "0");
 	pthread_join(th, NULL);
 	pthread_join(tu, NULL);
@@ -1808,9 +1938,9 @@ static void case_mover_in_use(void)
 /*
  * A read that must map afresh waits for the reservation lock, which a
  * TTM-style exporter holds for as long as its fence wait lasts (up to its
- * timeout, 10 s here, 15 s in TTM).  The wait is interruptible: cancelling
- * the read (IORING_OP_ASYNC_CANCEL signals the io-wq worker that waits)
- * ends it at once, rather than when the move ends.
+ * timeout, MOVE_WAIT_MS here, 15 s in TTM).  The wait is interruptible:
+ * cancelling the read (IORING_OP_ASYNC_CANCEL signals the io-wq worker that
+ * waits) ends it while the move still waits, rather than when the move ends.
  */
 static void case_map_cancel(void)
 {
@@ -1819,13 +1949,14 @@ static void case_map_cancel(void)
 	uint8_t *disk = aligned(size);
 	int fd = open_dev(dev), ret, res = 0;
 	struct waiter w = { .ret = -1 };
-	struct __kernel_timespec ts = { .tv_sec = 4 };
+	/* past the move's own bound: a read the cancel missed ends with the move */
+	struct __kernel_timespec ts = { .tv_sec = 2 * MOVE_WAIT_MS / 1000 };
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct io_uring ring;
 	struct dbuf b;
 	uint64_t t0, ms = 0;
-	bool done = false;
+	bool done = false, moving = false;
 	pthread_t th;
 
 	case_begin(&ring, 8, &b, "mover", fd, disk, size, 233);
@@ -1834,12 +1965,17 @@ static void case_map_cancel(void)
 	debugfs_write("hold", "1");
 	w.fd = b.fd;
 	pthread_create(&th, NULL, move_waiter, &w);
-	usleep(300000);
+	check(wait_asleep_in(&w.m, SYS_ioctl), "the move waits for the fence of the mapping in "
+	      "use, holding the lock");
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_read_fixed(sqe, fd, NULL, 4096, 0, 0);
 	sqe->user_data = 1;
 	io_uring_submit(&ring);
-	usleep(300000);		/* punted to io-wq, waiting for the lock */
+	/*
+	 * Punted to io-wq, waiting for the lock; or still queued there on a
+	 * busy machine: the cancel ends the read either way.
+	 */
+	usleep(300000);
 	sqe = io_uring_get_sqe(&ring);
 	io_uring_prep_cancel64(sqe, 1, 0);
 	sqe->user_data = 2;
@@ -1852,14 +1988,16 @@ static void case_map_cancel(void)
 		if (cqe->user_data == 1) {
 			res = cqe->res;
 			ms = (now_ns() - t0) / 1000000;
+			moving = !is_done(&w.m);
 			done = true;
 		}
 		io_uring_cqe_seen(&ring, cqe);
 	}
-	check(done && (res == -EINTR || res == -ECANCELED) && ms < 1000,
-	      "a read waiting to map while the exporter holds the lock is cancelled at once "
-	      "(%s: %d after %" PRIu64 " ms; the move would hold it up to 10 s)",
-	      done ? "ended" : "still waiting after 4 s", res, ms);
+	/* not how soon (the machine's speed), but before the move ended */
+	check(done && (res == -EINTR || res == -ECANCELED) && moving,
+	      "a read waiting to map while the exporter holds the lock is cancelled while the "
+	      "move still waits (%s: %d after %" PRIu64 " ms, the move %s)",
+	      done ? "ended" : "still waiting", res, ms, moving ? "still waiting" : "over");
 	debugfs_write("hold", "0");
 	pthread_join(th, NULL);
 	check_ret(w.ret, 0, "released, the move goes through");
@@ -1876,20 +2014,23 @@ static void case_map_cancel(void)
 struct reg_waiter {
 	struct io_uring ring;
 	int dmabuf_fd, target_fd, ret;
+	struct thread_mark m;
 };
 
 static void *register_waiter(void *arg)
 {
 	struct reg_waiter *r = arg;
 
+	mark_running(&r->m);
 	r->ret = reg_dmabuf(&r->ring, 0, r->dmabuf_fd, r->target_fd);
+	mark_done(&r->m);
 	return NULL;
 }
 
 /*
  * Registration does not hold a global lock while it waits: one that must
  * map a buffer whose exporter holds the reservation lock for its fence
- * wait (a move of a mover buffer with its mapping in use, 10 s bound),
+ * wait (a move of a mover buffer with its mapping in use, MOVE_WAIT_MS bound),
  * here for the second controller, leaves every other registration alone.
  * Before, the token core held its share lock across the wait, and a
  * udmabuf registration for the first controller waited for the move.
@@ -1906,6 +2047,7 @@ static void case_register_stall(void)
 	struct dbuf b, u;
 	pthread_t tm, tr;
 	uint64_t t0, ms;
+	bool moving;
 
 	case_begin(&ring, 8, &b, "mover", fd, disk, size, 229);
 	if (dbuf_new(&u, "udmabuf", size))
@@ -1913,18 +2055,23 @@ static void case_register_stall(void)
 	debugfs_write("hold", "1");
 	w.fd = b.fd;
 	pthread_create(&tm, NULL, move_waiter, &w);
-	usleep(300000);			/* the move waits, holding the lock */
+	check(wait_asleep_in(&w.m, SYS_ioctl), "the move waits for the fence of the mapping in "
+	      "use, holding the lock");
 	ring_new(&r.ring, 8, 1);
 	r.dmabuf_fd = b.fd;
 	r.target_fd = fd512;
 	pthread_create(&tr, NULL, register_waiter, &r);
-	usleep(300000);			/* that registration waits for the lock */
+	/* that registration waits for the lock (or, if it does not wait, is done) */
+	(void)wait_asleep_in(&r.m, __NR_io_uring_register);
 	ring_new(&other, 8, 1);
 	t0 = now_ns();
 	ret = reg_dmabuf(&other, 0, u.fd, fd);
 	ms = (now_ns() - t0) / 1000000;
-	check(ret == 0 && ms < 1000, "meanwhile a udmabuf registers at once (%d after %" PRIu64
-	      " ms; the move would hold it up to 10 s)", ret, ms);
+	moving = !is_done(&w.m);
+	/* not how soon (the machine's speed), but before the move ended */
+	check(ret == 0 && moving, "meanwhile a udmabuf registers while the move still waits "
+	      "(%d after %" PRIu64 " ms, the move %s)", ret, ms,
+	      moving ? "still waiting" : "over");
 	debugfs_write("hold", "0");
 	pthread_join(tm, NULL);
 	pthread_join(tr, NULL);
@@ -1955,6 +2102,7 @@ static void case_mover_stall(void)
 	int fd = open_dev(dev), p[2];
 	struct io_uring ring;
 	struct dbuf b;
+	long done0;
 
 	if (pipe(p))
 		die("pipe");
@@ -1974,8 +2122,10 @@ static void case_mover_stall(void)
 	defer_ring_new(&ring);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "token registration, DEFER_TASKRUN ring");
 	memset(b.cpu, 0, size);
+	done0 = reads_finished(dev);
 	submit_reads(&ring, fd, 8);
-	usleep(500000);		/* the device is done long before */
+	check(wait_reads_finished(dev, done0, 8), "the device finished the 8 reads (%ld of 8)",
+	      reads_finished(dev) - done0);
 	check_ret(mover_move(b.fd, 0, 2000, NULL), 0,
 		  "8 reads done but not reaped do not hold up a move");
 	check(reap_4k(&ring, 8, 0) == 8 && !memcmp(b.cpu, disk, 8 * 4096),
@@ -2418,6 +2568,8 @@ static void case_dm_reload(void)
 	struct dm_flip f = { .name = "dmabuf-flip" };
 	long maps, tokens = stat_value("tokens");
 	struct io_uring ring, other;
+	unsigned long n0;
+	time_t start;
 	pthread_t t;
 	struct dbuf b;
 	struct load l;
@@ -2445,17 +2597,31 @@ static void case_dm_reload(void)
 	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
 			   .size = len };
 	/*
-	 * At least 4000 reads and 10 reloads (about a second each here) under
-	 * them, at most 2 minutes; rounds of 1024 reads each read every block.
+	 * Rounds of 1024 reads (each reads every block) until there were at
+	 * least 4000, two reloads began after the reads did (so the first of
+	 * them began and ended under the reads) and a read made the namespace's
+	 * mapping again: how many reloads a round sees depends on the machine,
+	 * so the rounds go on until the events happened.  10 reloads (about a
+	 * second each here) when they come within 2 minutes; 5 minutes bound a
+	 * hang.
 	 */
-	for (time_t end = time(NULL) + 120; time(NULL) < end && !l.err &&
-	     (l.ios < 4000 || f.n < 10);)
+	n0 = f.n;
+	start = time(NULL);
+	for (;;) {
+		bool seen;
+
 		run_reads(&l, len / l.bs);
+		seen = l.ios >= 4000 && f.n - n0 >= 2 && stat_value("maps") > maps;
+		if (l.err || time(NULL) - start >= 300 ||
+		    (seen && (f.n >= 10 || time(NULL) - start >= 120)))
+			break;
+	}
 	trigger_stop = true;
 	pthread_join(t, NULL);
 	check(l.err == 0 && l.ios >= 4000, "%" PRIu64 " reads of 16 KiB at QD 32 under %lu "
 	      "table reloads: no error (%d)", l.ios, f.n, l.err);
-	check(f.n >= 10, "the table was swapped under the reads (%lu times)", f.n);
+	check(f.n - n0 >= 2, "a table reload began and ended under the reads (%lu of %lu "
+	      "reloads began after them)", f.n - n0, f.n);
 	check(!memcmp(b.cpu, want, len), "every byte read is right");
 	check(stat_value("maps") > maps, "reloads made the namespace's mapping again (%ld "
 	      "mappings)", stat_value("maps") - maps);
@@ -2527,6 +2693,9 @@ static void *poke_thread(void *arg)
 	struct sysfs_poke *k = arg;
 
 	usleep(k->delay_us);
+	/* and, watching a count, until it moved: the reads have begun (up to 30 s) */
+	for (int i = 0; k->watch && !*k->watch && i < 3000; i++)
+		usleep(10000);
 	if (k->watch)
 		k->seen_before = *k->watch;
 	write_file(k->dir, k->file, "1", 0);
@@ -2846,7 +3015,7 @@ static void case_passthru_invalidate(void)
 			trigger_stop = false;
 			pthread_create(&th, NULL, trigger_thread, &triggers);
 		}
-		run_reads(&l, 4000);
+		reads_until_remapped(&l, 4000, maps0);
 		if (pass) {
 			mover_end(th);
 		} else {
@@ -3007,7 +3176,14 @@ static void case_remove(void)
 	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
 			  .size = size };
 	pthread_create(&th, NULL, poke_thread, &k);
-	run_reads(&l, 8000);
+	/*
+	 * Rounds of reads until the removal has returned (or the reads failed,
+	 * the device going away under them), then one more: some reads are
+	 * after the removal, however long it took on this machine.
+	 */
+	while (!k.done && !l.err)
+		run_reads(&l, size / l.bs);
+	run_reads(&l, size / l.bs);
 	pthread_join(th, NULL);
 	check(!dmabuf_attached(basename(k.dir)), "once the device is removed, the token is "
 	      "detached from it, its registration still in place");
@@ -3192,7 +3368,7 @@ static void case_mp_remove(void)
 	int fd = open_dev(head), ret;
 	uint64_t reads[4];
 	struct io_uring ring;
-	unsigned np;
+	unsigned np, rounds;
 	pthread_t th;
 	struct dbuf b;
 	struct load l;
@@ -3235,15 +3411,27 @@ static void case_mp_remove(void)
 	write_file("/sys/bus/pci", "rescan", "1", 0);
 	np = mp_wait_paths(head, 2, paths);
 	check(np == 2, "after a PCI rescan the head has two paths again (%u)", np);
-	/* the new path is live once its ANA state is read: give it a moment */
-	usleep(500000);
+	/*
+	 * The new path takes I/O once it is live (its ANA state read), which
+	 * takes a while after the rescan: rounds of 512 reads until both paths
+	 * carried some, at most 100.
+	 */
 	for (unsigned i = 0; i < np; i++)
 		reads[i] = path_reads(paths[i]);
-	memset(b.cpu, 0, len);
 	l.ios = 0;
-	run_reads(&l, 512);
-	check(l.err == 0 && l.ios == 512 && !memcmp(b.cpu, want, len),
-	      "512 reads after the rescan, every byte right (%d)", l.err);
+	for (rounds = 1;; rounds++) {
+		bool all = true;
+
+		memset(b.cpu, 0, len);
+		run_reads(&l, 512);
+		for (unsigned i = 0; i < np; i++)
+			all &= path_reads(paths[i]) > reads[i];
+		if (all || l.err || rounds == 100)
+			break;
+	}
+	check(l.err == 0 && l.ios == 512ull * rounds && !memcmp(b.cpu, want, len),
+	      "%" PRIu64 " reads after the rescan (%u rounds of 512), every byte right (%d)",
+	      l.ios, rounds, l.err);
 	for (unsigned i = 0; i < np; i++)
 		check(path_reads(paths[i]) > reads[i], "path %s carried some of them", paths[i]);
 	check(stat_value("tokens") == tokens + 3, "the new path's controller has a token "

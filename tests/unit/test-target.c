@@ -595,8 +595,9 @@ static void test_disk_with_mounted_partition_is_refused(void **state)
 	}
 	/* some kernels do not rescan loop partitions: add them by hand */
 	run("partx -a %s >/dev/null 2>&1", l->dev);
-	for (i = 0; i < 50 && access(part, F_OK) < 0; i++)
-		usleep(20000);	/* devtmpfs creates the node asynchronously */
+	/* devtmpfs creates the node asynchronously: a poll, up to 10 s on a busy machine */
+	for (i = 0; i < 500 && access(part, F_OK) < 0; i++)
+		usleep(20000);
 	if (access(part, F_OK) < 0) {
 		printf("skip: no partition node %s\n", part);
 		skip();

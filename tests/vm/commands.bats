@@ -54,7 +54,8 @@ teardown() {
 }
 
 @test "alloc --hold shares one udmabuf across invocations through pid:PID:FD" {
-	hold=$(dmabuf alloc --mem udmabuf --size 2M --hold --hold-timeout 120)
+	# the timeout only bounds a holder the teardown failed to kill: as long as the boot's
+	hold=$(dmabuf alloc --mem udmabuf --size 2M --hold --hold-timeout 1200)
 	HOLDER=${hold%%:*}
 	run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS512" --mem "pid:$hold" --length 2M --force
 	assert_equal "$(jq -r .memory.exporter <<<"$output")" udmabuf
