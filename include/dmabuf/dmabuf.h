@@ -222,8 +222,10 @@ struct dmabuf_fixed {
  * bounce path keeps one bounce buffer per @m, freed by dmabuf_mem_close().
  * Errors: those of dmabuf_token_register() and of the pages path: -EFAULT
  * (DMABUF_E_UNSUPPORTED) memory the kernel cannot pin (VM_PFNMAP dma-buf
- * mappings), -ENOMEM (RLIMIT_MEMLOCK); for tokens, what the kernel answered
- * (no size is checked here).
+ * mappings), -ENOMEM (RLIMIT_MEMLOCK), -EINVAL (pages and bounce) an empty
+ * buffer or one over an ordinary fixed buffer's 1 GiB (io_uring/rsrc.c,
+ * 6.12: the kernel says -EFAULT, which would read as unpinnable memory);
+ * for the token, whatever the kernel answered (no size is checked there).
  */
 int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, int target_fd,
 		    enum dmabuf_path path, struct dmabuf_fixed *out, struct dmabuf_err *e);
