@@ -63,7 +63,7 @@ user_suite() {
 	pid=${pid%%:*}
 	[[ $pid =~ ^[0-9]+$ ]] || fail "no holder pid in '$mem'"
 	# gone, or a zombie its reaper has not collected yet
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		[ -r "/proc/$pid/stat" ] || return 0
 		[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 0
 		sleep 0.1
