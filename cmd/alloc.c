@@ -83,7 +83,7 @@ static const struct argp alloc_argp = {
 	"Allocate memory from a source and describe it (exporter, size, inode, name)."
 	"\vExample: h=$(dmabuf alloc --mem udmabuf --size 8M --hold); "
 	"dmabuf verify /dev/nvme0n1 --mem pid:$h; kill ${h%%:*}",
-	NULL, NULL, NULL
+	global_children, NULL, NULL
 };
 
 /*

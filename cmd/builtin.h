@@ -33,6 +33,18 @@ struct global_opts {
 };
 extern struct global_opts g;
 
+/*
+ * The global options (--json, -v/--verbose, -h as --help) as one argp child
+ * that sets g: the top level and every command's argp include it, so they go
+ * before or after the command, and each command's --help lists them.  A
+ * command with other children adds GLOBAL_OPTIONS_CHILD to its array; one
+ * without takes global_children as its children.
+ */
+extern const struct argp global_opts_argp;
+#define GLOBAL_OPTIONS_CHILD \
+	{ &global_opts_argp, 0, NULL, 0 }
+extern const struct argp_child global_children[];
+
 int cmd_check(int argc, char **argv);
 int cmd_alloc(int argc, char **argv);
 int cmd_register(int argc, char **argv);

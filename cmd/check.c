@@ -59,7 +59,7 @@ static const struct argp check_argp = {
 	"Report what this machine supports: kernel, io_uring, dmabuf tokens, memory sources, "
 	"NVMe namespaces, DRM devices, IOMMU.  With TARGETs, probe dmabuf token registration "
 	"on each.",
-	NULL, NULL, NULL
+	global_children, NULL, NULL
 };
 
 static struct json_object *kernel_obj(void)

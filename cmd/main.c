@@ -112,13 +112,48 @@ static void print_version(FILE *f, struct argp_state *state)
 void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = "the dmabuf issue tracker";
 
-enum { OPT_JSON = 0x100 };
+/*
+ * The global options, one argp child: the top level parses them before the
+ * command, and every command's argp includes the same child (global_children,
+ * GLOBAL_OPTIONS_CHILD) so that they work after the command too, as nvme-cli's
+ * -o json and fio's options do.  They set g, whatever the parser's input.
+ * The key of --json is apart from the commands' own (0x100 and up).
+ */
+enum { OPT_JSON = 0x1000 };
 
 static const struct argp_option global_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print one JSON document on stdout", 0 },
-	{ "verbose", 'v', NULL, 0, "Print diagnostics on stderr", 0 },
+	{ NULL, 0, NULL, 0, "Global options (before or after the command):", -2 },
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON document on stdout", -2 },
+	{ "verbose", 'v', NULL, 0, "Print diagnostics on stderr", -2 },
+	{ NULL, 'h', NULL, 0, "Give this help list (as -?, --help)", -2 },
 	{ 0 }
 };
+
+static error_t global_opts_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case OPT_JSON:
+		g.json = true;
+		break;
+	case 'v':
+		g.verbose++;
+		break;
+	case 'h':
+		/* what argp does for -?: the help of this parse (the command's), exit 0 */
+		argp_state_help(state, state->out_stream, ARGP_HELP_STD_HELP);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp global_opts_argp = {
+	global_options, global_opts_parse, NULL, NULL, NULL, NULL, NULL
+};
+
+const struct argp_child global_children[] = { GLOBAL_OPTIONS_CHILD, { 0 } };
 
 struct main_args {
 	int cmd_index;		/* argv index of the command, 0 if none */
@@ -130,12 +165,6 @@ static error_t global_parse(int key, char *arg, struct argp_state *state)
 
 	(void)arg;
 	switch (key) {
-	case OPT_JSON:
-		g.json = true;
-		break;
-	case 'v':
-		g.verbose++;
-		break;
 	case ARGP_KEY_ARG:
 		/* The command: stop here, the rest belongs to it. */
 		a->cmd_index = state->next - 1;
@@ -170,9 +199,9 @@ static char *global_help(int key, const char *text, void *input)
 }
 
 static const struct argp global_argp = {
-	global_options, global_parse, "COMMAND [ARGS...]",
+	NULL, global_parse, "COMMAND [ARGS...]",
 	"Move data between NVMe drives and dma-buf memory through io_uring."
-	"\vsee dmabuf(1)", NULL, global_help, NULL
+	"\vsee dmabuf(1)", global_children, global_help, NULL
 };
 
 /*

@@ -43,7 +43,9 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child read_children[] = { { &io_argp, 0, NULL, 0 }, { 0 } };
+static const struct argp_child read_children[] = {
+	{ &io_argp, 0, NULL, 0 }, GLOBAL_OPTIONS_CHILD, { 0 }
+};
 
 static const struct argp read_argp = {
 	read_options, read_parse, "TARGET",

@@ -41,7 +41,9 @@ static error_t register_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp_child register_children[] = { { &mem_argp, 0, NULL, 0 }, { 0 } };
+static const struct argp_child register_children[] = {
+	{ &mem_argp, 0, NULL, 0 }, GLOBAL_OPTIONS_CHILD, { 0 }
+};
 
 static const struct argp register_argp = {
 	register_options, register_parse, "TARGET",

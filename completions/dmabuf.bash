@@ -10,6 +10,8 @@
 
 _dmabuf_commands="check alloc register read write verify invalidate bench help"
 _dmabuf_global_opts="--json --verbose --version --help --usage"
+# The global options a command takes after it too (dmabuf check --json).
+_dmabuf_global_after="--json --verbose"
 
 # Options of each command.  Options taking a value are listed in
 # _dmabuf_value_opts as well.
@@ -185,7 +187,7 @@ _dmabuf() {
             _dmabuf_add "$cur" "$(printf '%s\n' $_dmabuf_commands)"
         fi
     elif [[ $cur == -* ]]; then
-        _dmabuf_add "$cur" "$(printf '%s\n' $(_dmabuf_cmd_opts "$cmd"))"
+        _dmabuf_add "$cur" "$(printf '%s\n' $(_dmabuf_cmd_opts "$cmd") $_dmabuf_global_after)"
     else
         case $cmd in
             check)

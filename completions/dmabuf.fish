@@ -90,11 +90,11 @@ end
 
 complete -c dmabuf -f
 
-# Global options and commands.
-complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l json -d 'Print one JSON document'
-complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s v -l verbose -d 'Extra diagnostics'
+# Global options (before or after the command) and commands.
+complete -c dmabuf -n "not __fish_seen_subcommand_from help" -l json -d 'Print one JSON document'
+complete -c dmabuf -n "not __fish_seen_subcommand_from help" -s v -l verbose -d 'Extra diagnostics'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l version -d 'Print the version'
-complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s '?' -l help -d 'Print help'
+complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -s h -s '?' -l help -d 'Print help'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -l usage -d 'Print a usage line'
 complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a check -d 'Report what this machine supports'
 complete -c dmabuf -n "__fish_seen_subcommand_from check" -l p2p -d 'Peer-to-peer report: GPUs, NVMe, PCI path, ACS, IOMMU'
@@ -109,7 +109,7 @@ complete -c dmabuf -n "not __fish_seen_subcommand_from $dmabuf_commands" -a help
 complete -c dmabuf -n "__fish_seen_subcommand_from help" -a "$dmabuf_commands"
 
 # Per-command help.
-complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_commands; and not __fish_seen_subcommand_from help" -l help -d 'Options of this command'
+complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_commands; and not __fish_seen_subcommand_from help" -s h -l help -d 'Options of this command'
 complete -c dmabuf -n "__fish_seen_subcommand_from $dmabuf_commands; and not __fish_seen_subcommand_from help" -l usage -d 'Usage line of this command'
 
 # Targets.

@@ -242,7 +242,7 @@ struct argp pattern_argp = { pattern_options, pattern_parse, NULL, NULL, NULL, i
 			     NULL };
 
 const struct argp_child io_pattern_children[] = {
-	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, { 0 }
+	{ &io_argp, 0, NULL, 0 }, { &pattern_argp, 0, NULL, 0 }, GLOBAL_OPTIONS_CHILD, { 0 }
 };
 
 /* --- opening ------------------------------------------------------------------ */

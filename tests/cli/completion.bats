@@ -58,9 +58,21 @@ cli_commands() {
     assert_equal "$reply" "verify"
 }
 
+@test "bash: the global --json and --verbose are offered after the command too" {
+    complete_line dmabuf check --
+    assert_equal "$reply" "--p2p --help --usage --json --verbose"
+    complete_line dmabuf read /dev/nvme0n1 --mem memfd --j
+    assert_equal "$reply" "--json"
+    complete_line dmabuf bench /dev/nvme0n1 --json --v
+    assert_equal "$reply" "--verbose"
+    # not after help, which takes a command name
+    complete_line dmabuf help --
+    assert_equal "$reply" ""
+}
+
 @test "bash: read offers its options and no write-only ones" {
     complete_line dmabuf read /dev/nvme0n1 --
-    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --out --help --usage"
+    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --out --help --usage --json --verbose"
     refute_regex "$reply" '(--force|--pattern|--in )'
 }
 
@@ -170,7 +182,7 @@ cli_commands() {
 
 @test "bash: bench offers the shared options, its workload options, --pattern and --force" {
     complete_line dmabuf bench /dev/nvme0n1 --
-    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage"
+    assert_equal "$reply" "--mem --size --path --engine --lba --blocks --offset --length --bs --qd --name --rw --runtime --ios --ramp --seed --jobs --iopoll --sqpoll --tune --iolog --pattern --force --help --usage --json --verbose"
     complete_line dmabuf bench /dev/nvme0n1 --r
     assert_equal "$reply" "--rw --runtime --ramp"
 }
@@ -237,6 +249,11 @@ cli_commands() {
     assert_success
     assert_line --regexp '^regring,regfile'
     refute_line --regexp '^regring,regring'
+    run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf check --'"
+    assert_success
+    assert_line --regexp '^--json'
+    assert_line --regexp '^--verbose'
+    assert_line --regexp '^--p2p'
 }
 
 @test "man: every man/*.scd builds with scdoc without a warning" {
@@ -300,21 +317,23 @@ cli_commands() {
 }
 
 # The long options argp knows for a command: the option lines of its --help
-# (not options its prose mentions, such as the global --json).
+# (not options its prose mentions), the global --json and --verbose included.
 argp_long_options() {
-    "$ROOT/dmabuf" "$1" --help | sed -nE 's/^ +(-[^ ], )?(--[a-z][a-z0-9-]*).*/\2/p' | sort -u |
+    "${DMABUF:-$ROOT/dmabuf}" "$1" --help | sed -nE 's/^ +(-[^ ], )?(--[a-z][a-z0-9-]*).*/\2/p' | sort -u |
         grep -v -x -e '--help' -e '--usage' -e '--version'
 }
 
 @test "bash completion and the man page know every long option each command's --help lists" {
-    [ -x "$ROOT/dmabuf" ] || skip "dmabuf is not built"
+    [ -x "${DMABUF:-$ROOT/dmabuf}" ] || skip "dmabuf is not built"
     for c in check alloc register read write verify invalidate bench; do
         complete_line dmabuf "$c" --
         page=$(scdoc < "$ROOT/man/dmabuf-$c.1.scd")
         for opt in $(argp_long_options "$c"); do
             [[ " $reply " == *" $opt "* || " $reply " == *" $opt= "* ]] ||
                 fail "bash completion of '$c' lacks $opt (offers: $reply)"
-            grep -q -- "${opt//-/\\\\-}\|$opt" <<<"$page" ||
+            # the global options are documented once, in dmabuf(1)
+            [[ $opt == --json || $opt == --verbose ]] ||
+                grep -q -- "${opt//-/\\\\-}\|$opt" <<<"$page" ||
                 fail "dmabuf-$c(1) does not document $opt"
         done
     done

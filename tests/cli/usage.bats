@@ -90,3 +90,93 @@ load helpers
 	run -2 --separate-stderr dmabuf --json read /etc/hostname --mem memfd --out -
 	assert_stderr_first "--out - and --json both want stdout"
 }
+
+# The global options go before or after the command (as nvme-cli's -o json
+# and fio's options are typed after the subcommand): one argp child that
+# every command's argp includes.
+
+# The stable part of a report: its members' paths, and the values that do not
+# vary from run to run (no timings).
+stable_doc() {
+	jq -c '{paths: [paths | map(tostring) | join(".")],
+		values: {command, result, target, memory, path, range}}' <<<"$1"
+}
+
+@test "check --json, the option after the command, prints the JSON document" {
+	run -0 --separate-stderr dmabuf check --json
+	assert_equal "$(jq -r .command <<<"$output")" "check"
+	assert_equal "$(jq -r '.schema | type' <<<"$output")" "number"
+}
+
+@test "read ... --json gives the document --json before the command gives" {
+	scratch_file 1M
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --blocks 8
+	before=$(stable_doc "$output")
+	run -0 --separate-stderr dmabuf read "$TARGET" --mem memfd --blocks 8 --json
+	after=$(stable_doc "$output")
+	run -0 --separate-stderr dmabuf read --json "$TARGET" --mem memfd --blocks 8
+	middle=$(stable_doc "$output")
+	cleanup_scratch
+	assert_equal "$(jq -r .values.command <<<"$before")" "read"
+	assert_equal "$after" "$before"
+	assert_equal "$middle" "$before"
+}
+
+@test "bench ... --json prints fio's names, as with --json before the command" {
+	scratch_file 1M
+	run -0 --separate-stderr dmabuf bench "$TARGET" --mem memfd --ios 4 --json
+	cleanup_scratch
+	assert_equal "$(jq -r .command <<<"$output")" "bench"
+	assert_equal "$(jq -r '.jobs[0].read | has("iops")' <<<"$output")" "true"
+}
+
+@test "-v and --verbose after the command print the diagnostics -v before it prints" {
+	scratch_file 1M
+	run -0 --separate-stderr dmabuf -v read "$TARGET" --mem memfd --blocks 8
+	before=$stderr
+	run -0 --separate-stderr dmabuf read "$TARGET" --mem memfd --blocks 8 -v
+	after=$stderr
+	run -0 --separate-stderr dmabuf read "$TARGET" --mem memfd --blocks 8 --verbose
+	long=$stderr
+	run -0 --separate-stderr dmabuf read "$TARGET" --mem memfd --blocks 8
+	quiet=$stderr
+	cleanup_scratch
+	[[ $before == *"dmabuf: memory memfd: 4096 bytes; path pages"* ]] || fail "-v before: '$before'"
+	assert_equal "$after" "$before"
+	assert_equal "$long" "$before"
+	assert_equal "$quiet" ""
+}
+
+@test "dmabuf -h is dmabuf --help" {
+	run -0 dmabuf --help
+	help=$output
+	run -0 dmabuf -h
+	assert_equal "$output" "$help"
+	assert_output --partial "  read "
+}
+
+@test "dmabuf read -h is dmabuf read --help, and so for every command" {
+	for c in check alloc register read write verify invalidate bench; do
+		run -0 dmabuf "$c" --help
+		help=$output
+		run -0 dmabuf "$c" -h
+		assert_equal "$output" "$help"
+	done
+	run -0 dmabuf read -h
+	assert_output --partial "--out=FILE"
+}
+
+@test "every command's --help lists the global options" {
+	for c in check alloc register read write verify invalidate bench; do
+		run -0 dmabuf "$c" --help
+		assert_output --partial "Global options"
+		assert_output --regexp $'\n +--json '
+		assert_output --regexp $'\n +-v, --verbose '
+		assert_output --regexp $'\n +-h[, ]'
+	done
+}
+
+@test "--json after the command counts in the command's own checks: --out - --json exits 2" {
+	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --out - --json
+	assert_stderr_first "--out - and --json both want stdout"
+}
