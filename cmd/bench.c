@@ -247,12 +247,7 @@ static int bench_pattern(struct bench_args *a, struct dmabuf_pattern **p)
 	return EXIT_OK;
 }
 
-static bool interactive(void)
-{
-	return !g.json && isatty(STDERR_FILENO);
-}
-
-
+/* The progress line of every command (cmd/shared/progress.c), in its IOPS form. */
 static void show_progress(void *arg, uint64_t elapsed_ns, uint64_t ios)
 {
 	const struct progress *p = arg;
@@ -260,9 +255,10 @@ static void show_progress(void *arg, uint64_t elapsed_ns, uint64_t ios)
 	double iops = el > 0 ? (double)ios / el : 0;
 	double eta = p->total_s > 0 ? p->total_s - el : (p->ios && iops > 0 ?
 			(double)(p->ios - DB_MIN(ios, p->ios)) / iops : 0);
+	struct progress_figs f = { .elapsed_s = el, .iops = true, .rate = iops,
+				   .eta_s = eta > 0 ? eta : 0 };
 
-	fprintf(stderr, "\rbench: %5.0f s elapsed, %12.0f IOPS so far, ETA %4.0f s ", el, iops,
-		eta > 0 ? eta : 0);
+	progress_draw("bench", &f);
 }
 
 static void fill_opts(const struct bench_args *a, const struct io_range *rg, struct db_bench_opts *bo,
@@ -289,7 +285,7 @@ static void fill_opts(const struct bench_args *a, const struct io_range *rg, str
 	bo->iolog = a->iolog;
 	pr->total_s = a->ios ? 0 : a->ramp + (double)bo->wl.runtime_ns / 1e9;
 	pr->ios = a->ios;
-	if (interactive()) {
+	if (progress_wanted()) {
 		bo->progress = show_progress;
 		bo->progress_arg = pr;
 	}
@@ -560,8 +556,7 @@ static int bench_run(void *arg, struct db_ctx *c, const struct io_range *rg,
 
 	fill_opts(a, rg, &a->bo, &a->pr);
 	ret = db_bench_run(c, &a->bo, &a->b, &e);
-	if (a->bo.progress)
-		fputs("\r\033[K", stderr);
+	progress_clear();
 	if (!ret)
 		return EXIT_OK;
 	/* as the other commands: the first failed request, in the document */

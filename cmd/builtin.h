@@ -175,10 +175,14 @@ void io_result(struct json_object *doc, int status);
  *   print     the report (default: db_report_print() to stdout)
  *   finish    after the print: messages, late errors; returns the exit status
  *   cleanup   always, last
+ *   progress  during run, at most once an interval on a terminal: what the
+ *             progress line says (io_progress_begin())
  *
  * Every hook but run may be NULL.  @args is the command's own arguments,
  * handed to every hook; hooks return exit statuses.
  */
+struct io_progress;
+
 struct io_cmd {
 	const char *name;		/* the report's "command" */
 	bool no_result;			/* no "result" member (register) */
@@ -192,10 +196,61 @@ struct io_cmd {
 		      struct json_object *doc);
 	int (*finish)(void *args, struct db_ctx *c, int status);
 	void (*cleanup)(void *args);
+	/* the progress line's total and stage, from what is done (default: the range once) */
+	void (*progress)(void *args, const struct db_ctx *c, const struct io_range *rg,
+			 struct io_progress *p);
 };
 
 /* Run @cmd (its options already parsed into @io, inside @args).  Exit status. */
 int io_cmd_run(const struct io_cmd *cmd, struct io_opts *io, void *args);
+
+/*
+ * The live progress line (cmd/shared/progress.c), one for every command:
+ * on stderr when it is a terminal and --json is not given, redrawn in place
+ * at most once an interval, and cleared before anything else is printed.
+ *   read: 3 s elapsed, 1.2 GiB of 4 GiB (30 %), 410 MB/s, ETA 7 s
+ *   verify: pass 2 of 5, 3 s elapsed, ...
+ *   bench: 3 s elapsed, 123456 IOPS so far, ETA 7 s
+ */
+struct progress_figs {
+	const char *stage;	/* "pass 2 of 5"; NULL or "": none */
+	double elapsed_s;
+	bool iops;		/* the IOPS form (bench): @rate is requests a second */
+	uint64_t done, total;	/* bytes moved, bytes to move in all (0: not known) */
+	double rate;		/* bytes a second (with @iops: requests) */
+	double eta_s;		/* seconds left; < 0: not known */
+};
+
+/* A terminal on stderr and no --json. */
+bool progress_wanted(void);
+/* Between two lines: DMABUF_PROGRESS_MS (a testing knob), else a second. */
+uint64_t progress_interval_ns(void);
+/* Draw @f in place of the line drawn before. */
+void progress_draw(const char *cmd, const struct progress_figs *f);
+/* Clear the line, when one is drawn: before other output to the terminal. */
+void progress_clear(void);
+
+/*
+ * The line of a data command, around its run (io_cmd_run()): the engine
+ * calls back from its I/O loop (struct db_xfer.progress); done is what the
+ * tracked contexts moved since.  The command's progress hook, when it has
+ * one, sets the total (preset: the range once), a stage and the ETA.
+ */
+struct io_progress {
+	uint64_t done;		/* bytes the tracked contexts moved in the run */
+	double elapsed_s;
+	uint64_t total;		/* bytes to move in all, 0 when not known */
+	char stage[64];		/* "pass 2 of 5", or "" */
+	double eta_s;		/* < 0 (preset): from total, done and the rate */
+};
+void io_progress_begin(const struct io_cmd *cmd, void *args, struct db_ctx *c,
+		       const struct io_range *rg);
+/* Another context's I/O counts too (verify's host memory); a no-op without a line. */
+void io_progress_track(struct db_ctx *c);
+/* Detach from the contexts and clear the line. */
+void io_progress_end(void);
+/* @n passes of @per bytes each: the total, and "@word P of @n" (none for one pass). */
+void io_progress_passes(struct io_progress *p, const char *word, unsigned n, uint64_t per);
 
 /*
  * One transfer of @nblocks blocks at @lba between the target and the start

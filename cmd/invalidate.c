@@ -197,6 +197,7 @@ static int run_during_io(struct inval_args *a, struct db_ctx *c, const struct io
 	c->retry = DB_RETRY_EFAULT;
 	for (n = 1; !ret && (a->fired < a->cycles || a->slot_empty); n++) {
 		if (db_now_ns() - t0 > limit_ns) {
+			progress_clear();
 			fprintf(stderr, "dmabuf: %s: only %u of %u cycles fired in %u passes over "
 				"%g s (--time-limit); every byte of those passes verified\n",
 				c->t.path, a->fired, a->cycles, n - 1, a->time_limit);
@@ -319,6 +320,28 @@ static int inval_run(void *arg, struct db_ctx *c, const struct io_range *rg,
 	return check_late(a, c, ret);
 }
 
+/*
+ * The progress line: a cycle (or, --during-io, a pass) is a verify pass,
+ * which writes the range and reads it back.  --during-io runs passes until
+ * every cycle has fired: the total is known once they have, at the end of
+ * the pass under way.
+ */
+static void inval_progress(void *arg, const struct db_ctx *c, const struct io_range *rg,
+			   struct io_progress *p)
+{
+	const struct inval_args *a = arg;
+	uint64_t per = 2 * rg->nblocks * c->t.lba_size;
+	uint64_t pass = p->done ? (p->done - 1) / per + 1 : 1;
+
+	if (!a->during_io) {
+		io_progress_passes(p, "cycle", a->cycles, per);
+		return;
+	}
+	snprintf(p->stage, sizeof(p->stage), "pass %llu, %u of %u cycles fired",
+		 (unsigned long long)pass, DB_MIN(a->fired, a->cycles), a->cycles);
+	p->total = a->fired >= a->cycles && !a->slot_empty ? pass * per : 0;
+}
+
 static void inval_report(void *arg, struct db_ctx *c, const struct io_range *rg,
 			 struct json_object *doc, int status)
 {
@@ -342,6 +365,7 @@ static const struct io_cmd inval_cmd = {
 	.run = inval_run,
 	.report = inval_report,
 	.cleanup = inval_cleanup,
+	.progress = inval_progress,
 };
 
 int cmd_invalidate(int argc, char **argv)

@@ -242,6 +242,7 @@ static int rt_open(struct verify_args *a, const struct db_ctx *c, const struct i
 	ret = io_open(&o, &a->rt.host, &a->rt.hrg);
 	if (ret)
 		return ret;
+	io_progress_track(&a->rt.host);
 	snprintf(text, sizeof(text), "lba:0x%llx",
 		 (unsigned long long)(dmabuf_pattern_seed(a->iv.pat) ^ STAMP_SEED_XOR));
 	if (dmabuf_pattern_parse(text, &a->rt.stamp, &e))
@@ -460,6 +461,22 @@ static int verify_run(void *arg, struct db_ctx *c, const struct io_range *rg,
 	return ret;
 }
 
+/*
+ * The progress line: the bytes a pass moves, through the memory and host
+ * memory, and which pass.  A pass writes the range and reads it back, or
+ * (--read-only) reads it; the round trip moves 8 windows' worth a window:
+ * the pattern out of host memory, then 4 transfers of host memory and 3 of
+ * the memory (rt_pass(), rt_window()).
+ */
+static void verify_progress(void *arg, const struct db_ctx *c, const struct io_range *rg,
+			    struct io_progress *p)
+{
+	const struct verify_args *a = arg;
+	unsigned k = a->rt.on ? 8 : a->read_only ? 1 : 2;
+
+	io_progress_passes(p, "pass", a->passes, k * rg->nblocks * c->t.lba_size);
+}
+
 static void verify_report(void *arg, struct db_ctx *c, const struct io_range *rg,
 			  struct json_object *doc, int status)
 {
@@ -503,6 +520,7 @@ static const struct io_cmd verify_cmd = {
 	.report = verify_report,
 	.finish = verify_finish,
 	.cleanup = verify_cleanup,
+	.progress = verify_progress,
 };
 
 int cmd_verify(int argc, char **argv)

@@ -80,6 +80,7 @@ static int fill_pattern(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblo
 static int short_in(const struct write_args *a, const struct db_ctx *c, uint64_t range_bytes,
 		    bool some_written, uint64_t lba)
 {
+	progress_clear();
 	fprintf(stderr, "dmabuf: %s: %" PRIu64 " bytes, the range is %" PRIu64 " bytes "
 		"(%" PRIu64 " blocks of %u); --pad zero-fills the rest",
 		a->in, a->in_bytes, range_bytes, range_bytes / c->t.lba_size, c->t.lba_size);

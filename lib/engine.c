@@ -656,6 +656,17 @@ static int submit_wait(struct run *run, struct dmabuf_err *e)
 	return db_err_set(e, DMABUF_E_IO, ret, "io_uring_enter", "%s", run->x->t->path);
 }
 
+/* The caller's progress hook, when its time has come: one clock read a batch. */
+static void progress_tick(struct db_xfer *x)
+{
+	uint64_t now = db_now_ns();
+
+	if (now < x->progress_at)
+		return;
+	x->progress(x->progress_arg, x->stats.bytes);
+	x->progress_at = now + x->progress_ns;
+}
+
 static int run_loop(struct run *run, struct dmabuf_err *e)
 {
 	int ret;
@@ -671,6 +682,8 @@ static int run_loop(struct run *run, struct dmabuf_err *e)
 			return ret;
 		between(run, e);
 		reap(run, e);
+		if (run->x->progress)
+			progress_tick(run->x);
 	}
 	return run->err;
 }

@@ -523,6 +523,7 @@ int io_xfer(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks,
 
 	if (!db_ctx_io(c, write, lba, nblocks, 0, &f, &e))
 		return EXIT_OK;
+	progress_clear();	/* the message starts on a line of its own */
 	if (f.failed && doc)
 		json_object_object_add(doc, "failure", db_report_failure(&f));
 	if (e.kind == DMABUF_E_INTERRUPTED && doc) {

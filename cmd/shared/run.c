@@ -3,7 +3,8 @@
  * The skeleton every data command runs on: see struct io_cmd in
  * cmd/builtin.h.  The order is the contract: nothing is opened before
  * prepare, no report exists before ready, the report is printed once, and
- * the context is closed on every path.
+ * the context is closed on every path.  While run moves data, a terminal
+ * on stderr shows the progress line (cmd/shared/progress.c).
  */
 #include "../builtin.h"
 
@@ -17,8 +18,12 @@ static int report_and_print(const struct io_cmd *cmd, void *args, struct db_ctx 
 			    const struct io_range *rg)
 {
 	struct json_object *doc = db_report_new(cmd->name);
-	int ret = cmd->run(args, c, rg, doc);
+	int ret;
 
+	/* on a terminal, the live line while the I/O runs; gone before the report */
+	io_progress_begin(cmd, args, c, rg);
+	ret = cmd->run(args, c, rg, doc);
+	io_progress_end();
 	if (!cmd->no_result)
 		io_result(doc, ret);
 	if (cmd->report)

@@ -138,6 +138,20 @@ struct db_xfer {
 	void *stage_arg;
 	/* A workload instead of one pass over the range (dmabuf bench), or NULL. */
 	struct db_workload *wl;
+	/*
+	 * Progress, when set: called from the I/O loop, after a batch of
+	 * completions, with stats.bytes once the clock (db_now_ns()) has
+	 * reached @progress_at, which the loop then moves to @progress_ns
+	 * later (0: after every batch).  The clock is read once per batch,
+	 * and only with a hook.  These stay from run to run (a context's one
+	 * transfer): the caller sets progress_at once, e.g. to its start +
+	 * progress_ns (a hook shared by several transfers may move the
+	 * others').  The library prints nothing: the hook draws.
+	 */
+	void (*progress)(void *arg, uint64_t bytes);
+	void *progress_arg;
+	uint64_t progress_ns;
+	uint64_t progress_at;
 	/* stats accumulate over runs (a context's one transfer), else each run resets them */
 	bool accumulate;
 	/* results */
