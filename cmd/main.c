@@ -71,6 +71,7 @@ int fail(const struct dmabuf_err *e)
 {
 	char buf[1200];
 
+	progress_clear();	/* a message mid-run starts on a line of its own */
 	fprintf(stderr, "dmabuf: %s\n", dmabuf_err_str(e, buf, sizeof(buf)));
 	return exit_status(e->kind);
 }
@@ -79,6 +80,7 @@ int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fputs("dmabuf: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
