@@ -15,6 +15,7 @@
 #include "dmabuf/dmabuf.h"
 #include "dmabuf/nvme.h"
 #include "dmabuf/p2p.h"
+#include "dmabuf/token-debug.h"
 #include "dmabuf/probe.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
@@ -259,6 +260,61 @@ static int targets_arr(struct check_args *a, struct json_object *doc)
 	return ret;
 }
 
+/*
+ * What a token registration on /dev/ngXnY answers: whether this kernel's
+ * tokens serve NVMe passthrough (this port's; the upstream series refuses
+ * the char device).  Probed on the first namespace's char device with a
+ * small dma-buf; NULL (unknown) without either.
+ */
+static struct json_object *passthrough_obj(struct json_object *nvme, const char **dev)
+{
+	struct json_object *ns = json_object_array_length(nvme) ?
+				 json_object_array_get_idx(nvme, 0) : NULL;
+	struct json_object *gen = NULL;
+	struct db_target t = { .fd = -1 };
+	struct dmabuf_err e = { 0 };
+	enum dmabuf_token_support s;
+	struct dmabuf_mem *m;
+
+	if (!ns || !json_object_object_get_ex(ns, "generic", &gen) ||
+	    db_target_open(json_object_get_string(gen), false, &t, &e))
+		return NULL;
+	*dev = json_object_get_string(gen);
+	m = probe_dmabuf();
+	s = m ? dmabuf_token_probe(t.fd, dmabuf_mem_fd(m), &e) : DMABUF_TOKEN_UNTESTED;
+	dmabuf_mem_close(m);
+	db_target_close(&t);
+	if (s == DMABUF_TOKEN_OK || s == DMABUF_TOKEN_NO_TARGET)
+		return json_object_new_boolean(s == DMABUF_TOKEN_OK);
+	return NULL;
+}
+
+/*
+ * Beyond "supported": which interface the kernel answered on, whether it
+ * has this port's test trigger (kernel-patches/ 0007: debugfs invalidate
+ * and stats), whether passthrough char devices take tokens, and the size
+ * limit, which is not probed (it takes a dma-buf of that size): the
+ * registration reports the kernel's answer.
+ */
+static void token_facts(struct json_object *o, bool uapi, struct json_object *nvme)
+{
+	struct db_token_stats st;
+	const char *dev = NULL;
+	struct json_object *pt;
+
+	if (!uapi)
+		return;
+	db_jadd_str(o, "interface", "IORING_REGISTER_BUFFERS_UPDATE with IORING_RSRC_UPDATE_EXTENDED, "
+		    "io_uring_regbuf_desc of type DMABUF (2)");
+	db_jadd_bool(o, "trigger", db_token_stats(&st, NULL) == 0);
+	pt = passthrough_obj(nvme, &dev);
+	json_object_object_add(o, "passthrough", pt);
+	if (dev)
+		db_jadd_str(o, "passthrough_probed_on", dev);
+	db_jadd_str(o, "size_limit", "not probed (it takes a dma-buf that large); "
+		    "a registration reports the kernel's answer");
+}
+
 /* --- --p2p ------------------------------------------------------------------------ */
 
 static struct json_object *pci_node_obj(const struct db_pci_node *n)
@@ -392,7 +448,7 @@ static int p2p_report(struct json_object *doc)
 int cmd_check(int argc, char **argv)
 {
 	struct check_args a = { 0 };
-	struct json_object *doc, *nvme;
+	struct json_object *doc, *nvme, *token;
 	struct dmabuf_err e = { 0 };
 	enum dmabuf_token_support s;
 	int ret = EXIT_OK;
@@ -402,13 +458,15 @@ int cmd_check(int argc, char **argv)
 	json_object_object_add(doc, "kernel", kernel_obj());
 	json_object_object_add(doc, "io_uring", uring_obj());
 	s = dmabuf_token_probe(-1, -1, &e);
-	json_object_object_add(doc, "dmabuf_token", token_obj(s, &e));
+	token = token_obj(s, &e);
+	json_object_object_add(doc, "dmabuf_token", token);
 	json_object_object_add(doc, "memory", memory_arr());
 	nvme = json_object_new_array();
 	memset(&e, 0, sizeof(e));
 	if (db_nvme_scan(add_ns, nvme, &e) < 0)
 		note("NVMe scan: %s", e.obj);
 	json_object_array_sort(nvme, by_device);
+	token_facts(token, s != DMABUF_TOKEN_NO_UAPI && s != DMABUF_TOKEN_ERROR, nvme);
 	json_object_object_add(doc, "nvme", nvme);
 	json_object_object_add(doc, "drm", drm_arr());
 	json_object_object_add(doc, "iommu", iommu_obj());

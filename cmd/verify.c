@@ -484,6 +484,16 @@ static void verify_report(void *arg, struct db_ctx *c, const struct io_range *rg
 
 	(void)status;
 	io_report(doc, c, rg);
+	if (a->read_only && a->pass_known && stamps_pass(a->iv.pat)) {
+		struct json_object *o = json_object_new_object();
+
+		/* which pass's stamps were expected, and where that came from */
+		db_jadd_u64(o, "pass", a->pass);
+		db_jadd_str(o, "from", a->pass_set ? "--pass" : a->pass_found ? "first-block" : "default");
+		if (a->pass_found)
+			db_jadd_u64(o, "lba", a->pass_lba);
+		json_object_object_add(doc, "expected_pass", o);
+	}
 	json_object_object_add(doc, "verify", db_report_verify(&a->iv.v, c->t.lba_size));
 	if (a->rt.on)
 		rt_report(a, c, rg, doc);

@@ -20,7 +20,7 @@
  * It moves whenever a member is added, removed or changes type or meaning;
  * tests/schema-check fails a change to the schema files that does not move it.
  */
-#define DB_REPORT_SCHEMA 3
+#define DB_REPORT_SCHEMA 4
 
 /*
  * {"command": @cmd, "version": …, "schema": DB_REPORT_SCHEMA}: the caller

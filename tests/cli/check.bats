@@ -27,6 +27,8 @@ load helpers
 	support=$(jq -r .dmabuf_token.support <<<"$output")
 	[ "$(jq -r .dmabuf_token.uapi <<<"$output")" = false ] || skip "this kernel has the token uAPI: $support"
 	assert_equal "$support" "the kernel has no dmabuf token uAPI (extended buffer update unknown)"
+	# nothing more to tell without the uAPI: no interface, trigger or passthrough
+	jq -e '.dmabuf_token | (has("interface") or has("trigger") or has("passthrough")) | not' <<<"$output"
 }
 
 @test "check TARGET probes the target" {

@@ -130,6 +130,14 @@ teardown() { cleanup_scratch; }
 	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only
 	assert_equal "$(jq -r '[.result, .verify.blocks_checked, .verify.blocks_bad] | join(" ")' <<<"$output")" "ok 64 0"
 	assert_error "$TARGET" "checked pass 3 of pattern lba" "LBA 0"
+	assert_equal "$(jq -c .expected_pass <<<"$output")" '{"pass":3,"from":"first-block","lba":0}'
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only --pass 3
+	assert_equal "$(jq -c .expected_pass <<<"$output")" '{"pass":3,"from":"--pass"}'
+	# a pattern without pass stamps has none
+	run -0 dmabuf write "$TARGET" --mem memfd --blocks 64 --pattern random:7
+	run -0 --separate-stderr dmabuf --json verify "$TARGET" --mem memfd --blocks 64 --read-only --pattern random:7
+	assert_equal "$(jq -c .expected_pass <<<"$output")" null
+	run -0 dmabuf verify "$TARGET" --mem memfd --blocks 64 --passes 3
 	# the text report too
 	run -0 --separate-stderr dmabuf verify "$TARGET" --mem memfd --blocks 64 --read-only
 	assert_error "checked pass 3"

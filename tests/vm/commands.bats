@@ -42,6 +42,21 @@ teardown() {
 	assert_output --partial "dmabuf tokens work for this target"
 }
 
+@test "check says which token uAPI it found and what it could tell: trigger, passthrough, size limit" {
+	run -0 --separate-stderr dmabuf --json check
+	jq_fields "$output" iface=.dmabuf_token.interface trigger=.dmabuf_token.trigger \
+		pt=.dmabuf_token.passthrough on=.dmabuf_token.passthrough_probed_on \
+		limit=.dmabuf_token.size_limit first='.nvme[0].generic'
+	assert_equal "${F[iface]}" "IORING_REGISTER_BUFFERS_UPDATE with IORING_RSRC_UPDATE_EXTENDED, io_uring_regbuf_desc of type DMABUF (2)"
+	# this port: the debugfs trigger, and passthrough tokens (probed on the first char device)
+	assert_equal "${F[trigger]}" true
+	assert_equal "${F[pt]}" true
+	assert_equal "${F[on]}" "${F[first]}"
+	[[ ${F[limit]} == "not probed"* ]] || fail "size_limit: ${F[limit]}"
+	run -0 dmabuf check
+	assert_output --regexp 'passthrough +: yes'
+}
+
 @test "alloc describes each dma-buf with its exporter's name" {
 	declare -A exporter=([udmabuf]=udmabuf [udmabuf:huge]=udmabuf [heap]=system [drm]=drm)
 	for src in "${DMABUF_SOURCES[@]}"; do
