@@ -100,6 +100,9 @@ extern const struct argp_child io_pattern_children[];
 /* ARGP_KEY_INIT of a command: its children (io/mem, pattern) parse into @io. */
 void io_children_init(struct argp_state *state, struct io_opts *io);
 
+/* A number (0 to 2^64 - 1) into @out; a usage error (exit 2) that says why otherwise. */
+int parse_num_arg(struct argp_state *state, const char *opt, const char *arg, uint64_t *out);
+
 /* A count option from 1 to @max; a usage error (exit 2) otherwise. */
 unsigned parse_count(struct argp_state *state, const char *opt, const char *arg,
 		     unsigned max);

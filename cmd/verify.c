@@ -79,8 +79,7 @@ static error_t verify_parse(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_SCRATCH:
-		if (db_parse_u64(arg, &a->rt.lba))
-			argp_error(state, "--scratch-lba: '%s' is not a number", arg);
+		parse_num_arg(state, "--scratch-lba", arg, &a->rt.lba);
 		a->rt.on = true;
 		break;
 	case OPT_EXTEND:

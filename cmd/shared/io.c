@@ -55,8 +55,7 @@ static int parse_size_arg(struct argp_state *state, const char *opt, const char 
 	return 0;
 }
 
-static int parse_num_arg(struct argp_state *state, const char *opt, const char *arg,
-			 uint64_t *out)
+int parse_num_arg(struct argp_state *state, const char *opt, const char *arg, uint64_t *out)
 {
 	int ret = db_parse_u64(arg, out);
 

@@ -40,6 +40,8 @@ U64_MAX=18446744073709551615
 	assert_stderr_first "--blocks: '0x10000000000000000' is too big: at most $U64_MAX"
 	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --seed 99999999999999999999
 	assert_stderr_first "--seed: '99999999999999999999' is too big: at most $U64_MAX"
+	run -2 --separate-stderr dmabuf verify "$TARGET" --mem memfd --scratch-lba 99999999999999999999
+	assert_stderr_first "--scratch-lba: '99999999999999999999' is too big: at most $U64_MAX"
 	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba x1
 	assert_stderr_first "--lba: 'x1' is not a number"
 }
