@@ -280,6 +280,7 @@ static int check_late(struct inval_args *a, struct db_ctx *c, int ret)
 		return ret ? ret : fail(&e);
 	if (!a->mv.late_pages)
 		return ret;
+	progress_clear();
 	fprintf(stderr, "dmabuf: %s: %llu pages the exporter had given up were written after "
 		"a move: DMA through a mapping dropped by move_notify\n", c->mem_src,
 		(unsigned long long)a->mv.late_pages);

@@ -62,6 +62,7 @@ static int write_all(int fd, const char *buf, size_t len, const char *what)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			progress_clear();
 			fprintf(stderr, "dmabuf: %s: write: %s\n", what, strerror(errno));
 			return EXIT_IO;
 		}

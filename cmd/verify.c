@@ -213,7 +213,7 @@ static int rt_check_scratch(const struct verify_args *a, const struct db_ctx *c,
 	if (db_target_check_range(&c->t, rt->lba, rg->win_blocks, a->io.extend, &e)) {
 		db_err_detail(&e, "it is the scratch range of --scratch-lba %llu",
 			      (unsigned long long)rt->lba);
-		if (c->t.kind == DB_TGT_FILE)
+		if (c->t.kind == DB_TGT_FILE && !a->io.extend && !e.err)
 			db_err_detail(&e, "--extend grows the file to hold it");
 		return fail(&e);
 	}

@@ -110,6 +110,7 @@ static int fill_file(void *arg, struct db_ctx *c, uint64_t lba, uint64_t nblocks
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			progress_clear();
 			fprintf(stderr, "dmabuf: %s: read: %s\n", a->in, strerror(errno));
 			db_ctx_cpu_end(c, true, NULL);
 			return EXIT_IO;

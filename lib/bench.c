@@ -112,8 +112,8 @@ static int job_setup(struct bench_run *run, struct db_bench_job *j)
 }
 
 /*
- * The job's CPU time and window end when its transfer does, before the
- * drain and teardown; the last job to end takes the process's CPU time, so
+ * The job's CPU time and window end when its transfer does (its requests
+ * drained), before the ring's teardown; the last job to end takes the process's CPU time, so
  * the run's window is the jobs' and not the watcher's next poll.
  */
 static void job_end(struct db_bench_job *j)

@@ -42,7 +42,8 @@ static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dma
 	if (want == DMABUF_PATH_AUTO)
 		snprintf(c->why, sizeof(c->why), "%s", fx.why);
 	if (ret) {
-		if (e)
+		/* a token's size is the kernel's to judge: no 1 GiB advice for it */
+		if (e && want != DMABUF_PATH_TOKEN)
 			detail_less_memory(c, ret, e);
 		return ret;
 	}

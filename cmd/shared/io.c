@@ -316,7 +316,7 @@ static int resolve_range(struct io_opts *o, const struct db_target *t, struct io
 		return -EINVAL;
 	}
 	if (db_target_check_range(t, rg->lba, rg->nblocks, o->extend, e)) {
-		if (t->kind == DB_TGT_FILE && o->extend_opt)
+		if (t->kind == DB_TGT_FILE && o->extend_opt && !o->extend && !e->err)
 			db_err_detail(e, "--extend grows the file to hold it");
 		return -ERANGE;
 	}
