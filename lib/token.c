@@ -20,6 +20,7 @@
 #include <liburing.h>
 
 #include "dmabuf/err.h"
+#include "mem-internal.h"
 #include "token.h"
 #include "uapi/io_uring_regbuf.h"
 
@@ -198,8 +199,8 @@ static bool kernel_has_uapi(struct io_uring *ring, unsigned slot, int target_fd)
 }
 
 /* What -EINVAL meant, asked of the kernel rather than assumed. */
-static void detail_einval(struct io_uring *ring, unsigned slot, int target_fd, uint64_t size,
-			  const char *tname, struct dmabuf_err *e)
+static void detail_einval(struct io_uring *ring, unsigned slot, int dmabuf_fd, int target_fd,
+			  uint64_t size, const char *tname, struct dmabuf_err *e)
 {
 	/* doc/token-uapi.md, "Telling kernels apart": one errno, several causes */
 	if (!fd_direct(target_fd))
@@ -209,6 +210,9 @@ static void detail_einval(struct io_uring *ring, unsigned slot, int target_fd, u
 	else if (!kernel_has_uapi(ring, slot, target_fd))
 		db_err_detail(e, "this kernel has no dmabuf token support "
 			      "(IORING_RSRC_UPDATE_EXTENDED unknown)");
+	else if (!db_mem_fd_is_dmabuf(dmabuf_fd))
+		/* dma_buf_get() answers -EINVAL for a file that is not one */
+		db_err_detail(e, "fd %d is not a dma-buf", dmabuf_fd);
 	else
 		db_err_detail(e, "the kernel has the dmabuf token uAPI and refused this "
 			      "registration: %s's driver does not take dmabuf tokens (the "
@@ -231,7 +235,7 @@ static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_
 		   dmabuf_fd, (unsigned long long)size, tname);
 	switch (-ret) {
 	case EINVAL:
-		detail_einval(ring, slot, target_fd, size, tname, e);
+		detail_einval(ring, slot, dmabuf_fd, target_fd, size, tname, e);
 		break;
 	case EOPNOTSUPP:
 		db_err_detail(e, "kernel built without dmabuf token support, or %s's driver "
