@@ -12,12 +12,11 @@
 
 #include "dmabuf/ctx.h"
 #include "dmabuf/util.h"
+#include "token.h"
 
 /* How the commands size their memory: --size; bench's is jobs x qd x bs. */
 #define BENCH_MEMORY "(bench: a smaller --bs, --qd or --jobs)"
 
-/* The largest ordinary fixed buffer (lib/token.c: io_uring's limit). */
-#define FIXED_BUF_MAX (1ULL << 30)
 
 /*
  * Memory the buffer paths refused for its size: the way out in the

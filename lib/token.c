@@ -27,8 +27,6 @@
 #define RING_OBJ	"io_uring"
 #define UPDATE_OP	"IORING_REGISTER_BUFFERS_UPDATE"
 
-/* io_uring/rsrc.h: bytes per fixed buffer, else -EFAULT; checked first for a clear message */
-#define FIXED_BUF_MAX	(1ULL << 30)
 
 /* --- ordinary fixed buffers ---------------------------------------------- */
 

@@ -15,6 +15,9 @@
 struct io_uring;
 struct io_uring_regbuf_desc;
 
+/* io_uring/rsrc.c (6.12): bytes per ordinary fixed buffer; over it, -EFAULT */
+#define FIXED_BUF_MAX	(1ULL << 30)
+
 /*
  * Put user memory [@addr, @addr + @len) into slot @slot of @ring as an
  * ordinary fixed buffer (the kernel pins the pages).  -EFAULT
