@@ -163,6 +163,7 @@ static enum dmabuf_err_kind dmabuf_err_kind(int ret)
 	case EOPNOTSUPP:
 	case E2BIG:
 	case EFBIG:
+	case EXDEV:
 		return DMABUF_E_UNSUPPORTED;
 	case EBADF:
 		return DMABUF_E_USAGE;
@@ -216,8 +217,9 @@ static void detail_einval(struct io_uring *ring, unsigned slot, int dmabuf_fd, i
 			      "registration: %s's driver does not take dmabuf tokens (the "
 			      "upstream series answers EINVAL for that), or this kernel "
 			      "limits a token's size below this dma-buf's %llu bytes (the "
-			      "series before v6 registers at most 1 GiB); registering a "
-			      "smaller dma-buf tells the two apart", tname, (unsigned long long)size);
+			      "series before v6 registers at most 1 GiB, this port under "
+			      "4 GiB); registering a smaller dma-buf tells the two apart",
+			      tname, (unsigned long long)size);
 }
 
 static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_fd,
@@ -247,6 +249,14 @@ static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_
 	case EBADF:
 		db_err_detail(e, "fd %d is not a dma-buf or fd %d is not open", dmabuf_fd,
 			      target_fd);
+		break;
+	case EXDEV:
+		/* doc/token-uapi.md, "Bounce buffers and a second attachment" */
+		db_err_detail(e, "the dma-buf would be attached to a second device (another "
+			      "controller, or the namespace's other device node) while a "
+			      "mapping of it goes through bounce buffers (swiotlb), whose "
+			      "copies the exporter's CPU access would mix; keep the I/O on "
+			      "one device node of one controller, or use --path pages or bounce");
 		break;
 	}
 	return ret;

@@ -10,7 +10,9 @@ teardown() { vm_teardown; }
 @test "token uAPI: a udmabuf registers as a token and is released on unregistration" { ktest register-udmabuf; }
 @test "token uAPI: a system-heap dma-buf registers as a token" { ktest register-heap; }
 @test "token uAPI: a vgem dma-buf registers as a token" { ktest register-vgem; }
-@test "token uAPI: malformed descriptors, wrong files and sizes get their errno" { ktest errors; }
+@test "token uAPI: malformed descriptors, and wrong files get their errno" { ktest errors; }
+@test "token uAPI: a dma-buf over 1 GiB registers, and I/O past its first GiB moves the right bytes (block device and passthrough)" { ktest over-1g; }
+@test "token uAPI: one dma-buf attached twice (block and char device) registers twice when nothing is bounced" { ktest bounce-siblings; }
 @test "token uAPI: udmabuf I/O at many offsets and lengths matches the pages path" { ktest io-udmabuf; }
 @test "token uAPI: heap I/O at many offsets and lengths matches the pages path" { ktest io-heap; }
 @test "token uAPI: vgem I/O at many offsets and lengths matches the pages path" { ktest io-vgem; }

@@ -64,3 +64,19 @@ teardown() { vm_teardown; }
 	assert_equal "${F[moves]}" 6
 	assert_equal "${F[late]}" 0
 }
+
+@test "swiotlb: a second attachment of a bounced dma-buf is refused (-EXDEV); alone it registers" {
+	ktest bounce-siblings
+	assert_output --partial "a second bounced attachment: -EXDEV"
+}
+
+@test "swiotlb: a heap dma-buf on dm-linear across two controllers: the token is refused (exit 3), nothing lost; auto verifies on another path" {
+	# 8 MiB of each controller's namespace; the range straddles the two
+	dm=$(dm_linear two-ctrl "0 16384 linear $DMABUF_VM_NS512 0
+16384 16384 linear $DMABUF_VM_NS4K 0
+")
+	run -3 --separate-stderr dmabuf verify "$dm" --mem heap --length 512k --lba 1984 --path token --force
+	assert_error "Invalid cross-device link" "bounce buffers"
+	verify_ok heap "$dm" --length 512k --lba 1984
+	refute [ "${F[path]}" = token ]
+}
