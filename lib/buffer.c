@@ -8,7 +8,9 @@
  * a sentence in out->why, so a caller can always say what it used and why.
  * When every path is refused the error says each reason once: one, for
  * all of them, when they are the same (the 1 GiB of a fixed buffer,
- * RLIMIT_MEMLOCK), else each path with its own.
+ * RLIMIT_MEMLOCK), else each after the names of the paths that gave it
+ * ("token: …; pages, bounce: …").  Texts longer than their buffer are cut,
+ * each reason to its fair share, and the cut is marked "…".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include "dmabuf/err.h"
 #include "dmabuf/util.h"
+#include "buffer.h"
 #include "mem.h"
 #include "token.h"
 
@@ -129,13 +132,74 @@ static int reg_one(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, i
 	}
 }
 
-static void why_add(struct dmabuf_fixed *out, enum dmabuf_path p, const struct dmabuf_err *e)
-{
-	char msg[600];
-	size_t used = strlen(out->why);
+/* Paths tried at most: token, pages, bounce. */
+#define PATHS_MAX	3
+/* The mark of a text cut short. */
+#define CUT		"…"
 
-	snprintf(out->why + used, sizeof(out->why) - used, "%s%s: %s", used ? "; " : "",
-		 dmabuf_path_name(p), dmabuf_err_str(e, msg, sizeof(msg)));
+/*
+ * Append @text to the string in @buf (@size bytes), at most @room bytes of
+ * it and never past @buf's end.  A text that does not fit is cut at a
+ * character boundary and ends in CUT; where not even CUT fits, nothing is
+ * appended.
+ */
+static void append_cut(char *buf, size_t size, size_t room, const char *text)
+{
+	size_t used = strlen(buf), len = strlen(text), mark = strlen(CUT), cut;
+
+	if (used + 1 >= size)
+		return;
+	if (room > size - 1 - used)
+		room = size - 1 - used;
+	if (len <= room) {
+		memcpy(buf + used, text, len + 1);
+		return;
+	}
+	if (room < mark + 1)
+		return;
+	/* back off to the first byte of a UTF-8 sequence */
+	for (cut = room - mark; cut && ((unsigned char)text[cut] & 0xc0) == 0x80; cut--)
+		;
+	memcpy(buf + used, text, cut);
+	memcpy(buf + used + cut, CUT, mark + 1);
+}
+
+/*
+ * Append @texts[0..@n) to the string in @buf (@size bytes).  What does not
+ * fit is shared fairly: a text shorter than its share keeps all of it, the
+ * longer ones split what is left, each cut marked.  Each keeps its start
+ * (the path's name).
+ */
+static void append_fair(char *buf, size_t size, char (*texts)[1024], unsigned n)
+{
+	size_t len[PATHS_MAX], room[PATHS_MAX], left;
+	bool fixed[PATHS_MAX] = { false };
+	unsigned open = n;
+
+	left = size - 1 - strlen(buf);
+	for (unsigned i = 0; i < n; i++)
+		len[i] = strlen(texts[i]);
+	while (open) {
+		size_t fair = left / open;
+		unsigned was = open;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (!fixed[i] && len[i] <= fair) {
+				room[i] = len[i];
+				left -= len[i];
+				fixed[i] = true;
+				open--;
+			}
+		}
+		if (open == was) {
+			for (unsigned i = 0; i < n; i++)
+				if (!fixed[i])
+					room[i] = fair;
+			break;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		append_cut(buf, size, room[i], texts[i]);
 }
 
 /* The same reason: the same failure, whatever object (address) it names. */
@@ -146,28 +210,49 @@ static bool same_reason(const struct dmabuf_err *a, const struct dmabuf_err *b)
 }
 
 /*
- * Every path tried failed, @tried[0..@n) with @errs: one error for them
- * all, in @e.  Its object is the memory (each path's own buffer address
- * would be noise); the kind and errno are the last path's (the exit status
- * of a caller).  The same reason is said once, for all the paths; different
- * reasons each once, after their path's name.
+ * AUTO's out->why: why each better path was refused ("token: …; pages: …"),
+ * @tried[0..@n) with @errs, inside out->why.
  */
-static void all_failed(const struct dmabuf_mem *m, const enum dmabuf_path *tried,
-		       const struct dmabuf_err *errs, unsigned n, struct dmabuf_err *e)
+static void why_set(struct dmabuf_fixed *out, const enum dmabuf_path *tried,
+		    const struct dmabuf_err *errs, unsigned n)
+{
+	char texts[PATHS_MAX][1024], msg[1024];
+
+	for (unsigned i = 0; i < n; i++)
+		snprintf(texts[i], sizeof(texts[i]), "%s%s: %s", i ? "; " : "",
+			 dmabuf_path_name(tried[i]), dmabuf_err_str(&errs[i], msg, sizeof(msg)));
+	out->why[0] = '\0';
+	append_fair(out->why, sizeof(out->why), texts, n);
+}
+
+/* "token, pages, bounce": the paths of @tried[0..@n) whose reason is @errs[@first]'s. */
+static void names_of(char *buf, size_t size, const enum dmabuf_path *tried,
+		     const struct dmabuf_err *errs, unsigned n, unsigned first)
+{
+	buf[0] = '\0';
+	for (unsigned i = first; i < n; i++) {
+		if (same_reason(&errs[i], &errs[first])) {
+			if (buf[0])
+				append_cut(buf, size, size, ", ");
+			append_cut(buf, size, size, dmabuf_path_name(tried[i]));
+		}
+	}
+}
+
+void db_register_failed(const struct dmabuf_mem *m, const enum dmabuf_path *tried,
+			const struct dmabuf_err *errs, unsigned n, struct dmabuf_err *e)
 {
 	const struct dmabuf_err *last = &errs[n - 1];
-	char names[32] = "", msg[600];
-	size_t used = 0;
+	char names[64], texts[PATHS_MAX][1024], msg[1024];
+	unsigned groups = 0;
 	bool same = true;
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		same = same && same_reason(&errs[i], last);
-		used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "",
-					dmabuf_path_name(tried[i]));
-	}
 	if (same) {
-		db_err_set(e, last->kind, last->err, last->op, "%s (%llu bytes) by every buffer path "
-			   "(%s)", m->spec.text, (unsigned long long)m->size, names);
+		names_of(names, sizeof(names), tried, errs, n, 0);
+		db_err_set(e, last->kind, last->err, last->op, "%s (%llu bytes) by every "
+			   "buffer path (%s)", m->spec.text, (unsigned long long)m->size, names);
 		if (last->detail[0])
 			db_err_detail(e, "%s", last->detail);
 		return;
@@ -175,13 +260,21 @@ static void all_failed(const struct dmabuf_mem *m, const enum dmabuf_path *tried
 	db_err_set(e, last->kind, 0, "register", "%s (%llu bytes)", m->spec.text,
 		   (unsigned long long)m->size);
 	db_err_detail(e, "no buffer path works for this memory and target");
+	/* one text a reason, after the names of every path that gave it */
 	for (unsigned i = 0; i < n; i++) {
 		struct dmabuf_err why = errs[i];
+		bool seen = false;
 
+		for (unsigned j = 0; j < i; j++)
+			seen = seen || same_reason(&errs[j], &errs[i]);
+		if (seen)
+			continue;
 		why.obj[0] = '\0';	/* the memory, named once above */
-		db_err_detail(e, "%s: %s", dmabuf_path_name(tried[i]),
-			      dmabuf_err_str(&why, msg, sizeof(msg)));
+		names_of(names, sizeof(names), tried, errs, n, i);
+		snprintf(texts[groups++], sizeof(texts[0]), "; %s: %s", names,
+			 dmabuf_err_str(&why, msg, sizeof(msg)));
 	}
+	append_fair(e->detail, sizeof(e->detail), texts, groups);
 }
 
 int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, int target_fd,
@@ -204,11 +297,11 @@ int dmabuf_register(struct io_uring *ring, unsigned slot, struct dmabuf_mem *m, 
 		memset(&errs[n], 0, sizeof(errs[n]));
 		if (!reg_one(ring, slot, m, target_fd, order[i], out, &errs[n]))
 			return 0;
-		why_add(out, order[i], &errs[n]);
-		tried[n++] = order[i];
+		tried[n] = order[i];
+		why_set(out, tried, errs, ++n);
 	}
 	if (e)
-		all_failed(m, tried, errs, n, e);
+		db_register_failed(m, tried, errs, n, e);
 	return errs[n - 1].err ? errs[n - 1].err : -EOPNOTSUPP;
 }
 
