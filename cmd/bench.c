@@ -47,6 +47,7 @@ struct bench_args {
 	bool iopoll, sqpoll;
 	unsigned tune;
 	const char *iolog;
+	char always[80];		/* a write workload's refusal without --force (io.always) */
 	/* the run */
 	struct dmabuf_pattern *pat;	/* write workloads: what the memory holds; owned */
 	struct db_bench_opts bo;
@@ -491,7 +492,6 @@ static int fill_memory(struct db_ctx *c, const struct dmabuf_pattern *p)
 static int bench_prepare(void *arg)
 {
 	struct bench_args *a = arg;
-	int ret;
 
 	a->io.write = a->read_pct < 100;
 	a->io.whole = true;
@@ -503,29 +503,25 @@ static int bench_prepare(void *arg)
 		a->io.size = (uint64_t)a->jobs * a->io.qd * a->io.bs;
 		a->io.size_set = true;
 	}
-	if (a->io.write && (ret = bench_pattern(a, &a->pat)))
-		return ret;
-	return EXIT_OK;
+	if (!a->io.write)
+		return EXIT_OK;
+	/*
+	 * A write workload scatters one buffer over the whole range: never
+	 * without --force, on any target.  io_open() asks it with the device's
+	 * own checks (the same message), before any memory is set up.
+	 */
+	snprintf(a->always, sizeof(a->always), "bench --rw %s overwrites LBAs across the range",
+		 a->rw);
+	a->io.always = a->always;
+	return bench_pattern(a, &a->pat);
 }
 
 static int bench_ready(void *arg, struct db_ctx *c, const struct io_range *rg)
 {
 	struct bench_args *a = arg;
-	struct dmabuf_err e = { 0 };
-	char why[80];
 
 	(void)rg;
-	if (!a->io.write)
-		return EXIT_OK;
-	/*
-	 * A write workload scatters one buffer over the whole range: never
-	 * without --force, on any target.  io_open() has refused a device
-	 * with something to name; this is the same check, the same message.
-	 */
-	snprintf(why, sizeof(why), "bench --rw %s overwrites LBAs across the range", a->rw);
-	if (!a->io.force && db_target_check_write(&c->t, why, &e))
-		return fail(&e);
-	return fill_memory(c, a->pat);
+	return a->io.write ? fill_memory(c, a->pat) : EXIT_OK;
 }
 
 /*

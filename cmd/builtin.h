@@ -82,6 +82,12 @@ struct io_opts {
 	const char *pattern;
 	bool force;
 	bool write;		/* the command writes to the target */
+	/*
+	 * A write refused without --force whatever the target (bench's
+	 * scattered writes), NULL for none: io_open() asks it with the
+	 * device's own checks, before any memory is set up.
+	 */
+	const char *always;
 	bool extend;		/* --extend: a range past a regular file's end grows it */
 	bool extend_opt;	/* the command takes --extend (the range error offers it) */
 	bool no_range;		/* register: memory only, no LBA range */

@@ -358,7 +358,8 @@ int io_open_slots(struct io_opts *o, unsigned slots, struct db_ctx *c, struct io
 	} else if (resolve_range(o, &c->t, rg, &co.mem_size, &e)) {
 		goto out;
 	}
-	if (o->write && !o->force && db_target_check_safe(&c->t, &e))
+	/* refused before the memory exists: nothing allocated, nothing registered */
+	if (o->write && !o->force && db_target_check_write(&c->t, o->always, &e))
 		goto out;
 	note("%s: %s, %u-byte LBAs, %llu blocks; range %llu+%llu", c->t.path,
 	     db_target_kind_name(c->t.kind), c->t.lba_size, (unsigned long long)c->t.nlba,

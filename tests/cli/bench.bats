@@ -139,6 +139,19 @@ jnum() {
 	assert_equal "$(md5 "$TARGET")" "$before"
 }
 
+@test "a write workload without --force is refused before any memory is set up" {
+	# 32 x 128 MiB = 4 GiB: no buffer path registers it (exit 2 with --force);
+	# the refusal comes first, with its own exit status and nothing else said
+	run -2 --separate-stderr dmabuf bench "$TARGET" --mem memfd --rw randwrite --bs 128M --ios 1 --force
+	assert_error "4294967296 bytes"
+	run -5 --separate-stderr dmabuf -v bench "$TARGET" --mem memfd --rw randwrite --bs 128M --ios 1
+	assert_error "write refused: bench --rw randwrite" "give --force"
+	[[ $stderr != *memfd* ]] || fail "memory was set up before the refusal: $stderr"
+	# nor a memory source that cannot be opened at all
+	run -5 --separate-stderr dmabuf bench "$TARGET" --mem fd:999 --rw write --ios 1
+	assert_error "write refused: bench --rw write" "give --force"
+}
+
 @test "a read workload needs no --force, and randrw:100 is one" {
 	run -0 dmabuf bench "$TARGET" --mem memfd --rw read --ios 4
 	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --rw randrw:100 --ios 4
