@@ -203,7 +203,10 @@ jnum() {
 		"1.000000 5.000000 10.000000 20.000000 30.000000 40.000000 50.000000 60.000000 70.000000 80.000000 90.000000 95.000000 99.000000 99.500000 99.900000 99.950000 99.990000"
 	# what ran was counted; the direction that did not is all zero
 	[ "$(jq -r .total.read.total_ios <<<"$output")" -gt 0 ]
-	jq -e '.total.read.runtime >= 0 and .total.read.iops > 0 and .total.read.io_bytes == 500 * 4096' <<<"$output"
+	jq -e '.total.read.iops > 0 and .total.read.io_bytes == 500 * 4096' <<<"$output"
+	# runtime is the whole milliseconds of the time iops is over
+	jq -e '.total.read | .total_ios / .iops * 1000 - .runtime | . > -1e-6 and . < 1 + 1e-6' <<<"$output" ||
+		fail "runtime $(jq .total.read.runtime <<<"$output") ms disagrees with $(jq .total.read.total_ios <<<"$output") requests at $(jq .total.read.iops <<<"$output") IOPS"
 	jq -e '.total.read.clat_ns.min <= .total.read.clat_ns.percentile["50.000000"] and
 	       .total.read.clat_ns.percentile["50.000000"] <= .total.read.clat_ns.percentile["99.000000"] and
 	       .total.read.clat_ns.percentile["99.000000"] <= .total.read.clat_ns.max' <<<"$output"
@@ -457,7 +460,15 @@ check_log() {
 		and .total.cpu_window_ns[0] == 0' <<<"$output" ||
 		fail "windows: total $(jq -c .total.cpu_window_ns <<<"$output"), jobs $(jq -c '[.jobs[].cpu_window_ns]' <<<"$output")"
 	# the shares and the per-request figure come from the same counts
-	jq -e '.total | (.usr_cpu + .sys_cpu) >= 0 and .cpu_us_per_io >= 0' <<<"$output"
+	# (usr + sys) % of the window is the CPU time, over the requests:
+	# cpu_us_per_io (a job's few ms can read 0 CPU: the kernel's ticks)
+	jq -e 'def agrees: (.read.total_ios + .write.total_ios) as $ios
+			| (.cpu_window_ns[1] - .cpu_window_ns[0]) as $ns
+			| $ios > 0 and $ns > 0 and
+			  ((.usr_cpu + .sys_cpu) / 100 * $ns / 1000 / $ios - .cpu_us_per_io | fabs)
+			  <= 1e-9 * .cpu_us_per_io + 1e-12;
+		(.total | agrees) and (.jobs | all(agrees))' <<<"$output" ||
+		fail "CPU shares and cpu_us_per_io disagree: $(jq -c '[.total, .jobs[]] | map({usr_cpu, sys_cpu, cpu_us_per_io, cpu_window_ns})' <<<"$output")"
 }
 
 @test "on a terminal, stderr has the live progress line (elapsed, IOPS so far, ETA) and it is cleared" {
