@@ -73,7 +73,7 @@ _dmabuf_pattern_values() {       # $1: what is typed so far
         printf '%s\n' zero ones byte:0x
         return 0
     fi
-    printf '%s\n' zero ones lba lba: random: byte:0x file:
+    printf '%s\n' zero ones lba lba: random random: byte:0x file:
     if [[ $1 == file:* ]]; then
         _dmabuf_files "${1#file:}" | sed 's/^/file:/'
     fi

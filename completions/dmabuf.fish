@@ -29,7 +29,8 @@ function __dmabuf_patterns
         return
     end
     printf '%s\n' zero\tevery\ byte\ 0x00 ones\tevery\ byte\ 0xff lba\tLBA-stamped\ blocks \
-        lba:\tLBA\ stamps\ with\ a\ seed random:\tpseudo-random\ from\ a\ seed \
+        lba:\tLBA\ stamps\ with\ a\ seed random\tpseudo-random,\ seed\ 0x5eed \
+        random:\tpseudo-random\ from\ a\ seed \
         byte:0x\tone\ byte\ value file:\tdata\ from\ a\ file
 end
 

@@ -136,7 +136,7 @@ cli_commands() {
 
 @test "bash: --pattern completes the pattern forms, and files after file:" {
     complete_line dmabuf write /dev/nvme0n1 --pattern ""
-    assert_equal "$reply" "zero ones lba lba: random: byte:0x file:"
+    assert_equal "$reply" "zero ones lba lba: random random: byte:0x file:"
     touch "$BATS_TEST_TMPDIR/golden.bin"
     complete_line dmabuf verify /dev/nvme0n1 -P "file:$BATS_TEST_TMPDIR/gold"
     assert_equal "$reply" "file:$BATS_TEST_TMPDIR/golden.bin"
@@ -234,6 +234,17 @@ cli_commands() {
     assert_output "#compdef dmabuf"
 }
 
+@test "zsh: --pattern offers the pattern forms, random without a seed too" {
+    command -v zsh >/dev/null || skip "zsh is not installed (apt-get install zsh)"
+    # _describe stubbed: what _dmabuf_pattern would offer, value before ':'
+    run zsh -fc "_arguments() { return 1 }; compset() { return 1 }
+        _describe() { print -rl -- \${(P)4} \${(P)6} }
+        source '$ROOT/completions/_dmabuf'; _dmabuf_pattern"
+    assert_success
+    assert_equal "$(sed 's/\\:/=/; s/:.*//; s/=$/:/; s/=/:/' <<<"$output" | tr '\n' ' ')" \
+        "zero ones lba random lba: random: byte:0x file: "
+}
+
 @test "fish: completions/dmabuf.fish parses and completes the commands" {
     command -v fish >/dev/null || skip "fish is not installed (apt-get install fish)"
     run fish -n "$ROOT/completions/dmabuf.fish"
@@ -245,6 +256,10 @@ cli_commands() {
     run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf bench /dev/nvme0n1 --rw '"
     assert_success
     assert_line --regexp '^randrw'
+    run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf write /dev/nvme0n1 --pattern '"
+    assert_success
+    assert_line --regexp '^random\s'
+    assert_line --regexp '^random:\s'
     run fish --no-config -c "source '$ROOT/completions/dmabuf.fish'; complete -C 'dmabuf bench /dev/nvme0n1 --tune regring,'"
     assert_success
     assert_line --regexp '^regring,regfile'
