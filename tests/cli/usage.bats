@@ -180,3 +180,20 @@ stable_doc() {
 	run -2 --separate-stderr dmabuf read /etc/hostname --mem memfd --out - --json
 	assert_stderr_first "--out - and --json both want stdout"
 }
+
+@test "every option a man page names in bold is one dmabuf takes (fio's, in dmabuf-bench(1), apart)" {
+	local root=$BATS_TEST_DIRNAME/../.. c o opts=
+	for c in check alloc register read write verify invalidate bench; do
+		run -0 dmabuf "$c" --help
+		opts+=$output
+	done
+	run -0 dmabuf --help
+	opts+=$output
+	# dmabuf-bench(1) sets bench beside fio: these are fio's
+	local fio=" --group_reporting --hipri --ioengine --norandommap --number_ios --output-format --registerfiles --sqthread_poll "
+	for o in $(grep -oh -- '\*--[a-z0-9_-]*' "$root"/man/*.scd | tr -d '*' | sort -u); do
+		[[ $fio == *" $o "* ]] && continue
+		grep -qE -- "$o([=, ]|$)" <<<"$opts" ||
+			fail "$o, named in $(grep -l -- "\*$o" "$root"/man/*.scd | xargs -n1 basename | tr '\n' ' '), is no option of dmabuf"
+	done
+}
