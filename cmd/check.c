@@ -105,13 +105,19 @@ static struct json_object *uring_obj(void)
 	return o;
 }
 
+/* The kernel answered the token uAPI: every answer but "unknown" and a failed probe. */
+static bool has_uapi(enum dmabuf_token_support s)
+{
+	return s != DMABUF_TOKEN_NO_UAPI && s != DMABUF_TOKEN_ERROR;
+}
+
 static struct json_object *token_obj(enum dmabuf_token_support s, const struct dmabuf_err *e)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[1200];
 
 	db_jadd_str(o, "support", dmabuf_token_support_str(s));
-	db_jadd_bool(o, "uapi", s != DMABUF_TOKEN_NO_UAPI && s != DMABUF_TOKEN_ERROR);
+	db_jadd_bool(o, "uapi", has_uapi(s));
 	if (e->err)
 		db_jadd_str(o, "detail", dmabuf_err_str(e, buf, sizeof(buf)));
 	return o;
@@ -466,7 +472,7 @@ int cmd_check(int argc, char **argv)
 	if (db_nvme_scan(add_ns, nvme, &e) < 0)
 		note("NVMe scan: %s", e.obj);
 	json_object_array_sort(nvme, by_device);
-	token_facts(token, s != DMABUF_TOKEN_NO_UAPI && s != DMABUF_TOKEN_ERROR, nvme);
+	token_facts(token, has_uapi(s), nvme);
 	json_object_object_add(doc, "nvme", nvme);
 	json_object_object_add(doc, "drm", drm_arr());
 	json_object_object_add(doc, "iommu", iommu_obj());
