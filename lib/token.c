@@ -252,11 +252,10 @@ static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_
 		break;
 	case EXDEV:
 		/* doc/token-uapi.md, "Bounce buffers and a second attachment" */
-		db_err_detail(e, "the dma-buf would be attached to a second device (another "
-			      "controller, or the namespace's other device node) while a "
-			      "mapping of it goes through bounce buffers (swiotlb), whose "
-			      "copies the exporter's CPU access would mix; keep the I/O on "
-			      "one device node of one controller, or use --path pages or bounce");
+		db_err_detail(e, "the dma-buf would be attached to a second controller "
+			      "while a mapping of it goes through bounce buffers (swiotlb), "
+			      "whose copies the exporter's CPU access would mix; keep the "
+			      "I/O on one controller, or use --path pages or bounce");
 		break;
 	}
 	return ret;

@@ -254,9 +254,9 @@ int dmabuf_bounce_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint6
  * -EOPNOTSUPP a kernel built without tokens or a driver without them;
  * -E2BIG/-EFBIG the kernel's own size limit (the library has none; kernels
  * of the series before v6 answer -EINVAL over 1 GiB, this port at 4 GiB,
- * and the detail then names both causes); -EXDEV a second attachment of a
- * dma-buf one of whose mappings goes through bounce buffers (this port,
- * doc/token-uapi.md); -EBADF (usage) not a dma-buf.
+ * and the detail then names both causes); -EXDEV a second controller's
+ * attachment of a dma-buf one of whose mappings goes through bounce
+ * buffers (this port, doc/token-uapi.md); -EBADF (usage) not a dma-buf.
  */
 int dmabuf_token_register(struct io_uring *ring, unsigned slot, int dmabuf_fd, int target_fd,
 			  struct dmabuf_err *e);

@@ -3561,18 +3561,21 @@ static void case_over_1g(void)
 }
 
 /*
- * One dma-buf, two attachments (the namespace's block device and its
- * generic char device each attach it): with bounce buffers, each has its
- * own copy of the buffer, and the system heap's begin_cpu_access copies
- * every copy back whole, the last over the others.  Under swiotlb=force
- * the second registration is refused with -EXDEV (kernel-patches/0020),
- * and succeeds once the first is gone; without bouncing, both register.
+ * One dma-buf, two attachments (a namespace of each controller): with
+ * bounce buffers, each has its own copy of the buffer, and the system
+ * heap's begin_cpu_access copies every copy back whole, the last over the
+ * others.  Under swiotlb=force the second controller's registration is
+ * refused with -EXDEV (kernel-patches/0020), and succeeds once the first
+ * is gone; without bouncing, both register.  Either way the block and
+ * char devices of one namespace share its controller's one attachment.
  */
 static void case_bounce_siblings(void)
 {
 	const char *dev = env_dev("DMABUF_VM_NS4K");
-	int fd = open_dev(dev), ngfd = open(env_dev("DMABUF_VM_NS4K_NG"), O_RDWR);
+	int fd = open_dev(dev), other = open_dev(env_dev("DMABUF_VM_NS512"));
+	int ngfd = open(env_dev("DMABUF_VM_NS4K_NG"), O_RDWR);
 	bool bounced = cmdline_has("swiotlb=", "force");
+	long before = stat_value("tokens");
 	struct io_uring ring;
 	struct dbuf b;
 
@@ -3581,19 +3584,24 @@ static void case_bounce_siblings(void)
 	if (dbuf_new(&b, "udmabuf", 1 * MiB))
 		die("udmabuf");
 	ring_new(&ring, 8, 4);
-	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "a token for the block device");
-	check_ret(reg_dmabuf(&ring, 1, b.fd, ngfd), bounced ? -EXDEV : 0,
-		  bounced ? "the same dma-buf for the char device, a second bounced "
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "a token for one controller's namespace");
+	check_ret(reg_dmabuf(&ring, 1, b.fd, ngfd), 0,
+		  "the same dma-buf for its char device: the same attachment");
+	check(stat_value("tokens") == before + 1, "one token for the two device nodes");
+	check_ret(reg_dmabuf(&ring, 2, b.fd, other), bounced ? -EXDEV : 0,
+		  bounced ? "the same dma-buf for the other controller, a second bounced "
 			    "attachment: -EXDEV" :
-			    "the same dma-buf for the char device: a second attachment");
-	check_ret(reg_empty(&ring, 0), 0, "the block device's token unregistered");
+			    "the same dma-buf for the other controller: a second attachment");
+	check_ret(reg_empty(&ring, 0), 0, "the first controller's slots emptied");
+	check_ret(reg_empty(&ring, 1), 0, "(both)");
 	if (bounced) {
-		check(wait_tokens(0) == 0, "no token left");
-		check_ret(reg_dmabuf(&ring, 1, b.fd, ngfd), 0,
-			  "the char device alone: one attachment, registered");
+		check(wait_tokens(before) == before, "no token of the dma-buf left");
+		check_ret(reg_dmabuf(&ring, 2, b.fd, other), 0,
+			  "the other controller alone: one attachment, registered");
 	}
-	check_ret(reg_empty(&ring, 1), 0, "and unregistered");
+	check_ret(reg_empty(&ring, 2), 0, "and unregistered");
 	close(ngfd);
+	close(other);
 	case_end(&ring, &b, fd);
 }
 

@@ -12,7 +12,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: a vgem dma-buf registers as a token" { ktest register-vgem; }
 @test "token uAPI: malformed descriptors, and wrong files get their errno" { ktest errors; }
 @test "token uAPI: a dma-buf over 1 GiB registers, and I/O past its first GiB moves the right bytes (block device and passthrough)" { ktest over-1g; }
-@test "token uAPI: one dma-buf attached twice (block and char device) registers twice when nothing is bounced" { ktest bounce-siblings; }
+@test "token uAPI: one dma-buf on two controllers registers twice when nothing is bounced; one namespace's block and char device share one attachment" { ktest bounce-siblings; }
 @test "token uAPI: udmabuf I/O at many offsets and lengths matches the pages path" { ktest io-udmabuf; }
 @test "token uAPI: heap I/O at many offsets and lengths matches the pages path" { ktest io-heap; }
 @test "token uAPI: vgem I/O at many offsets and lengths matches the pages path" { ktest io-vgem; }

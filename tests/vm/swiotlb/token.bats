@@ -65,7 +65,7 @@ teardown() { vm_teardown; }
 	assert_equal "${F[late]}" 0
 }
 
-@test "swiotlb: a second attachment of a bounced dma-buf is refused (-EXDEV); alone it registers" {
+@test "swiotlb: a second controller's attachment of a bounced dma-buf is refused (-EXDEV); alone it registers" {
 	ktest bounce-siblings
 	assert_output --partial "a second bounced attachment: -EXDEV"
 }
