@@ -2961,6 +2961,81 @@ static void case_passthru_errors(void)
 }
 
 /*
+ * A passthrough command that finds no mapping when issued inline gets
+ * -EAGAIN and is reissued from io-wq.  io_uring copies its SQE at that
+ * moment, and the reissue must read the copy: once io_uring_submit() has
+ * returned, the application owns the SQ slot again and may fill it.  6.12
+ * kept reading the slot (kernel-patches/0021).  Each round invalidates the
+ * token, submits an NVMe Write of a fresh pattern to LBA X from a one-entry
+ * SQ ring, and at once fills the same slot with a Write of other bytes to
+ * LBA Y, which it never submits (it becomes a NOP afterwards).  X must hold
+ * each round's pattern, Y never be written.
+ */
+static void case_passthru_reissue(void)
+{
+	const unsigned rounds = 300, len = 4096;
+	uint8_t *back = aligned(len), *zero = aligned(len);
+	unsigned lost = 0, decoys = 0;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct pt_ns n;
+	struct dbuf b;
+	long maps0;
+
+	pt_ns_open(&n, "DMABUF_VM_NS512");
+	struct pt_cmd c = { .ngfd = n.ngfd, .slot = 0, .write = true, .nsid = n.nsid,
+			    .lbs = n.lbs, .len = len, .addr = 0, .lba = 8192 / (n.lbs / 512) };
+	struct pt_cmd decoy = c;
+
+	decoy.addr = len;
+	decoy.lba = c.lba + 64;
+	memset(zero, 0, len);
+	pio(true, n.fd, zero, len, decoy.lba * n.lbs);
+	if (dbuf_new(&b, "udmabuf", 1 * MiB))
+		die("udmabuf");
+	pt_ring_new(&ring, 1, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, n.ngfd), 0, "token registration");
+	fill(b.cpu + len, len, 7);
+	maps0 = stat_value("maps");
+	for (unsigned r = 0; r < rounds; r++) {
+		fill(b.cpu, len, 1000 + r);
+		trigger_invalidate();	/* the inline issue finds no mapping */
+		pt_prep(io_uring_get_sqe(&ring), &c);
+		if (io_uring_submit(&ring) != 1)
+			die("submit");
+		sqe = io_uring_get_sqe(&ring);	/* the same slot, ours again */
+		if (!sqe)
+			die("the one-entry SQ ring has no free slot after submit");
+		pt_prep(sqe, &decoy);
+		if (io_uring_wait_cqe(&ring, &cqe))
+			die("wait cqe");
+		if (cqe->res)
+			die("NVMe Write through the token: %d", cqe->res);
+		io_uring_cqe_seen(&ring, cqe);
+		io_uring_prep_nop(sqe);		/* the decoy never runs */
+		if (submit_one(&ring))
+			die("NOP");
+		pio(false, n.fd, back, len, c.lba * n.lbs);
+		lost += !!memcmp(back, b.cpu, len);
+		pio(false, n.fd, back, len, decoy.lba * n.lbs);
+		if (memcmp(back, zero, len)) {
+			decoys++;
+			pio(true, n.fd, zero, len, decoy.lba * n.lbs);
+		}
+	}
+	check(stat_value("maps") - maps0 >= rounds, "every round mapped afresh after its "
+	      "invalidation (%ld mappings for %u rounds)", stat_value("maps") - maps0, rounds);
+	check(lost == 0 && decoys == 0, "%u writes reissued after -EAGAIN: each wrote its own "
+	      "LBA (%u lost), none ran the command the application put in the slot after "
+	      "submitting (%u ran)", rounds, lost, decoys);
+	case_end(&ring, &b, n.fd);
+	close(n.ngfd);
+	free(back);
+	free(zero);
+}
+
+/*
  * NVMe Reads at QD 32 through a token while it is invalidated every 2 ms
  * (debugfs trigger: nothing moves) and while the moving exporter really
  * moves the buffer: every byte lands where the buffer now lives, and no
@@ -3760,6 +3835,7 @@ static const struct tcase cases[] = {
 	{ "passthru-vgem", pt_vgem },
 	{ "passthru-errors", case_passthru_errors },
 	{ "passthru-invalidate", case_passthru_invalidate },
+	{ "passthru-reissue", case_passthru_reissue },
 	{ "passthru-meta-fresh", case_passthru_meta_fresh },
 	{ "dm-linear-udmabuf", dm_linear_udmabuf },
 	{ "dm-linear-heap", dm_linear_heap },

@@ -55,6 +55,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: NVMe passthrough from vgem tokens on every namespace" { ktest passthru-vgem; }
 @test "token uAPI: passthrough refuses another file, ranges outside the dma-buf, misalignment and commands over one request" { ktest passthru-errors; }
 @test "token uAPI: passthrough reads under trigger invalidations and real moves: every byte, no late DMA" { ktest passthru-invalidate; }
+@test "token uAPI: a passthrough write reissued after -EAGAIN runs its own command, not what the application put in the SQ slot since" { ktest passthru-reissue; }
 @test "token uAPI: a passthrough read's metadata lands in fresh user memory, not in the shared zero page" { ktest passthru-meta-fresh; }
 @test "token uAPI: udmabuf tokens on dm-linear devices (one namespace, two controllers) land where the table says, no mapping after registration" { ktest dm-linear-udmabuf; }
 @test "token uAPI: heap tokens on dm-linear devices land where the table says" { ktest dm-linear-heap; }
