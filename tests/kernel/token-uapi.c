@@ -2984,12 +2984,9 @@ static void case_passthru_reissue(void)
 	long maps0;
 
 	pt_ns_open(&n, "DMABUF_VM_NS512");
-	struct pt_cmd c = { .ngfd = n.ngfd, .slot = 0, .write = true, .nsid = n.nsid,
-			    .lbs = n.lbs, .len = len, .addr = 0, .lba = 8192 / (n.lbs / 512) };
-	struct pt_cmd decoy = c;
+	struct pt_cmd c = pt_cmd_of(&n, true, 0, len, 4 * MiB / n.lbs, NULL);
+	struct pt_cmd decoy = pt_cmd_of(&n, true, len, len, c.lba + 64, NULL);
 
-	decoy.addr = len;
-	decoy.lba = c.lba + 64;
 	memset(zero, 0, len);
 	pio(true, n.fd, zero, len, decoy.lba * n.lbs);
 	if (dbuf_new(&b, "udmabuf", 1 * MiB))
@@ -3593,45 +3590,39 @@ static void case_over_1g(void)
 {
 	const size_t size = (1ull << 30) + 64 * 1024, len = 32 * 1024;
 	const uint64_t off = 1ull << 30, lba = 4096;
-	struct pt_cmd c = { .ngfd = -1, .slot = 1, .nsid = 0, .lbs = 4096 };
-	const char *dev = env_dev("DMABUF_VM_NS4K");
-	int fd = open_dev(dev), ret;
 	struct io_uring ring, pt;
 	uint8_t *want = aligned(len);
+	struct pt_cmd c;
+	struct pt_ns n;
 	struct dbuf b;
+	int ret;
 
-	c.ngfd = open(env_dev("DMABUF_VM_NS4K_NG"), O_RDWR);
-	ret = c.ngfd < 0 ? -1 : ioctl(c.ngfd, NVME_IOCTL_ID);
-	if (ret <= 0)
-		die("NVME_IOCTL_ID on the generic char device of %s", dev);
-	c.nsid = ret;
+	pt_ns_open(&n, "DMABUF_VM_NS4K");
+	c = pt_cmd_of(&n, false, size - len, len, lba, NULL);
 	if (dbuf_new(&b, "vgem", size))
 		die("vgem dma-buf of %zu bytes", size);
 	ring_new(&ring, 8, 4);
 	pt_ring_new(&pt, 8, 4);
-	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0,
+	check_ret(reg_dmabuf(&ring, 0, b.fd, n.fd), 0,
 		  "a dma-buf of 1 GiB + 64 KiB registers for the block device");
-	check_ret(reg_dmabuf(&pt, 1, b.fd, c.ngfd), 0, "and for the generic char device");
+	check_ret(reg_dmabuf(&pt, 0, b.fd, n.ngfd), 0, "and for the generic char device");
 
 	fill(want, len, 1031);
 	memcpy(b.cpu + off + 4096, want, len);
-	ret = rw_fixed(&ring, true, fd, 0, off + 4096, len, lba * 4096);
+	ret = rw_fixed(&ring, true, n.fd, 0, off + 4096, len, lba * n.lbs);
 	check_ret(ret, (int)len, "WRITE_FIXED from byte 1 GiB + 4 KiB of the dma-buf");
 	memset(b.cpu + off, 0, size - off);
-	ret = rw_fixed(&ring, false, fd, 0, off + 32 * 1024, len, lba * 4096);
+	ret = rw_fixed(&ring, false, n.fd, 0, off + 32 * 1024, len, lba * n.lbs);
 	check(ret == (int)len && !memcmp(b.cpu + off + 32 * 1024, want, len),
 	      "READ_FIXED into byte 1 GiB + 32 KiB brings the same bytes back (%d)", ret);
 	memset(b.cpu + off, 0, size - off);
-	c.addr = size - len;
-	c.lba = lba;
-	c.len = len;
 	ret = pt_io(&pt, &c);
 	check(ret == 0 && !memcmp(b.cpu + size - len, want, len),
 	      "an NVMe Read through the token into the dma-buf's last 32 KiB: the same "
 	      "bytes (%d)", ret);
 	io_uring_queue_exit(&pt);
-	close(c.ngfd);
-	case_end(&ring, &b, fd);
+	close(n.ngfd);
+	case_end(&ring, &b, n.fd);
 	free(want);
 }
 
