@@ -98,7 +98,10 @@ $(O)/%.o: %.c
 $(O)/version.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(O)/lib/version.o $(O)/cmd/main.o: $(O)/version.stamp
+# Found by grep, so a new user of DMABUF_VERSION cannot be missed (report.o
+# once was, and JSON reports named the commit before).
+VERSION_OBJ := $(patsubst %.c,$(O)/%.o,$(shell grep -l DMABUF_VERSION lib/*.c cmd/*.c))
+$(VERSION_OBJ): $(O)/version.stamp
 FORCE:
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a

@@ -25,6 +25,16 @@ load helpers
 	assert_output --regexp '^dmabuf [^ ]+ \(libdmabuf [^ ]+\)$'
 }
 
+@test "a JSON report's version is the version --version prints" {
+	# Both are built from the same string; a stale object once left the
+	# report a commit behind (report.o was not rebuilt on a new commit).
+	run -0 dmabuf --version
+	local v=${output#dmabuf }
+	v=${v%% *}
+	run -0 dmabuf --json check
+	assert_equal "$(jq -r .version <<< "$output")" "$v"
+}
+
 @test "help CMD and CMD --help print the command's options from argp" {
 	run -0 dmabuf help read
 	assert_output --partial "--mem=SRC"
