@@ -31,3 +31,17 @@ teardown() { rm -rf "$DEST"; }
 	refute_output --partial RUNPATH
 	refute_output --partial RPATH
 }
+
+@test "every make target that boots the VM suites builds what they use, as check-vm does" {
+	# check-vm-debug once lacked install-root: from a fresh clone the
+	# suites that run the installed copy failed on the debug kernel.
+	local want got t
+	run -0 make -s -C "$BATS_TEST_DIRNAME/../.." -p -n help
+	want=$(grep -m1 '^check-vm:' <<< "$output")
+	want=${want#check-vm:}
+	[ -n "$want" ] || fail "no check-vm rule in make's database"
+	for t in check-vm-debug check-kernel-debug; do
+		got=$(grep -m1 "^$t:" <<< "$output")
+		assert_equal "$t:${got#"$t":}" "$t:$want"
+	done
+}
