@@ -207,3 +207,10 @@ stable_doc() {
 			fail "$o, named in $(grep -l -- "\*$o" "$root"/man/*.scd | xargs -n1 basename | tr '\n' ' '), is no option of dmabuf"
 	done
 }
+
+@test "tests/vm/check-tier --help prints its usage and boots nothing" {
+	# It once passed --help on to every boot and started the whole tier.
+	run -0 --separate-stderr timeout 20 "$BATS_TEST_DIRNAME/../vm/check-tier" --help
+	assert_output --partial 'Usage: check-tier [-h|--help] [--suites "FILE.bats..."]'
+	refute_output --partial booting
+}
