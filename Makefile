@@ -41,7 +41,9 @@ LIB_SRC    := $(sort $(wildcard lib/*.c))
 TOOL_SRC   := $(sort $(filter-out $(SO_SRC),$(LIB_SRC)) $(COMMON_SRC))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
-KTEST_SRC  := $(sort $(wildcard tests/kernel/*.c))
+# tests/kernel/ktest.c: the helpers the programs there share, in each of them.
+KTEST_LIB  := tests/kernel/ktest.c
+KTEST_SRC  := $(filter-out $(KTEST_LIB),$(sort $(wildcard tests/kernel/*.c)))
 MAN_SRC    := $(sort $(wildcard man/*.scd))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
@@ -108,11 +110,16 @@ $(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
 
-# tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/.
+# tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/: one
+# program per file (token-uapi, file-tokens), each with ktest.c's helpers.
+KTEST_CFLAGS = -I/usr/include/libdrm -D_GNU_SOURCE $(ALL_CFLAGS)
 ktests: $(KTEST_BIN)
-$(O)/tests/kernel/%: tests/kernel/%.c
+$(O)/tests/kernel/ktest.o: $(KTEST_LIB) tests/kernel/ktest.h
 	@mkdir -p $(dir $@)
-	$(CC) -I/usr/include/libdrm -D_GNU_SOURCE $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -luring -lpthread
+	$(CC) $(KTEST_CFLAGS) -c -o $@ $<
+$(O)/tests/kernel/%: tests/kernel/%.c tests/kernel/ktest.h $(O)/tests/kernel/ktest.o
+	@mkdir -p $(dir $@)
+	$(CC) $(KTEST_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/kernel/ktest.o -luring -lpthread
 
 # tests/gpu/stub-runtime.c: the GPU runtimes' entry points over a udmabuf,
 # for the VM tier (no GPU there); one build per soname dmabuf dlopens.

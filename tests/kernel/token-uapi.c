@@ -14,11 +14,11 @@
  * update, the errors for malformed descriptors, I/O at byte offsets in the
  * dma-buf compared with the pages path, invalidation (debugfs trigger) under
  * load, unregistration in flight and every close order of ring, dma-buf and
- * target with I/O in flight.
+ * target with I/O in flight.  The helpers it shares with file-tokens.c
+ * (sources, registration, checks, the runner) are in ktest.c.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+#include "ktest.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,368 +43,10 @@
 #include <drm.h>
 #include <drm_mode.h>
 
-/* ---- the uAPI under test (doc/token-uapi.md), spelled out here ---- */
-
-#define RSRC_UPDATE_EXTENDED (1U << 1)
-enum { REGBUF_EMPTY = 0, REGBUF_UADDR = 1, REGBUF_DMABUF = 2 };
-
-struct regbuf_desc {
-	uint32_t type;
-	uint32_t flags;
-	uint64_t size;
-	uint64_t uaddr;
-	int32_t dmabuf_fd;
-	int32_t target_fd;
-	uint64_t resv[6];
-};
-_Static_assert(sizeof(struct regbuf_desc) == 80, "io_uring_regbuf_desc is 80 bytes");
-
-struct rsrc_update2 {
-	uint32_t offset;
-	uint32_t flags;
-	uint64_t data;
-	uint64_t tags;
-	uint32_t nr;
-	uint32_t resv2;
-};
-_Static_assert(sizeof(struct rsrc_update2) == 32, "io_uring_rsrc_update2 is 32 bytes");
-
-#define DEBUGFS "/sys/kernel/debug/dmabuf_token"
 #define DEBUGFS_FAIL "/sys/kernel/debug/fail_make_request"
 #define DEBUGFS_FAIL_TIMEOUT "/sys/kernel/debug/fail_io_timeout"
-#define MiB (1024 * 1024)
-
-/* ---- reporting ---- */
-
-static int checks, failures;
-
-static bool check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	checks++;
-	printf("%s %d - ", ok ? "ok" : "not ok", checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-	return ok;
-}
-
-/* check that @got (0 or -errno) is @want, naming the operation (printf format) */
-__attribute__((format(printf, 3, 4)))
-static bool check_ret(int got, int want, const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return check(got == want, "%s: got %d (%s), want %d (%s)", what, got,
-		     got ? strerror(-got) : "ok", want, want ? strerror(-want) : "ok");
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" (%s)\n", strerror(errno));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/* The test exporter whose buffers move (CONFIG_DMABUF_MOVER, /dev/dmabuf_mover). */
-struct mover_alloc { uint64_t size; uint32_t fd_flags; int32_t fd; uint32_t flags, pad; };
-#define MOVER_ALLOC_SMALL_PIECES	(1U << 0)	/* 512-byte sg entries */
-struct mover_move { int32_t fd; uint32_t flags, timeout_ms, pad; uint64_t wait_ns; };
-struct mover_stat { int32_t fd; uint32_t pins; uint64_t moves, retired_pages, late_pages; };
-#define MOVER_MOVE_NO_WAIT (1U << 0)
-#define MOVER_IOC_ALLOC _IOWR('b', 0x40, struct mover_alloc)
-#define MOVER_IOC_MOVE  _IOWR('b', 0x41, struct mover_move)
-#define MOVER_IOC_STAT  _IOWR('b', 0x42, struct mover_stat)
-
-/* ---- memory sources ---- */
-
-struct dbuf {
-	const char *kind;
-	int fd;		/* the dma-buf */
-	int memfd;	/* udmabuf: its memfd, the CPU's view */
-	uint8_t *cpu;	/* CPU mapping (memfd or the dma-buf itself) */
-	size_t size;
-};
-
-/* What every source fills in: the dma-buf, its kind, its size in bytes. */
-static int dbuf_set(struct dbuf *b, int fd, const char *kind, size_t size)
-{
-	b->fd = fd;
-	b->kind = kind;
-	b->size = size;
-	return 0;
-}
-
-static int udmabuf_new(struct dbuf *b, size_t size)
-{
-	struct udmabuf_create c = { 0 };
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-
-	if (dev < 0)
-		return -errno;
-	b->memfd = memfd_create("token-uapi", MFD_ALLOW_SEALING | MFD_CLOEXEC);
-	if (b->memfd < 0 || ftruncate(b->memfd, size) ||
-	    fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-		die("memfd for udmabuf");
-	c.memfd = b->memfd;
-	c.flags = UDMABUF_FLAGS_CLOEXEC;
-	c.size = size;
-	b->fd = ioctl(dev, UDMABUF_CREATE, &c);
-	close(dev);
-	if (b->fd < 0)
-		return -errno;
-	return dbuf_set(b, b->fd, "udmabuf", size);
-}
-
-/* One ioctl @req on the device node @path: 0 or -errno. */
-static int dev_ioctl(const char *path, int oflags, unsigned long req, void *arg)
-{
-	int dev = open(path, oflags | O_CLOEXEC), ret = 0;
-
-	if (dev < 0)
-		return -errno;
-	if (ioctl(dev, req, arg))
-		ret = -errno;
-	close(dev);
-	return ret;
-}
-
-static int heap_new(struct dbuf *b, size_t size)
-{
-	struct dma_heap_allocation_data a = {
-		.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
-	};
-	int ret = dev_ioctl("/dev/dma_heap/system", O_RDONLY, DMA_HEAP_IOCTL_ALLOC, &a);
-
-	if (ret)
-		return ret;
-	return dbuf_set(b, a.fd, "heap", size);
-}
-
-/* The vgem card, or -ENODEV. */
-static int vgem_open(void)
-{
-	for (int i = 0; i < 8; i++) {
-		struct drm_version v = { 0 };
-		char name[16] = "", path[64];
-		int card;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		card = open(path, O_RDWR | O_CLOEXEC);
-		if (card < 0)
-			continue;
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(card, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return card;
-		close(card);
-	}
-	return -ENODEV;
-}
-
-/* vgem dumb buffer exported through PRIME (pages allocated lazily). */
-static int vgem_new(struct dbuf *b, size_t size)
-{
-	/* 4 KiB rows: the kernel computes width * bpp in 32 bits */
-	struct drm_mode_create_dumb c = { .width = 1024, .height = size / 4096, .bpp = 32 };
-	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
-	int card = vgem_open();
-
-	if (card < 0)
-		return card;
-	if (ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &c))
-		die("vgem dumb buffer of %zu bytes", size);
-	p.handle = c.handle;
-	if (ioctl(card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
-		die("vgem PRIME export");
-	close(card);	/* the dma-buf keeps the object */
-	return dbuf_set(b, p.fd, "vgem", c.size);
-}
-
-/* A buffer of the moving test exporter; its CPU mapping follows moves. */
-static int mover_new(struct dbuf *b, size_t size, uint32_t flags)
-{
-	struct mover_alloc a = { .size = size, .fd_flags = O_RDWR | O_CLOEXEC, .flags = flags };
-	int ret = dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_ALLOC, &a);
-
-	if (ret)
-		return ret;
-	return dbuf_set(b, a.fd, "mover", size);
-}
-
-/* A dma-buf of @kind with a CPU mapping: a udmabuf's memfd, else its own. */
-static int dbuf_new(struct dbuf *b, const char *kind, size_t size)
-{
-	int ret;
-
-	memset(b, 0, sizeof(*b));
-	b->memfd = -1;
-	if (!strcmp(kind, "udmabuf"))
-		ret = udmabuf_new(b, size);
-	else if (!strcmp(kind, "heap"))
-		ret = heap_new(b, size);
-	else if (!strcmp(kind, "mover"))
-		ret = mover_new(b, size, 0);
-	else if (!strcmp(kind, "mover-small"))	/* each page as 8 sg entries */
-		ret = mover_new(b, size, MOVER_ALLOC_SMALL_PIECES);
-	else
-		ret = vgem_new(b, size);
-	if (ret)
-		return ret;
-	b->cpu = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      b->memfd >= 0 ? b->memfd : b->fd, 0);
-	if (b->cpu == MAP_FAILED)
-		die("mmap %s", b->kind);
-	return 0;
-}
-
-static void dbuf_free(struct dbuf *b)
-{
-	if (b->cpu)
-		munmap(b->cpu, b->size);
-	if (b->fd >= 0)
-		close(b->fd);
-	if (b->memfd >= 0)
-		close(b->memfd);
-	b->fd = b->memfd = -1;
-	b->cpu = NULL;
-}
-
-/* ---- registration through the raw syscall ---- */
-
-static int reg_update(struct io_uring *ring, unsigned slot, uint32_t flags, void *data,
-		      unsigned nr)
-{
-	struct rsrc_update2 up = {
-		.offset = slot, .flags = flags, .data = (uintptr_t)data, .nr = nr,
-	};
-	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
-			  IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
-
-	return ret < 0 ? -errno : ret;
-}
-
-static int reg_desc(struct io_uring *ring, unsigned slot, const struct regbuf_desc *d)
-{
-	int ret = reg_update(ring, slot, RSRC_UPDATE_EXTENDED, (void *)d, 1);
-
-	return ret == 1 ? 0 : ret;
-}
-
-static int reg_dmabuf(struct io_uring *ring, unsigned slot, int dmabuf_fd, int target_fd)
-{
-	struct regbuf_desc d = {
-		.type = REGBUF_DMABUF, .dmabuf_fd = dmabuf_fd, .target_fd = target_fd,
-	};
-
-	return reg_desc(ring, slot, &d);
-}
-
-static int reg_empty(struct io_uring *ring, unsigned slot)
-{
-	struct regbuf_desc d = { .type = REGBUF_EMPTY };
-
-	return reg_desc(ring, slot, &d);
-}
-
-static void ring_new(struct io_uring *ring, unsigned entries, unsigned slots)
-{
-	int ret = io_uring_queue_init(entries, ring, 0);
-
-	if (ret) {
-		errno = -ret;
-		die("io_uring_queue_init");
-	}
-	ret = io_uring_register_buffers_sparse(ring, slots);
-	if (ret) {
-		errno = -ret;
-		die("sparse buffer table");
-	}
-}
-
-/* ---- targets ---- */
-
-static const char *env_dev(const char *var)
-{
-	const char *p = getenv(var);
-
-	if (!p || !*p) {
-		printf("1..0 # SKIP %s not set: run inside the VM (tests/vm/run)\n", var);
-		exit(77);
-	}
-	return p;
-}
-
-static int open_dev(const char *path)
-{
-	int fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
-
-	if (fd < 0)
-		die("open %s", path);
-	return fd;
-}
 
 /* ---- I/O ---- */
-
-/* Submit what is prepared, wait for one completion: its res. */
-static int submit_one(struct io_uring *ring)
-{
-	struct io_uring_cqe *cqe;
-	int ret = io_uring_submit_and_wait(ring, 1);
-
-	if (ret < 0)
-		return ret;
-	if (io_uring_wait_cqe(ring, &cqe))
-		die("wait cqe");
-	ret = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return ret;
-}
-
-static int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, uint64_t addr,
-		    unsigned len, uint64_t pos)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	int ret;
-
-	if (write)
-		io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
-	else
-		io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
-	for (;;) {
-		ret = submit_one(ring);
-		if (ret != -EAGAIN)
-			return ret;
-		/* reissue after an invalidation (doc/token-uapi.md) */
-		sqe = io_uring_get_sqe(ring);
-		if (write)
-			io_uring_prep_write_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
-		else
-			io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)addr, len, pos, slot);
-	}
-}
 
 /*
  * NVMe passthrough: an NVMe Read or Write (@write) of @len bytes at @lba of
@@ -459,88 +101,6 @@ static void pt_ring_new(struct io_uring *ring, unsigned entries, unsigned slots)
 
 	if (ret || io_uring_register_buffers_sparse(ring, slots))
 		die("SQE128 ring (%d)", ret);
-}
-
-static void fill(uint8_t *p, size_t len, uint64_t seed)
-{
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
-
-	for (size_t i = 0; i < len; i += 8) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		memcpy(p + i, &x, len - i < 8 ? len - i : 8);
-	}
-}
-
-static void *aligned(size_t len)
-{
-	void *p = NULL;
-
-	if (posix_memalign(&p, 4096, len))
-		die("posix_memalign");
-	return p;
-}
-
-/* ---- debugfs trigger ---- */
-
-static long stat_value(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen(DEBUGFS "/stats", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		size_t k = strlen(key);
-
-		if (!strncmp(line, key, k) && line[k] == ' ')
-			v = strtol(line + k + 1, NULL, 10);
-	}
-	fclose(f);
-	return v;
-}
-
-/* Write @val to @dir/@file (debugfs, tracefs), opened with @flags added. */
-static void write_file(const char *dir, const char *file, const char *val, int flags)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | flags);
-	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		die("write %s to %s", val, path);
-	close(fd);
-}
-
-static void debugfs_write(const char *file, const char *val)
-{
-	write_file(DEBUGFS, file, val, 0);
-}
-
-static void trigger_invalidate(void)
-{
-	debugfs_write("invalidate", "1");
-}
-
-/*
- * Tokens are freed from a work item: wait for @want live tokens, up to 30 s
- * (a bound for a hang; a busy or debug guest takes longer than the usual
- * few milliseconds).
- */
-static long wait_tokens(long want)
-{
-	long v = -1;
-
-	for (int i = 0; i < 3000; i++) {
-		v = stat_value("tokens");
-		if (v == want)
-			break;
-		usleep(10000);
-	}
-	return v;
 }
 
 /* ---- helper threads: what they are doing, seen from outside ---- */
@@ -933,20 +493,6 @@ static unsigned reads_until_remapped(struct load *l, uint64_t per, long maps0)
 	return rounds;
 }
 
-static volatile bool trigger_stop;
-
-static void *trigger_thread(void *arg)
-{
-	unsigned long *n = arg;
-
-	while (!trigger_stop) {
-		trigger_invalidate();
-		(*n)++;
-		usleep(2000);
-	}
-	return NULL;
-}
-
 static void case_invalidate(const char *kind)
 {
 	const char *dev = env_dev("DMABUF_VM_NS512");
@@ -1305,40 +851,6 @@ static long trace_stop(void)
 
 /* ---- the CPU's view: bounce buffers (swiotlb) and non-coherent DMA ---- */
 
-/* The kernel command line has a word starting with @prefix and containing @part. */
-static bool cmdline_has(const char *prefix, const char *part)
-{
-	char line[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-	bool found = false;
-
-	if (f) {
-		if (fgets(line, sizeof(line), f))
-			for (char *t = strtok(line, " \n"); t && !found; t = strtok(NULL, " \n"))
-				found = !strncmp(t, prefix, strlen(prefix)) && strstr(t, part);
-		fclose(f);
-	}
-	return found;
-}
-
-static void pio(bool write, int fd, void *buf, size_t len, off_t pos)
-{
-	ssize_t n = write ? pwrite(fd, buf, len, pos) : pread(fd, buf, len, pos);
-
-	if (n != (ssize_t)len)
-		die("%s of %zu bytes at %lld", write ? "pwrite" : "pread", len, (long long)pos);
-}
-
-/* How many @blk-byte blocks of @a and @b (@len bytes) differ. */
-static size_t blocks_differ(const uint8_t *a, const uint8_t *b, size_t len, size_t blk)
-{
-	size_t n = 0;
-
-	for (size_t off = 0; off < len; off += blk)
-		n += memcmp(a + off, b + off, blk) != 0;
-	return n;
-}
-
 /*
  * Every byte a token request moves is the CPU's byte: a read lands in the
  * pages the CPU sees, a write sends what the CPU wrote just before it, and
@@ -1626,57 +1138,6 @@ static void case_fence_contexts(void)
 
 /* ---- an exporter that really moves: dmabuf_mover ---- */
 
-/* DMABUF_MOVER_IOC_MOVE on @fd: 0 or -errno; *@wait_ns: time waiting on fences. */
-static int mover_move(int fd, uint32_t flags, uint32_t timeout_ms, uint64_t *wait_ns)
-{
-	struct mover_move m = { .fd = fd, .flags = flags, .timeout_ms = timeout_ms };
-	int ret = dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_MOVE, &m);
-
-	if (wait_ns)
-		*wait_ns = m.wait_ns;
-	return ret;
-}
-
-/* Set @dev's queue/@attr to @val; returns the old value. */
-static long queue_attr_set(const char *dev, const char *attr, long val)
-{
-	char real[PATH_MAX], dir[PATH_MAX + 32], path[PATH_MAX + 64], buf[32];
-	long old = -1;
-	FILE *f;
-
-	if (!realpath(dev, real))
-		die("realpath %s", dev);
-	snprintf(dir, sizeof(dir), "/sys/class/block/%s/queue", basename(real));
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%ld", &old) != 1)
-		die("read %s", path);
-	fclose(f);
-	snprintf(buf, sizeof(buf), "%ld", val);
-	write_file(dir, attr, buf, 0);
-	return old;
-}
-
-/*
- * Set @dev's queue/nr_requests to @n (4 is the least the block layer
- * takes); returns the old value.  With fewer tags than requests in flight,
- * bios wait in the block layer, each holding the mapping it was issued
- * with, and reach the device later.
- */
-static long set_nr_requests(const char *dev, long n)
-{
-	return queue_attr_set(dev, "nr_requests", n);
-}
-
-static struct mover_stat mover_stat(int fd)
-{
-	struct mover_stat st = { .fd = fd };
-
-	if (dev_ioctl("/dev/dmabuf_mover", O_RDWR, MOVER_IOC_STAT, &st))
-		die("DMABUF_MOVER_IOC_STAT");
-	return st;
-}
-
 /*
  * The exporter itself, no importer: a move keeps the bytes (the CPU mapping
  * faults in the new pages), retires the old pages and finds them untouched;
@@ -1732,46 +1193,6 @@ static void case_mover_basics(void)
 	check(!memcmp(b.cpu, want, size), "with its bytes");
 	dbuf_free(&b);
 	free(want);
-}
-
-struct mover_arg {
-	int fd;
-	uint32_t flags;
-	unsigned long moves, failed;
-	int err;
-};
-
-static volatile bool mover_stop;
-
-static void *mover_thread(void *arg)
-{
-	struct mover_arg *m = arg;
-
-	while (!mover_stop) {
-		int ret = mover_move(m->fd, m->flags, 0, NULL);
-
-		if (ret) {
-			m->failed++;
-			m->err = ret;
-		} else {
-			m->moves++;
-		}
-		usleep(2000);
-	}
-	return NULL;
-}
-
-static void mover_start(pthread_t *th, struct mover_arg *m, int fd, uint32_t flags)
-{
-	*m = (struct mover_arg){ .fd = fd, .flags = flags };
-	mover_stop = false;
-	pthread_create(th, NULL, mover_thread, m);
-}
-
-static void mover_end(pthread_t th)
-{
-	mover_stop = true;
-	pthread_join(th, NULL);
 }
 
 /*
@@ -2269,23 +1690,6 @@ static void case_sgl_pieces(void)
 	free(back);
 }
 
-/* /sys/class/block/<node of @dev>/@attr as a number. */
-static uint64_t block_attr(const char *dev, const char *attr)
-{
-	char real[PATH_MAX], path[PATH_MAX + 64];
-	unsigned long long v;
-	FILE *f;
-
-	if (!realpath(dev, real))
-		die("realpath %s", dev);
-	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", basename(real), attr);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%llu", &v) != 1)
-		die("read %s", path);
-	fclose(f);
-	return v;
-}
-
 /*
  * A token on a partition of the 512 B namespace (DMABUF_VM_PART, made by
  * tests/vm/token.bats).  Its device is the disk's, so the same dma-buf
@@ -2343,62 +1747,6 @@ static void case_partition(void)
 }
 
 /* ---- device-mapper linear tables (dmsetup) ---- */
-
-/*
- * Run "dmsetup ARGS", @table (lines of "START LEN TARGET ARGS") on its
- * standard input when given; dies if it fails.  No udev runs in the VM:
- * --noudevsync, and the devices are used through devtmpfs's /dev/dm-N.
- */
-static void dmsetup(const char *table, const char *fmt, ...)
-{
-	char args[512], cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "printf '%s' | dmsetup --noudevsync %s", table ? table : "",
-		 args);
-	if (system(cmd))
-		die("%s", cmd);
-}
-
-/* Create the mapped device @name with @table; its node into @node. */
-static void dm_create(const char *name, const char *table, char *node, size_t len)
-{
-	char cmd[256], dm[64] = "";
-	FILE *f;
-
-	if (system("command -v dmsetup >/dev/null")) {
-		printf("1..0 # SKIP no dmsetup on this root (apt install dmsetup)\n");
-		exit(77);
-	}
-	snprintf(cmd, sizeof(cmd), "dmsetup remove --noudevsync %s 2>/dev/null", name);
-	if (system(cmd)) {
-		/* nothing was left from an earlier run */
-	}
-	dmsetup(table, "create %s", name);
-	snprintf(cmd, sizeof(cmd), "dmsetup info -c --noheadings -o blkdevname %s", name);
-	f = popen(cmd, "r");
-	if (!f || !fgets(dm, sizeof(dm), f))
-		die("%s", cmd);
-	pclose(f);
-	dm[strcspn(dm, " \n")] = '\0';
-	snprintf(node, len, "/dev/%s", dm);
-}
-
-/* Swap in @table: suspend, load, resume, as "dmsetup reload" users do. */
-static void dm_reload(const char *name, const char *table)
-{
-	dmsetup(NULL, "suspend %s", name);
-	dmsetup(table, "reload %s", name);
-	dmsetup(NULL, "resume %s", name);
-}
-
-static void dm_remove(const char *name)
-{
-	dmsetup(NULL, "remove %s", name);
-}
 
 /*
  * The 512 B namespace's bytes [@off, @off + @len) hold what @via, a
@@ -3182,23 +2530,6 @@ static void case_io_timeout(void)
 	free(want);
 }
 
-/* Does /sys/kernel/debug/dma_buf/bufinfo list an attachment of device @name? */
-static bool dmabuf_attached(const char *name)
-{
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
-
-	if (!f)
-		die("open /sys/kernel/debug/dma_buf/bufinfo");
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		found |= !strcmp(line + strspn(line, "\t "), name);
-	}
-	fclose(f);
-	return found;
-}
-
 /*
  * The controller's PCI device removed while a token of it is registered
  * and reads are in flight: they end (an error, no hang), new ones fail,
@@ -3671,11 +3002,6 @@ static void case_bounce_siblings(void)
 	case_end(&ring, &b, fd);
 }
 
-struct tcase {
-	const char *name;
-	void (*fn)(void);
-};
-
 static void reg_udmabuf(void) { case_register("udmabuf"); }
 static void reg_heap(void) { case_register("heap"); }
 static void reg_vgem(void) { case_register("vgem"); }
@@ -3832,43 +3158,16 @@ static const struct tcase cases[] = {
 	{ "dm-linear-heap", dm_linear_heap },
 	{ "dm-linear-vgem", dm_linear_vgem },
 	{ "dm-reload", case_dm_reload },
-	{ "partition", case_partition },	/* needs DMABUF_VM_PART: not in "all" */
-	{ "remove", case_remove },		/* removes a controller: not in "all" */
-	{ "multipath-udmabuf", mp_udmabuf },	/* needs tests/vm/run --multipath */
-	{ "multipath-heap", mp_heap },
-	{ "multipath-vgem", mp_vgem },
-	{ "multipath-remove", case_mp_remove },
-	{ "iommu-maps", case_iommu_maps },	/* needs tests/vm/run --iommu */
+	{ "partition", case_partition, true },	/* needs DMABUF_VM_PART: not in "all" */
+	{ "remove", case_remove, true },		/* removes a controller: not in "all" */
+	{ "multipath-udmabuf", mp_udmabuf, true },	/* needs tests/vm/run --multipath */
+	{ "multipath-heap", mp_heap, true },
+	{ "multipath-vgem", mp_vgem, true },
+	{ "multipath-remove", case_mp_remove, true },
+	{ "iommu-maps", case_iommu_maps, true },	/* needs tests/vm/run --iommu */
 };
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s CASE... | list | all\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++) {
-		bool found = false;
-
-		for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-			if (!strcmp(argv[i], "list")) {
-				puts(cases[c].name);
-				found = true;
-			} else if ((!strcmp(argv[i], "all") && cases[c].fn != case_iommu_maps &&
-				    cases[c].fn != case_remove && cases[c].fn != case_partition &&
-				    strncmp(cases[c].name, "multipath-", 10)) ||
-				   !strcmp(argv[i], cases[c].name)) {
-				printf("# %s\n", cases[c].name);
-				cases[c].fn();
-				found = true;
-			}
-		}
-		if (!found) {
-			fprintf(stderr, "%s: unknown case '%s'\n", argv[0], argv[i]);
-			return 2;
-		}
-	}
-	if (checks)
-		printf("1..%d\n", checks);
-	return failures ? 1 : 0;
+	return ktest_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]), "");
 }
