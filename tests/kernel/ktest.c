@@ -416,7 +416,7 @@ long stat_value(const char *key)
 /* Write @val to @dir/@file (debugfs, tracefs), opened with @flags added. */
 void write_file(const char *dir, const char *file, const char *val, int flags)
 {
-	char path[128];
+	char path[2 * PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
