@@ -1776,7 +1776,7 @@ static void case_mover(void)
 #define FREED_MAX	256			/* freed extents of A remembered */
 
 enum race_op { OP_TRUNCATE, OP_PUNCH, OP_BUFFERED };
-static const char *const op_names[] = { "truncate", "hole punch", "buffered write" };
+static const char *const op_names[] = { "truncates", "hole punches", "buffered writes" };
 
 /* What A's block holds, as far as the requests that completed say. */
 struct blk_state {
@@ -2305,20 +2305,19 @@ static void race_fs(enum race_op op, struct fs *f)
 		pthread_join(tb, NULL);
 
 	printf("# %s, %s: %lu operations; %" PRIu64 " token reads (%" PRIu64 " blocks, %"
-	       PRIu64 " of them zeros), %" PRIu64 " token writes%s; file B: %lu rounds, %"
+	       PRIu64 " of them zeros), %" PRIu64 " token writes; file B: %lu rounds, %"
 	       PRIu64 " KiB in space A had freed\n", f->what, op_names[op], r->ops, r->reads,
-	       r->blocks, r->zeros, r->writes, op == OP_BUFFERED ? "" : "", r->b_rounds,
-	       r->b_reused >> 10);
-	check(r->ops == iterations && r->op_err == 0, "%s: %lu of %u %ss ran, %lu failed",
+	       r->blocks, r->zeros, r->writes, r->b_rounds, r->b_reused >> 10);
+	check(r->ops == iterations && r->op_err == 0, "%s: %lu of %u %s ran, %lu failed",
 	      f->what, r->ops, iterations, op_names[op], r->op_err);
-	check(r->errors == 0, "%s, under %ss: no token request failed (%" PRIu64 " failed, "
+	check(r->errors == 0, "%s, under %s: no token request failed (%" PRIu64 " failed, "
 	      "first %d at %" PRIu64 ")%s", f->what, op_names[op], r->errors, r->first_err,
 	      r->first_err_pos, op == OP_BUFFERED ? " but for -EBUSY (invalidation failed)" : "");
 	if (op == OP_BUFFERED)
 		printf("# %" PRIu64 " token writes answered -EBUSY\n", r->ebusy);
 	bad = r->old_gen + r->zero_due + r->bad[SEEN_OTHER_FILE] + r->bad[SEEN_WRONG_OFF] +
 	      r->bad[SEEN_TORN] + r->bad[SEEN_GARBAGE];
-	check(r->blocks > 0 && bad == 0, "%s, under %ss: every block of A's token reads was "
+	check(r->blocks > 0 && bad == 0, "%s, under %s: every block of A's token reads was "
 	      "A's own with its last generation, or zeros where freed: %" PRIu64 " blocks, %"
 	      PRIu64 " bad (B's stamp %" PRIu64 ", other offset %" PRIu64 ", torn %" PRIu64
 	      ", canary or stale %" PRIu64 ", older generation %" PRIu64 ", zeros where data "
@@ -2330,11 +2329,11 @@ static void race_fs(enum race_op op, struct fs *f)
 		      "saw every block's last generation, token writes' included (%lu bad)",
 		      r->buffered_reads, r->buffered_bad);
 	} else {
-		check(r->zeros > 0, "the token reads met the holes the %ss made (%" PRIu64
+		check(r->zeros > 0, "the token reads met the holes the %s made (%" PRIu64
 		      " zero blocks): the race ran", op_names[op], r->zeros);
 		check(r->b_rounds > 0 && r->b_bad == 0, "file B: %lu rounds, every block B's own "
 		      "(%lu bad, %lu of them A's stamp)", r->b_rounds, r->b_bad, r->b_a_stamps);
-		check(r->b_reused > 0, "file B was written into space A's %ss freed (%" PRIu64
+		check(r->b_reused > 0, "file B was written into space A's %s freed (%" PRIu64
 		      " KiB): the race could have shown a late access", op_names[op],
 		      r->b_reused >> 10);
 	}
