@@ -26,6 +26,7 @@
 
 #include <libnvme.h>
 
+#include "dmabuf/fsinfo.h"
 #include "dmabuf/nvme.h"
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
@@ -359,8 +360,14 @@ static int open_file(struct db_target *t, const struct stat *st, struct dmabuf_e
 	if (t->fd < 0)
 		return open_error(t, errno, e);
 	t->kind = DB_TGT_FILE;
-	t->lba_size = 512;
-	t->nlba = (uint64_t)st->st_size / 512;
+	db_fsinfo_get(t->fd, &t->fs);
+	/*
+	 * A block is the file's direct I/O offset alignment (statx DIOALIGN:
+	 * the logical block size of the device below, 4096 on a 4 KiB
+	 * namespace), at least 512: a smaller request would be -EINVAL.
+	 */
+	t->lba_size = DB_MAX(512u, t->fs.dio_offset_align);
+	t->nlba = (uint64_t)st->st_size / t->lba_size;
 	t->max_xfer = 0;
 	t->dma_align = 512;
 	return 0;

@@ -20,6 +20,7 @@
 #include <liburing.h>
 
 #include "dmabuf/err.h"
+#include "dmabuf/fsinfo.h"
 #include "mem-internal.h"
 #include "token.h"
 #include "uapi/io_uring_regbuf.h"
@@ -180,6 +181,14 @@ static bool fd_direct(int fd)
 	return flags >= 0 && (flags & O_DIRECT);
 }
 
+/* A regular file: its file system decides, and says why not (lib/fsinfo.c). */
+static bool fd_regular(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
 /*
  * After -EINVAL for an O_DIRECT target: does the ring's kernel know the
  * extended update?  A DMABUF descriptor with dma-buf fd -1 is refused with
@@ -227,7 +236,7 @@ static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_
 {
 	bool direct = fd_direct(target_fd);
 	uint64_t size = dmabuf_size(dmabuf_fd);
-	char tname[128];
+	char tname[128], why[512];
 
 	fd_name(target_fd, tname, sizeof(tname));
 	db_err_set(e, ret == -EINVAL && !direct ? DMABUF_E_USAGE : dmabuf_err_kind(ret), ret,
@@ -238,8 +247,12 @@ static int dmabuf_err(struct io_uring *ring, int ret, unsigned slot, int dmabuf_
 		detail_einval(ring, slot, dmabuf_fd, target_fd, size, tname, e);
 		break;
 	case EOPNOTSUPP:
-		db_err_detail(e, "kernel built without dmabuf token support, or %s's driver "
-			      "does not support dmabuf tokens", tname);
+		if (fd_regular(target_fd))
+			db_err_detail(e, "%s", db_fsinfo_token_why(target_fd, dmabuf_fd, why,
+								 sizeof(why)));
+		else
+			db_err_detail(e, "kernel built without dmabuf token support, or %s's "
+				      "driver does not support dmabuf tokens", tname);
 		break;
 	case E2BIG:
 	case EFBIG:

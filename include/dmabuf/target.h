@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dmabuf/err.h"
+#include "dmabuf/fsinfo.h"
 
 enum db_target_kind {
 	DB_TGT_NVME_BLK,	/* /dev/nvmeXnY */
@@ -25,7 +26,7 @@ struct db_target {
 	int fd;			/* O_DIRECT (block/file) or O_RDWR char; owned */
 	enum db_target_kind kind;
 	bool writable;		/* opened for writing */
-	uint32_t lba_size;	/* bytes per logical block (files: 512) */
+	uint32_t lba_size;	/* bytes per logical block (files: their direct I/O alignment, >= 512) */
 	uint32_t ms;		/* metadata bytes per block (NVMe), 0 if none */
 	bool ext_lba;		/* metadata interleaved with data (FLBAS bit 4) */
 	uint64_t nlba;		/* capacity in logical blocks */
@@ -38,6 +39,8 @@ struct db_target {
 	char serial[21];
 	char firmware[9];
 	char blkdev[64];	/* matching block device of an ng char device, "" if none */
+	/* regular files only */
+	struct db_fsinfo fs;	/* its file system, the devices below, its attributes */
 };
 
 /*

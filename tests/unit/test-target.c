@@ -20,8 +20,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/fs.h>
 #include <cmocka.h>
 
+#include "dmabuf/fsinfo.h"
 #include "dmabuf/nvme.h"
 #include "dmabuf/target.h"
 
@@ -318,6 +320,118 @@ static void test_file_grows_on_write_only(void **state)
 	assert_int_equal(db_target_check_range(&t, 4096, 100, true, &e), 0);
 	assert_int_equal(db_target_check_range(&t, 4096, 100, false, &e), -ERANGE);
 	assert_non_null(strstr(e.detail, "LBA range 4096..4195 is past the end"));
+}
+
+/* ---- a file's file system (lib/fsinfo.c) ----------------------------------------- */
+
+/* findmnt's answer for @path: "FSTYPE TARGET", "" when it has none. */
+static void findmnt(const char *path, char *out, size_t len)
+{
+	char cmd[400];
+	FILE *p;
+
+	out[0] = '\0';
+	snprintf(cmd, sizeof(cmd), "findmnt -n -o FSTYPE,TARGET -T '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(out, (int)len, p))
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	pclose(p);
+}
+
+static void test_file_target_names_its_file_system(void **state)
+{
+	struct fixture *fx = *state;
+	struct db_target t = { .fd = -1 };
+	struct dmabuf_err e = { 0 };
+	char want[400], got[400];
+
+	assert_int_equal(db_target_open(fx->file, false, &t, &e), 0);
+	findmnt(fx->file, want, sizeof(want));
+	/* collapse findmnt's column padding to one space */
+	for (char *r = want, *w = want;; r++) {
+		if (*r == ' ' && r[1] == ' ')
+			continue;
+		if (!(*w++ = *r))
+			break;
+	}
+	snprintf(got, sizeof(got), "%s %s", t.fs.fstype, t.fs.mount);
+	if (want[0])
+		assert_string_equal(got, want);
+	assert_true(t.fs.fstype[0]);
+	/* a block is the direct I/O alignment statx gives, never under 512 */
+	assert_int_equal(t.lba_size, t.fs.dio_offset_align > 512 ? t.fs.dio_offset_align : 512);
+	db_target_close(&t);
+}
+
+static void test_fsinfo_is_for_regular_files(void **state)
+{
+	struct fixture *fx = *state;
+	struct db_fsinfo fi;
+	int fd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(db_fsinfo_get(fd, &fi), -EINVAL);
+	close(fd);
+	assert_int_equal(db_fsinfo_get(-1, &fi), -EBADF);
+}
+
+/* The reasons, one attribute at a time, in the order the kernel checks them. */
+static void test_fsinfo_refusal_names_the_cause(void **state)
+{
+	static const struct {
+		const char *fstype, *options;
+		uint32_t flags;
+		bool dax, realtime;
+		const char *why;	/* a part of the reason; NULL: none */
+	} cases[] = {
+		{ "ext4", "rw,relatime", FS_EXTENT_FL, false, false, NULL },
+		{ "xfs", "rw,rtdev=/dev/nvme1n1", 0, false, true, NULL },
+		{ "tmpfs", "rw", 0, false, false, "files on tmpfs take no dmabuf tokens" },
+		{ "btrfs", "rw", 0, false, false, "files on btrfs" },
+		{ "", "", 0, false, false, "files on this file system" },
+		{ "ext4", "rw", FS_EXTENT_FL, true, false, "DAX" },
+		{ "xfs", "rw", FS_DAX_FL, false, false, "DAX" },
+		{ "ext4", "rw", FS_EXTENT_FL | FS_ENCRYPT_FL, false, false, "fscrypt" },
+		{ "ext4", "rw", FS_EXTENT_FL | FS_VERITY_FL, false, false, "fs-verity" },
+		{ "ext4", "rw,data=journal", FS_EXTENT_FL, false, false, "data=ordered" },
+		{ "ext4", "rw,data=ordered", FS_EXTENT_FL, false, false, NULL },
+		{ "ext4", "rw", FS_EXTENT_FL | FS_JOURNAL_DATA_FL, false, false, "chattr -j" },
+		{ "ext4", "rw", FS_INLINE_DATA_FL, false, false, "inline_data" },
+		{ "ext3", "rw", 0, false, false, "chattr +e" },
+		/* encryption is checked before journalling, as ext4_dmabuf_supported() does */
+		{ "ext4", "rw,data=journal", FS_ENCRYPT_FL, false, false, "fscrypt" },
+	};
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct db_fsinfo fi = { .flags_known = true, .flags = cases[i].flags,
+					.dax = cases[i].dax, .realtime = cases[i].realtime };
+		const char *why;
+
+		snprintf(fi.fstype, sizeof(fi.fstype), "%s", cases[i].fstype);
+		snprintf(fi.options, sizeof(fi.options), "%s", cases[i].options);
+		why = db_fsinfo_refusal(&fi, buf, sizeof(buf));
+		if (!cases[i].why) {
+			assert_null(why);
+			continue;
+		}
+		assert_non_null(why);
+		if (!strstr(why, cases[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, why, cases[i].why);
+	}
+}
+
+static void test_fsinfo_device_of_a_realtime_file(void **state)
+{
+	struct db_fsinfo fi = { .data_dev = "/dev/nvme0n1", .rt_dev = "/dev/nvme1n1" };
+
+	(void)state;
+	assert_string_equal(db_fsinfo_device(&fi), "/dev/nvme0n1");
+	fi.realtime = true;
+	assert_string_equal(db_fsinfo_device(&fi), "/dev/nvme1n1");
 }
 
 /* ---- NVMe -------------------------------------------------------------------------- */
@@ -638,6 +752,10 @@ int main(void)
 		cmocka_unit_test(test_range_of_zero_blocks_is_usage_error),
 		cmocka_unit_test(test_range_overflow_is_refused),
 		cmocka_unit_test(test_file_grows_on_write_only),
+		cmocka_unit_test(test_file_target_names_its_file_system),
+		cmocka_unit_test(test_fsinfo_is_for_regular_files),
+		cmocka_unit_test(test_fsinfo_refusal_names_the_cause),
+		cmocka_unit_test(test_fsinfo_device_of_a_realtime_file),
 		cmocka_unit_test(test_nvme_scan_counts_what_it_reports),
 		cmocka_unit_test(test_nvme_char_without_block_device_is_safe),
 	};
