@@ -256,6 +256,8 @@ static int targets_arr(struct check_args *a, struct json_object *doc)
 		db_jadd_str(o, "path", t.path);
 		db_jadd_str(o, "kind", db_target_kind_name(t.kind));
 		db_jadd_u64(o, "lba_size", t.lba_size);
+		if (t.kind == DB_TGT_FILE)
+			json_object_object_add(o, "filesystem", db_report_fs(&t.fs));
 		s = dmabuf_token_probe(t.fd, m ? dmabuf_mem_fd(m) : -1, &e);
 		json_object_object_add(o, "token", token_obj(s, &e));
 		json_object_array_add(arr, o);

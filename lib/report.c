@@ -538,6 +538,26 @@ void db_report_print(struct json_object *doc, bool json, FILE *out)
 	print_object(out, doc, 0);
 }
 
+struct json_object *db_report_fs(const struct db_fsinfo *fi)
+{
+	struct json_object *o = json_object_new_object();
+	const char *dev = db_fsinfo_device(fi);
+	char why[512];
+
+	db_jadd_str(o, "type", fi->fstype[0] ? fi->fstype : "unknown");
+	if (fi->mount[0])
+		db_jadd_str(o, "mount", fi->mount);
+	if (dev[0])
+		db_jadd_str(o, "device", dev);
+	if (fi->rt_dev[0]) {
+		db_jadd_str(o, "realtime_device", fi->rt_dev);
+		db_jadd_bool(o, "realtime", fi->realtime);
+	}
+	if (db_fsinfo_refusal(fi, why, sizeof(why)))
+		db_jadd_str(o, "token_refused", why);
+	return o;
+}
+
 struct json_object *db_report_mem(const struct dmabuf_mem *m, uint64_t requested)
 {
 	struct json_object *o = json_object_new_object();

@@ -405,6 +405,8 @@ static struct json_object *target_obj(const struct db_ctx *c)
 	}
 	if (t->max_xfer)
 		db_jadd_u64(o, "max_transfer", t->max_xfer);
+	if (t->kind == DB_TGT_FILE)
+		json_object_object_add(o, "filesystem", db_report_fs(&t->fs));
 	return o;
 }
 

@@ -14,13 +14,14 @@
 
 #include "dmabuf/engine.h"
 #include "dmabuf/dmabuf.h"
+#include "dmabuf/fsinfo.h"
 
 /*
  * The version of the JSON documents' layout (the files in schema/, dmabuf-json(7)).
  * It moves whenever a member is added, removed or changes type or meaning;
  * tests/schema-check fails a change to the schema files that does not move it.
  */
-#define DB_REPORT_SCHEMA 4
+#define DB_REPORT_SCHEMA 5
 
 /*
  * {"command": @cmd, "version": …, "schema": DB_REPORT_SCHEMA}: the caller
@@ -45,6 +46,14 @@ struct json_object *db_report_stats(struct db_io_stats *s);
  * /proc/self/fdinfo).
  */
 struct json_object *db_report_mem(const struct dmabuf_mem *m, uint64_t requested);
+
+/*
+ * A regular file's file system (struct db_fsinfo): type, mount, device (the
+ * one the file's data is on), realtime_device and realtime (XFS), and
+ * token_refused when the file itself rules out a dmabuf token
+ * (db_fsinfo_refusal()).  Members not known are left out.
+ */
+struct json_object *db_report_fs(const struct db_fsinfo *fi);
 
 /* Verification result: blocks checked/bad, first mismatches with kind. */
 struct json_object *db_report_verify(const struct dmabuf_verify_result *v, uint32_t lba_size);

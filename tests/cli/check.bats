@@ -39,6 +39,42 @@ load helpers
 	cleanup_scratch
 }
 
+@test "check FILE names its file system, mount and device as findmnt does" {
+	scratch_file 1M
+	run -0 dmabuf --json check "$TARGET"
+	read -r fstype mnt src < <(findmnt -n -o FSTYPE,TARGET,MAJ:MIN -T "$TARGET")
+	assert_equal "$(jq -r '.targets[0].filesystem.type' <<<"$output")" "$fstype"
+	assert_equal "$(jq -r '.targets[0].filesystem.mount' <<<"$output")" "$mnt"
+	# the device is the one the file's st_dev names
+	dev=$(jq -r '.targets[0].filesystem.device // empty' <<<"$output")
+	if [ -n "$dev" ]; then
+		assert_equal "$(stat -L -c '%t:%T' "$dev" | while IFS=: read -r a b; do echo $((16#$a)):$((16#$b)); done)" \
+			"$(stat -c '%Hd:%Ld' "$TARGET")"
+	fi
+	cleanup_scratch
+}
+
+@test "check FILE on tmpfs says files there take no tokens, in text and JSON" {
+	[ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ] || skip "no tmpfs at /dev/shm"
+	f=$(mktemp /dev/shm/dmabuf-check.XXXXXX)
+	head -c 65536 /dev/zero > "$f"
+	run -0 dmabuf --json check "$f"
+	assert_equal "$(jq -r '.targets[0].filesystem.type' <<<"$output")" tmpfs
+	assert_equal "$(jq -r '.targets[0].filesystem.token_refused' <<<"$output")" \
+		"files on tmpfs take no dmabuf tokens: tokens reach files on ext4 and XFS"
+	run -0 dmabuf check "$f"
+	assert_output --partial "token_refused : files on tmpfs take no dmabuf tokens"
+	rm -f "$f"
+}
+
+@test "a regular file's report names its file system" {
+	scratch_file 1M
+	run -0 dmabuf --json read "$TARGET" --mem memfd --blocks 8
+	assert_equal "$(jq -r '.target.filesystem.type' <<<"$output")" \
+		"$(findmnt -n -o FSTYPE -T "$TARGET")"
+	cleanup_scratch
+}
+
 @test "check of a missing TARGET exits 2" {
 	run -2 --separate-stderr dmabuf check /nonexistent
 	assert_error "/nonexistent"
