@@ -39,6 +39,14 @@ static void opt_value(const char *opts, const char *name, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)n, val ? val : "");
 }
 
+static bool opt_has(const char *opts, const char *name)
+{
+	char *val;
+	size_t n;
+
+	return opts && mnt_optstr_get_option(opts, name, &val, &n) == 0;
+}
+
 /*
  * The mount of @fd: the mount point its path lies under when that mount is
  * of @dev (bind mounts, overlays), else the last mount of @dev.
@@ -143,9 +151,10 @@ static const char *ext4_refusal(const struct db_fsinfo *fi)
 	if (!strcmp(data, "journal"))
 		return "the file system is mounted with data=journal: the CPU copies file data "
 		       "through the journal; mount it with data=ordered";
-	if (fi->flags & FS_JOURNAL_DATA_FL)
-		return "the file's data is journalled (chattr +j): the CPU copies it through "
-		       "the journal; run chattr -j on the file";
+	/* ext4_inode_journal_mode(): the inode flag counts only without delalloc */
+	if ((fi->flags & FS_JOURNAL_DATA_FL) && opt_has(fi->options, "nodelalloc"))
+		return "the file's data is journalled (chattr +j, on a mount with nodelalloc): "
+		       "the CPU copies it through the journal; run chattr -j on the file";
 	if (fi->flags & FS_INLINE_DATA_FL)
 		return "the file's data is stored inline in its inode (ext4 inline_data): "
 		       "there is no block to move it to or from; copy it to a file system "

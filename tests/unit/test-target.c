@@ -397,7 +397,10 @@ static void test_fsinfo_refusal_names_the_cause(void **state)
 		{ "ext4", "rw", FS_EXTENT_FL | FS_VERITY_FL, false, false, "fs-verity" },
 		{ "ext4", "rw,data=journal", FS_EXTENT_FL, false, false, "data=ordered" },
 		{ "ext4", "rw,data=ordered", FS_EXTENT_FL, false, false, NULL },
-		{ "ext4", "rw", FS_EXTENT_FL | FS_JOURNAL_DATA_FL, false, false, "chattr -j" },
+		{ "ext4", "rw,nodelalloc", FS_EXTENT_FL | FS_JOURNAL_DATA_FL, false, false,
+		  "chattr -j" },
+		/* with delalloc ext4 ignores the flag: the file is ordered data */
+		{ "ext4", "rw", FS_EXTENT_FL | FS_JOURNAL_DATA_FL, false, false, NULL },
 		{ "ext4", "rw", FS_INLINE_DATA_FL, false, false, "inline_data" },
 		{ "ext3", "rw", 0, false, false, "chattr +e" },
 		/* encryption is checked before journalling, as ext4_dmabuf_supported() does */
