@@ -20,6 +20,8 @@ ftest() {
 	[ -z "${DMABUF_FILE_RACE_ITERATIONS:-}" ] || n=(-n "$DMABUF_FILE_RACE_ITERATIONS")
 	run --separate-stderr build/tests/kernel/file-tokens "${n[@]}" "$@"
 	echo "$output"
+	# every case's TAP lines, kept with the run's logs (tests/vm/run's share)
+	[ -z "${DMABUF_VM_SHARE:-}" ] || printf '%s\n' "$output" >> "$DMABUF_VM_SHARE/file-tokens.tap"
 	[ -z "$stderr" ] || echo "stderr: $stderr"
 	if [ "$status" -eq 77 ]; then
 		why=${output#*"1..0 # SKIP "}
@@ -60,3 +62,88 @@ ft_teardown() {
 @test "file tokens: ext4 on dm-linear over both namespaces: a write across the targets lands on both; file token over dm's over the namespaces'" { ftest file-dm; }
 @test "file tokens: invalidations and real moves under file reads and writes: every byte, no late DMA, no move refused" { ftest file-mover; }
 @test "file tokens: truncate, hole punch and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-buffered; }
+
+# --- the tool on files (dmabuf check, read, write, verify) ---------------------------
+
+# fs_mount TYPE DEV [MOUNT-OPTIONS]: a fresh file system of TYPE on DEV,
+# mounted at $MNT (under /run/file-tokens, which ft_teardown unmounts).
+fs_mount() {
+	MNT=/run/file-tokens/tool-$1
+	mkdir -p "$MNT"
+	case $1 in
+	ext4) mkfs.ext4 -F -q -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$2" ;;
+	xfs) mkfs.xfs -f -q -K "$2" ;;
+	esac || fail "mkfs.$1 $2"
+	mount -t "$1" ${3:+-o "$3"} "$2" "$MNT" || fail "mount $2 on $MNT"
+}
+
+@test "dmabuf on ext4 and XFS files: check says tokens work; verify and read take the token path and name the file system and the device below" {
+	local fs
+	for fs in ext4 xfs; do
+		fs_mount "$fs" "$DMABUF_VM_NS4K"
+		head -c 8M /dev/urandom > "$MNT/data"
+		run -0 dmabuf --json check "$MNT/data"
+		assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" "dmabuf tokens work for this target"
+		assert_equal "$(jq -r '.targets[0].filesystem | "\(.type) \(.mount) \(.device)"' <<<"$output")" \
+			"$fs $MNT $DMABUF_VM_NS4K"
+		# a block of a file on the 4 KiB namespace is 4 KiB: its direct I/O alignment
+		assert_equal "$(jq -r '.targets[0].lba_size' <<<"$output")" 4096
+		jq -e '.targets[0].filesystem | has("token_refused") | not' <<<"$output"
+		run -0 dmabuf --json verify "$MNT/data" --mem udmabuf --path token --blocks 2048
+		assert_equal "$(jq -r '"\(.result) \(.path) \(.target.filesystem.device)"' <<<"$output")" \
+			"ok token $DMABUF_VM_NS4K"
+		# auto takes the token for a dma-buf, and reads back what verify wrote
+		run -0 --separate-stderr dmabuf --json verify "$MNT/data" --mem heap --blocks 2048 --read-only
+		assert_equal "$(jq -r '"\(.result) \(.path)"' <<<"$output")" "ok token"
+		umount "$MNT"
+	done
+}
+
+@test "dmabuf check FILE says why a file takes no token: data=journal, chattr +j, a loop device below; --path token exits 3 with the reason, auto falls back to pages" {
+	fs_mount ext4 "$DMABUF_VM_NS512" data=journal
+	head -c 1M /dev/zero > "$MNT/j"
+	run -0 dmabuf --json check "$MNT/j"
+	assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" \
+		"the kernel supports dmabuf tokens, this target's driver does not"
+	assert_regex "$(jq -r '.targets[0].token.detail' <<<"$output")" "mounted with data=journal.*data=ordered"
+	run -3 --separate-stderr dmabuf read "$MNT/j" --mem udmabuf --path token --blocks 8
+	assert_error "data=journal"
+	run -0 dmabuf --json read "$MNT/j" --mem udmabuf --blocks 8
+	assert_equal "$(jq -r .path <<<"$output")" pages
+	assert_regex "$(jq -r .path_why <<<"$output")" "data=journal"
+	umount "$MNT"
+
+	fs_mount ext4 "$DMABUF_VM_NS512" nodelalloc
+	head -c 1M /dev/zero > "$MNT/j"
+	chattr +j "$MNT/j"
+	run -0 dmabuf --json check "$MNT/j"
+	assert_regex "$(jq -r '.targets[0].filesystem.token_refused' <<<"$output")" "chattr -j"
+	assert_regex "$(jq -r '.targets[0].token.detail' <<<"$output")" "journalled \\(chattr \\+j, on a mount with nodelalloc\\)"
+	chattr -j "$MNT/j"
+	run -0 dmabuf --json check "$MNT/j"
+	assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" "dmabuf tokens work for this target"
+	umount "$MNT"
+
+	# ext4 on a loop device: the file is fine, the device below takes no tokens
+	truncate -s 64M /run/file-tokens/loop.img
+	loop=$(losetup -f --show /run/file-tokens/loop.img)
+	fs_mount ext4 "$loop"
+	head -c 1M /dev/zero > "$MNT/l"
+	run -0 dmabuf --json check "$MNT/l"
+	assert_regex "$(jq -r '.targets[0].token.detail' <<<"$output")" "is on $loop, whose driver takes no dmabuf tokens"
+	umount "$MNT"
+	losetup -d "$loop"
+}
+
+@test "dmabuf write to a file stays inside it unless --extend, with or without --force" {
+	fs_mount xfs "$DMABUF_VM_NS512"
+	head -c 1M /dev/zero > "$MNT/w"
+	run -2 --separate-stderr dmabuf write "$MNT/w" --mem udmabuf --path token --lba 2040 --blocks 16
+	assert_error "past the end of the file"
+	run -2 --separate-stderr dmabuf write "$MNT/w" --mem udmabuf --path token --lba 2040 --blocks 16 --force
+	assert_equal "$(stat -c %s "$MNT/w")" 1048576
+	run -0 dmabuf --json write "$MNT/w" --mem udmabuf --path token --lba 2040 --blocks 16 --extend
+	assert_equal "$(jq -r .path <<<"$output")" token
+	assert_equal "$(stat -c %s "$MNT/w")" $(((2040 + 16) * 512))
+	umount "$MNT"
+}
