@@ -20,8 +20,7 @@
  * through the pages path (pread into user memory) finds in the same file
  * range, or with the namespace itself where placement is the point.  Each
  * case says which bug it catches.  What the kernel is expected to answer
- * is FILES-NOTES.md's errno table of the kernel branch (section 6); rows
- * marked "first boot" below are read from the source, not yet seen run.
+ * is the errno table of doc/file-tokens.md (2.4, as implemented).
  */
 #include "ktest.h"
 
@@ -470,7 +469,7 @@ static int reg_and_read(struct io_uring *ring, unsigned slot, int dmabuf_fd, int
 }
 
 /*
- * Registration on ext4 (FILES-NOTES.md, section 6): the errno of each
+ * Registration on ext4 (doc/file-tokens.md, 2.4): the errno of each
  * row the VM can build, and who shares which token.  Catches a hook that
  * takes a file the CPU would have to copy (a buffered fallback with a
  * dma-buf: -EFAULT or the endless buffered write loop of design 1.5), one
@@ -542,8 +541,8 @@ static void register_ext4(void)
 	 * chattr +j on a delalloc mount sets the flag, and ext4 goes on
 	 * treating the file as ordered data (ext4_inode_journal_mode(): the
 	 * flag counts only without delalloc), so direct I/O stays direct and
-	 * a registration is right to succeed.  (FILES-NOTES.md's table has
-	 * "+j" refused whatever the mount; that needs nodelalloc, below.)
+	 * a registration is right to succeed; the refusal needs nodelalloc,
+	 * below.
 	 */
 	{
 		int j = file_with_data(&f, "j-delalloc", 64 * 1024, 3);
@@ -559,7 +558,7 @@ static void register_ext4(void)
 	/*
 	 * An inode moved to indirect blocks after registration (chattr -e on
 	 * a small file): direct I/O could not fill its holes; requests are
-	 * refused under i_rwsem (FILES-NOTES.md 4.7).
+	 * refused under i_rwsem (doc/file-tokens.md, 2.4).
 	 */
 	{
 		int m = file_with_data(&f, "migrate", 16 * 1024, 4);
