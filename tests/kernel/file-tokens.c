@@ -240,6 +240,21 @@ static void fs_xfs(struct fs *f, const char *dev, const char *name)
 	fs_make(f, "xfs", dev, name, MKFS_XFS, NULL);
 }
 
+/*
+ * The two file systems most cases run on, made afresh: @a ext4 and @b XFS,
+ * ext4 on the 4 KiB namespace and XFS on the 512 B one when @ext4_4k, else
+ * the other way round (fs_done() each).
+ */
+static void two_fs(struct fs *a, struct fs *b, bool ext4_4k)
+{
+	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
+
+	need("mkfs.xfs", "xfsprogs");
+	umount_all();
+	fs_ext4(a, ext4_4k ? ns4k : ns512, ext4_4k ? "ns4k" : "ns512", NULL);
+	fs_xfs(b, ext4_4k ? ns512 : ns4k, ext4_4k ? "ns512" : "ns4k");
+}
+
 /* Open @name on @f with @flags (O_CREAT and O_CLOEXEC added). */
 static int ft_open(const struct fs *f, const char *name, int flags)
 {
@@ -879,19 +894,14 @@ static void io_fs(const char *kind, struct fs *f)
 
 static void case_io(const char *kind)
 {
-	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
 	struct fs a, b;
 
-	need("mkfs.xfs", "xfsprogs");
-	umount_all();
-	fs_ext4(&a, ns512, "ns512", NULL);
-	fs_xfs(&b, ns4k, "ns4k");
+	two_fs(&a, &b, false);
 	io_fs(kind, &a);
 	io_fs(kind, &b);
 	fs_done(&a);
 	fs_done(&b);
-	fs_xfs(&a, ns512, "ns512");
-	fs_ext4(&b, ns4k, "ns4k", NULL);
+	two_fs(&a, &b, true);
 	io_fs(kind, &a);
 	io_fs(kind, &b);
 	fs_done(&a);
@@ -1005,13 +1015,9 @@ static void holes_fs(const char *kind, struct fs *f)
 
 static void case_holes(const char *kind)
 {
-	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
 	struct fs a, b;
 
-	need("mkfs.xfs", "xfsprogs");
-	umount_all();
-	fs_ext4(&a, ns512, "ns512", NULL);
-	fs_xfs(&b, ns4k, "ns4k");
+	two_fs(&a, &b, false);
 	holes_fs(kind, &a);
 	holes_fs(kind, &b);
 	fs_done(&a);
@@ -1081,13 +1087,9 @@ static void holes_nomap_fs(struct fs *f)
 
 static void case_holes_nomap(void)
 {
-	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
 	struct fs a, b;
 
-	need("mkfs.xfs", "xfsprogs");
-	umount_all();
-	fs_ext4(&a, ns4k, "ns4k", NULL);
-	fs_xfs(&b, ns512, "ns512");
+	two_fs(&a, &b, true);
 	holes_nomap_fs(&a);
 	holes_nomap_fs(&b);
 	fs_done(&a);
@@ -1179,13 +1181,9 @@ static void extend_fs(struct fs *f)
 
 static void case_extend(void)
 {
-	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
 	struct fs a, b;
 
-	need("mkfs.xfs", "xfsprogs");
-	umount_all();
-	fs_ext4(&a, ns4k, "ns4k", NULL);
-	fs_xfs(&b, ns512, "ns512");
+	two_fs(&a, &b, true);
 	extend_fs(&a);
 	extend_fs(&b);
 	fs_done(&a);
@@ -1751,13 +1749,9 @@ static void mover_fs(struct fs *f)
 
 static void case_mover(void)
 {
-	const char *ns512 = ns_dev("DMABUF_VM_NS512"), *ns4k = ns_dev("DMABUF_VM_NS4K");
 	struct fs a, b;
 
-	need("mkfs.xfs", "xfsprogs");
-	umount_all();
-	fs_ext4(&a, ns512, "ns512", NULL);
-	fs_xfs(&b, ns4k, "ns4k");
+	two_fs(&a, &b, false);
 	mover_fs(&a);
 	mover_fs(&b);
 	fs_done(&a);
