@@ -16,7 +16,7 @@
 # See dmabuf-bats(7).
 
 # The layout of the documents these helpers read (dmabuf-json(7)).
-DMABUF_BATS_SCHEMA=4
+DMABUF_BATS_SCHEMA=5
 
 # exit status names, as dmabuf(1) lists them
 declare -gA DMABUF_EXIT=([ok]=0 [mismatch]=1 [usage]=2 [unsupported]=3 [io]=4
