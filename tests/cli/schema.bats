@@ -18,9 +18,10 @@ teardown() { cleanup_scratch; }
 # copy_tree: what schema-check reads, in $SCRATCH_DIR/tree, to change.
 copy_tree() {
 	T=$SCRATCH_DIR/tree
-	mkdir -p "$T/tests" "$T/include/dmabuf"
+	mkdir -p "$T/tests" "$T/include/dmabuf" "$T/share/bats"
 	cp -r "$REPO/schema" "$T/"
 	cp "$REPO/include/dmabuf/report.h" "$T/include/dmabuf/"
+	cp "$REPO/share/bats/dmabuf.bash" "$T/share/bats/"
 	cp "$CHECK" "$T/tests/"
 }
 
@@ -59,7 +60,7 @@ copy_tree() {
 	assert_line --partial "# not JSON"
 }
 
-@test "a change to the schema files fails unless the version moves (DB_REPORT_SCHEMA, the const, schema/history)" {
+@test "a change to the schema files fails unless the version moves (DB_REPORT_SCHEMA, the const, the bats helpers, schema/history)" {
 	copy_tree
 	run -0 "$T/tests/schema-check" "$DOCS"
 	jq '."$defs".target.properties.serial = {"type": "string"}' "$T/schema/common.json" > "$T/c" &&
@@ -76,6 +77,10 @@ copy_tree() {
 	run -1 "$T/tests/schema-check" "$DOCS"
 	assert_line --partial "DB_REPORT_SCHEMA ($v) is not the schema files' version $n"
 	sed -i "s/#define DB_REPORT_SCHEMA $v\$/#define DB_REPORT_SCHEMA $n/" "$T/include/dmabuf/report.h"
+	# and the installed bats helpers, which refuse documents of another version
+	run -1 "$T/tests/schema-check" "$DOCS"
+	assert_line --partial "share/bats/dmabuf.bash reads schema $v, the documents are $n"
+	sed -i "s/^DMABUF_BATS_SCHEMA=$v\$/DMABUF_BATS_SCHEMA=$n/" "$T/share/bats/dmabuf.bash"
 	run -1 "$T/tests/schema-check" "$DOCS"
 	assert_line --partial "schema/history has no line for version $n"
 	sum=$(sed -n "s/.*add \"$n \([0-9a-f]*\)\".*/\1/p" <<<"$output")
