@@ -61,7 +61,7 @@ ft_teardown() {
 @test "file tokens: XFS realtime device on the other controller: bytes where XFS maps them, both devices' tokens made at registration; a loop realtime device refused" { ftest file-rt; }
 @test "file tokens: ext4 on dm-linear over both namespaces: a write across the targets lands on both; file token over dm's over the namespaces'" { ftest file-dm; }
 @test "file tokens: invalidations and real moves under file reads and writes: every byte, no late DMA, no move refused" { ftest file-mover; }
-@test "file tokens: truncate, hole punch and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-buffered; }
+@test "file tokens: truncate, hole punch, zero range and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-zero file-race-buffered; }
 
 # --- the tool on files (dmabuf check, read, write, verify) ---------------------------
 
