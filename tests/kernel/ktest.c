@@ -44,6 +44,12 @@ bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
+/* A result's words: the errno's text, "ok" for 0, "bytes" for a count. */
+static const char *ret_text(int ret)
+{
+	return ret < 0 ? strerror(-ret) : ret ? "bytes" : "ok";
+}
+
 bool check_ret(int got, int want, const char *fmt, ...)
 {
 	char what[512];
@@ -52,8 +58,8 @@ bool check_ret(int got, int want, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return check(got == want, "%s: got %d (%s), want %d (%s)", what, got,
-		     got ? strerror(-got) : "ok", want, want ? strerror(-want) : "ok");
+	return check(got == want, "%s: got %d (%s), want %d (%s)", what, got, ret_text(got),
+		     want, ret_text(want));
 }
 
 void die(const char *fmt, ...)
