@@ -3,9 +3,9 @@
  * Safety rules for destructive writes (doc/safety.md).  A write to a
  * block device is refused, unless the user says --force, when the device or
  * one of its partitions
- *   - is mounted (/proc/self/mountinfo),
+ *   - is mounted (/proc/self/mountinfo, through libmount),
  *   - has holders (/sys/dev/block/M:m/holders: dm, md, bcache, …),
- *   - is an active swap device (/proc/swaps),
+ *   - is an active swap device (/proc/swaps, through libmount),
  *   - cannot be opened exclusively (the kernel's own "in use" verdict),
  *   - or carries a partition table or a filesystem/RAID/LVM signature
  *     (libblkid).
@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 
 #include <blkid/blkid.h>
+#include <libmount/libmount.h>
 
 #include "dmabuf/target.h"
 #include "dmabuf/util.h"
@@ -182,75 +183,57 @@ static const struct member *members_find(const struct members *m, dev_t devt,
 
 /* ---- mounted ------------------------------------------------------------------ */
 
-/* Undo mountinfo's octal escapes ("\040" for a space) in place. */
-static void unescape(char *s)
+/*
+ * The first entry of a mount or swap table that is a member, with its
+ * entry in @fsp.  libmount parses the table (escapes, optional fields).  A
+ * mount shows its filesystem's dev_t; a swap entry only its path, which is
+ * stat()ed; btrfs and friends show an anonymous dev_t, so the source is
+ * matched by name too.
+ */
+static const struct member *table_find(const struct members *m, struct libmnt_table *tb,
+				       struct libmnt_fs **fsp)
 {
-	char *out = s;
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	const struct member *hit = NULL;
+	const char *src;
+	struct stat st;
+	dev_t dev;
 
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*out++ = *s++;
-		}
+	while (it && !hit && mnt_table_next_fs(tb, it, fsp) == 0) {
+		dev = mnt_fs_get_devno(*fsp);
+		src = mnt_fs_get_source(*fsp);
+		if (!dev && src && stat(src, &st) == 0 && S_ISBLK(st.st_mode))
+			dev = st.st_rdev;
+		hit = members_find(m, dev, src);
 	}
-	*out = '\0';
+	mnt_free_iter(it);
+	return hit;
 }
 
-/*
- * One mountinfo line: "36 35 98:0 /root /mnt/point opts [tags] - fstype source
- * superopts".  Returns the member it mounts, NULL if none; @mnt gets the
- * mount point (the line's storage).
- */
-static const struct member *mount_line_match(const struct members *m, char *line, char **mnt)
+/* A table libmount could not read: the object is the file it read. */
+static int table_err(struct dmabuf_err *e, const char *file, int ret)
 {
-	char *sep, *tok, *save = NULL, *source = NULL;
-	unsigned ma, mi;
-	int field = 0;
-
-	sep = strstr(line, " - ");
-	if (sep) {
-		*sep = '\0';
-		strtok_r(sep + 3, " \n", &save);	/* fstype */
-		source = strtok_r(NULL, " \n", &save);
-	}
-	*mnt = NULL;
-	save = NULL;
-	ma = mi = 0;
-	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		if (++field == 3 && sscanf(tok, "%u:%u", &ma, &mi) != 2)
-			return NULL;
-		if (field == 5) {
-			*mnt = tok;
-			break;
-		}
-	}
-	if (!*mnt)
-		return NULL;
-	unescape(*mnt);
-	return members_find(m, makedev(ma, mi), source);
+	return db_err_set(e, DMABUF_E_IO, ret < 0 ? ret : -EINVAL, "parse", file);
 }
 
 static int check_mounted(const struct members *m, const struct subject *s, struct dmabuf_err *e)
 {
-	const struct member *hit = NULL;
-	char *line = NULL, *mnt = NULL, sub[96];
-	size_t cap = 0;
-	FILE *f;
-	int ret = 0;
+	struct libmnt_table *tb = mnt_new_table();
+	const struct member *hit;
+	struct libmnt_fs *fs;
+	char sub[96];
+	int ret;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return db_err_set(e, DMABUF_E_IO, -errno, "open", "/proc/self/mountinfo");
-	while (!hit && getline(&line, &cap, f) > 0)
-		hit = mount_line_match(m, line, &mnt);
-	if (hit)
+	if (!tb)
+		return table_err(e, "/proc/self/mountinfo", -ENOMEM);
+	ret = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	if (ret)
+		ret = table_err(e, "/proc/self/mountinfo", ret);
+	else if ((hit = table_find(m, tb, &fs)))
 		ret = refuse(e, s, "%s is mounted on %s",
-			     who(s, hit->name, hit != m->v, sub, sizeof(sub)), mnt);
-	free(line);
-	fclose(f);
+			     who(s, hit->name, hit != m->v, sub, sizeof(sub)),
+			     mnt_fs_get_target(fs));
+	mnt_unref_table(tb);
 	return ret;
 }
 
@@ -296,28 +279,24 @@ static int check_holders(const struct members *m, const struct subject *s, struc
 
 static int check_swap(const struct members *m, const struct subject *s, struct dmabuf_err *e)
 {
-	const struct member *hit = NULL;
-	char *line = NULL, *path, *save, sub[96];
-	size_t cap = 0;
-	struct stat st;
-	FILE *f;
-	int ret = 0;
+	struct libmnt_table *tb;
+	const struct member *hit;
+	struct libmnt_fs *fs;
+	char sub[96];
+	int ret;
 
-	f = fopen("/proc/swaps", "re");
-	if (!f)
+	if (access("/proc/swaps", F_OK))
 		return 0;	/* no swap support: nothing can be swapped on */
-	while (!hit && getline(&line, &cap, f) > 0) {
-		path = strtok_r(line, " \t\n", &save);
-		if (!path || path[0] != '/')
-			continue;	/* the header line */
-		unescape(path);
-		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode))
-			hit = members_find(m, st.st_rdev, NULL);
-	}
-	if (hit)
-		ret = refuse(e, s, "%s is in use as swap", who(s, hit->name, hit != m->v, sub, sizeof(sub)));
-	free(line);
-	fclose(f);
+	tb = mnt_new_table();
+	if (!tb)
+		return table_err(e, "/proc/swaps", -ENOMEM);
+	ret = mnt_table_parse_swaps(tb, "/proc/swaps");
+	if (ret)
+		ret = table_err(e, "/proc/swaps", ret);
+	else if ((hit = table_find(m, tb, &fs)))
+		ret = refuse(e, s, "%s is in use as swap",
+			     who(s, hit->name, hit != m->v, sub, sizeof(sub)));
+	mnt_unref_table(tb);
 	return ret;
 }
 

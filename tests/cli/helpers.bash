@@ -18,8 +18,9 @@ scratch_file() {
 }
 
 cleanup_scratch() {
-	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV" 2>/dev/null
+	[ -n "${SWAPDEV:-}" ] && swapoff "$SWAPDEV" 2>/dev/null
 	[ -n "${MOUNTPOINT:-}" ] && umount "$MOUNTPOINT" 2>/dev/null
+	[ -n "${LOOPDEV:-}" ] && losetup -d "$LOOPDEV" 2>/dev/null
 	[ -n "${SCRATCH_DIR:-}" ] && rm -rf "$SCRATCH_DIR"
 	return 0
 }

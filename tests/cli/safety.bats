@@ -54,6 +54,25 @@ teardown() { cleanup_scratch; }
 	assert_error "$MOUNTPOINT"
 }
 
+@test "a mount point with a space is named as mounted, unescaped" {
+	mkfs.ext4 -q -F "$LOOPDEV"
+	MOUNTPOINT="$SCRATCH_DIR/mnt point"
+	mkdir "$MOUNTPOINT"
+	mount "$LOOPDEV" "$MOUNTPOINT" 2>/dev/null || skip "mount is not permitted in this container"
+	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --lba 4096
+	assert_error "is mounted on $MOUNTPOINT;"
+}
+
+@test "an active swap device is refused with exit 5, unchanged" {
+	mkswap -q "$LOOPDEV" >/dev/null
+	swapon "$LOOPDEV" 2>/dev/null || skip "swapon is not permitted in this container"
+	SWAPDEV=$LOOPDEV
+	before=$(md5 "$LOOPDEV")
+	run -5 --separate-stderr dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --lba 4096
+	assert_error "$LOOPDEV: write refused: it is in use as swap"
+	assert_equal "$(md5 "$LOOPDEV")" "$before"
+}
+
 @test "--force writes to a signed device" {
 	mkfs.ext4 -q -F "$LOOPDEV"
 	run -0 dmabuf write "$LOOPDEV" --mem memfd --blocks 16 --pattern zero --force
