@@ -255,6 +255,22 @@ static void two_fs(struct fs *a, struct fs *b, bool ext4_4k)
 	fs_xfs(b, ext4_4k ? ns512 : ns4k, ext4_4k ? "ns512" : "ns4k");
 }
 
+/*
+ * A case on both filesystems: @fn with buffer @kind on ext4 and on XFS,
+ * on the namespaces two_fs() gives them for @ext4_4k.
+ */
+static void on_two_fs(void (*fn)(const char *kind, struct fs *f), const char *kind,
+		      bool ext4_4k)
+{
+	struct fs a, b;
+
+	two_fs(&a, &b, ext4_4k);
+	fn(kind, &a);
+	fn(kind, &b);
+	fs_done(&a);
+	fs_done(&b);
+}
+
 /* Open @name on @f with @flags (O_CREAT and O_CLOEXEC added). */
 static int ft_open(const struct fs *f, const char *name, int flags)
 {
@@ -894,18 +910,8 @@ static void io_fs(const char *kind, struct fs *f)
 
 static void case_io(const char *kind)
 {
-	struct fs a, b;
-
-	two_fs(&a, &b, false);
-	io_fs(kind, &a);
-	io_fs(kind, &b);
-	fs_done(&a);
-	fs_done(&b);
-	two_fs(&a, &b, true);
-	io_fs(kind, &a);
-	io_fs(kind, &b);
-	fs_done(&a);
-	fs_done(&b);
+	on_two_fs(io_fs, kind, false);
+	on_two_fs(io_fs, kind, true);
 }
 
 static void io_udmabuf(void) { case_io("udmabuf"); }
@@ -1015,13 +1021,7 @@ static void holes_fs(const char *kind, struct fs *f)
 
 static void case_holes(const char *kind)
 {
-	struct fs a, b;
-
-	two_fs(&a, &b, false);
-	holes_fs(kind, &a);
-	holes_fs(kind, &b);
-	fs_done(&a);
-	fs_done(&b);
+	on_two_fs(holes_fs, kind, false);
 }
 
 static void holes_udmabuf(void) { case_holes("udmabuf"); }
@@ -1039,7 +1039,7 @@ static void holes_mover(void) { case_holes("mover"); }
  * core's WARN_ON_ONCE, which the harness catches in the console), and a
  * failed zeroing that leaves the registration unusable.
  */
-static void holes_nomap_fs(struct fs *f)
+static void holes_nomap_fs(const char *kind, struct fs *f)
 {
 	long before = stat_value("tokens");
 	uint8_t *want = aligned(HOLES_SIZE), *back = aligned(HOLES_SIZE);
@@ -1049,7 +1049,7 @@ static void holes_nomap_fs(struct fs *f)
 
 	fd = holes_file(f, "holes", want);
 	out = ft_open(f, "copy", O_RDWR | O_TRUNC | O_DIRECT);
-	if (dbuf_new(&b, "mover-nomap", HOLES_SIZE))
+	if (dbuf_new(&b, kind, HOLES_SIZE))
 		die("mover-nomap buffer");
 	ring_new(&ring, 8, 2);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: a NO_CPU_MAP mover buffer registers",
@@ -1087,13 +1087,7 @@ static void holes_nomap_fs(struct fs *f)
 
 static void case_holes_nomap(void)
 {
-	struct fs a, b;
-
-	two_fs(&a, &b, true);
-	holes_nomap_fs(&a);
-	holes_nomap_fs(&b);
-	fs_done(&a);
-	fs_done(&b);
+	on_two_fs(holes_nomap_fs, "mover-nomap", true);
 }
 
 /*
@@ -1104,7 +1098,7 @@ static void case_holes_nomap(void)
  * finish it in ->end_io), a gap left with old bytes, and a read that
  * reports bytes past EOF.
  */
-static void extend_fs(struct fs *f)
+static void extend_fs(const char *kind, struct fs *f)
 {
 	const size_t max = 2 * MiB;
 	long before = stat_value("tokens");
@@ -1115,7 +1109,7 @@ static void extend_fs(struct fs *f)
 	struct dbuf b;
 
 	memset(want, 0, max);
-	if (dbuf_new(&b, "udmabuf", max))
+	if (dbuf_new(&b, kind, max))
 		die("udmabuf");
 	ring_new(&ring, 8, 1);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: token registration for an empty "
@@ -1181,13 +1175,7 @@ static void extend_fs(struct fs *f)
 
 static void case_extend(void)
 {
-	struct fs a, b;
-
-	two_fs(&a, &b, true);
-	extend_fs(&a);
-	extend_fs(&b);
-	fs_done(&a);
-	fs_done(&b);
+	on_two_fs(extend_fs, "udmabuf", true);
 }
 
 /*
@@ -1588,68 +1576,6 @@ out:
 }
 
 /*
- * File reads of @l->bs bytes at QD @l->qd, file offset = dma-buf offset,
- * @total of them in a stride over the file (-EAGAIN reissued, counted).
- */
-struct fload {
-	struct io_uring *ring;
-	int fd;
-	unsigned slot, qd, bs;
-	size_t size;
-	uint64_t ios, eagain;
-	int err;
-};
-
-static void fload_prep(struct fload *l, uint64_t off)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
-
-	io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)off, l->bs, off, l->slot);
-	sqe->user_data = off;
-}
-
-static void fload_reads(struct fload *l, uint64_t total)
-{
-	unsigned inflight = 0;
-	uint64_t issued = 0;
-
-	while (issued < total || inflight) {
-		struct io_uring_cqe *cqe;
-		int ret;
-
-		while (issued < total && inflight < l->qd) {
-			/* a stride coprime with the block count: no two neighbours in a row */
-			fload_prep(l, (issued * 7919 % (l->size / l->bs)) * l->bs);
-			issued++;
-			inflight++;
-		}
-		ret = io_uring_submit_and_wait(l->ring, 1);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0) {
-			l->err = ret;
-			return;
-		}
-		while (io_uring_peek_cqe(l->ring, &cqe) == 0) {
-			uint64_t off = cqe->user_data;
-			int res = cqe->res;
-
-			io_uring_cqe_seen(l->ring, cqe);
-			inflight--;
-			if (res == -EAGAIN && l->eagain < EAGAIN_BOUND * 100) {
-				l->eagain++;
-				fload_prep(l, off);
-				inflight++;
-				continue;
-			}
-			if (res != (int)l->bs && !l->err)
-				l->err = res < 0 ? res : -EIO;
-			l->ios++;
-		}
-	}
-}
-
-/*
  * Real moves (and trigger invalidations) under file token reads at QD 32
  * with 4 tags, over data, a hole and an unwritten extent, then writes:
  * every byte is the file's, in the pages where the buffer now lives; no
@@ -1660,7 +1586,7 @@ static void fload_reads(struct fload *l, uint64_t total)
  * keeps a lower mapping across a move (late DMA), a zeroing that races a
  * move, and a deferred bio lost or failed.
  */
-static void mover_fs(struct fs *f)
+static void mover_fs(const char *kind, struct fs *f)
 {
 	const size_t size = 4 * MiB, bs = 64 * 1024;
 	long before = stat_value("tokens"), maps0, tags;
@@ -1671,7 +1597,7 @@ static void mover_fs(struct fs *f)
 	struct io_uring ring;
 	struct mover_stat st;
 	struct dbuf b;
-	struct fload l;
+	struct load l;
 	pthread_t th;
 
 	fill(want, size, 950);
@@ -1683,7 +1609,7 @@ static void mover_fs(struct fs *f)
 		die("punch, fallocate");
 	memset(want + 1 * MiB, 0, 256 * 1024);
 	memset(want + 2 * MiB, 0, 256 * 1024);
-	if (dbuf_new(&b, "mover", size))
+	if (dbuf_new(&b, kind, size))
 		die("mover buffer");
 	ring_new(&ring, 64, 1);
 	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: token registration of a mover "
@@ -1693,12 +1619,12 @@ static void mover_fs(struct fs *f)
 	/* the debugfs trigger: every lower mapping dropped, nothing moves */
 	memset(b.cpu, CANARY, size);
 	maps0 = stat_value("maps");
-	l = (struct fload){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
-			    .size = size };
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			   .size = size, .max_eagain = EAGAIN_BOUND * 100 };
 	trigger_stop = false;
 	pthread_create(&th, NULL, trigger_thread, &triggers);
 	for (unsigned r = 0; r < 20 && !l.err && (r < 2 || stat_value("maps") <= maps0); r++)
-		fload_reads(&l, 1024);
+		load_reads(&l, 1024);
 	trigger_stop = true;
 	pthread_join(th, NULL);
 	check(l.err == 0 && !memcmp(b.cpu, want, size), "%" PRIu64 " reads of 16 KiB at QD 32 "
@@ -1713,7 +1639,7 @@ static void mover_fs(struct fs *f)
 	l.ios = l.eagain = 0;
 	mover_start(&th, &m, b.fd, 0);
 	for (unsigned r = 0; r < 20 && !l.err && (r < 2 || stat_value("maps") <= maps0); r++)
-		fload_reads(&l, 1024);
+		load_reads(&l, 1024);
 	mover_end(th);
 	st = mover_stat(b.fd);
 	check(l.err == 0 && m.failed == 0, "%" PRIu64 " reads of 16 KiB at QD 32, 4 tags, "
@@ -1749,13 +1675,7 @@ static void mover_fs(struct fs *f)
 
 static void case_mover(void)
 {
-	struct fs a, b;
-
-	two_fs(&a, &b, false);
-	mover_fs(&a);
-	mover_fs(&b);
-	fs_done(&a);
-	fs_done(&b);
+	on_two_fs(mover_fs, "mover", false);
 }
 
 /* ---- races: file A under token I/O, an operation on it, file B in the space it frees ---- */

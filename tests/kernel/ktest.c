@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/dma-heap.h>
+#include <linux/nvme_ioctl.h>
 #include <linux/udmabuf.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -488,6 +489,90 @@ bool cmdline_has(const char *prefix, const char *part)
 		fclose(f);
 	}
 	return found;
+}
+
+void pt_prep(struct io_uring_sqe *sqe, const struct pt_cmd *c)
+{
+	struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->ngfd, NULL, 0, 0);
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	if (c->slot >= 0) {
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = c->slot;
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->opcode = c->write ? 0x01 : 0x02;
+	cmd->nsid = c->nsid;
+	cmd->addr = c->addr;
+	cmd->data_len = c->len;
+	cmd->metadata = (uintptr_t)c->meta;
+	cmd->metadata_len = c->meta_len;
+	cmd->cdw10 = (uint32_t)c->lba;
+	cmd->cdw11 = c->lba >> 32;
+	cmd->cdw12 = c->len / c->lbs - 1;	/* NLB, 0's based */
+}
+
+/* A read of l->bs bytes at byte @off of the device into byte @off of the buffer. */
+static void load_prep(struct load *l, uint64_t off)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
+
+	if (l->passthru) {
+		struct pt_cmd c = { .ngfd = l->fd, .slot = l->slot, .nsid = l->nsid,
+				    .lbs = l->lbs, .len = l->bs, .addr = l->base + off,
+				    .lba = off / l->lbs };
+
+		pt_prep(sqe, &c);
+	} else {
+		io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)(l->base + off),
+					 l->bs, off, l->slot);
+	}
+	sqe->user_data = off;
+}
+
+/* Reap what completed: reissue -EAGAIN (within the bound), count the rest. */
+static unsigned load_reap(struct load *l)
+{
+	struct io_uring_cqe *cqe;
+	unsigned done = 0;
+
+	while (io_uring_peek_cqe(l->ring, &cqe) == 0) {
+		uint64_t off = cqe->user_data;
+		int res = cqe->res;
+
+		io_uring_cqe_seen(l->ring, cqe);
+		if (res == -EAGAIN && (!l->max_eagain || l->eagain < l->max_eagain)) {
+			l->eagain++;
+			load_prep(l, off);
+			continue;
+		}
+		if (res != (l->passthru ? 0 : (int)l->bs) && !l->err)
+			l->err = res < 0 ? res : -EIO;
+		l->ios++;
+		done++;
+	}
+	return done;
+}
+
+void load_reads(struct load *l, uint64_t total)
+{
+	uint64_t blocks = l->size / l->bs, issued = 0;
+	unsigned inflight = 0;
+	int ret;
+
+	while (issued < total || inflight) {
+		for (; issued < total && inflight < l->qd; issued++, inflight++)
+			load_prep(l, issued * 7919 % blocks * l->bs);
+		ret = io_uring_submit_and_wait(l->ring, 1);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			l->err = ret;
+			return;
+		}
+		inflight -= load_reap(l);
+	}
 }
 
 void pio(bool write, int fd, void *buf, size_t len, off_t pos)

@@ -139,6 +139,46 @@ int rw_fixed(struct io_uring *ring, bool write, int fd, unsigned slot, uint64_t 
 	     unsigned len, uint64_t pos);
 int rw_fixed_opts(struct io_uring *ring, bool write, int fd, unsigned slot, uint64_t addr,
 		  unsigned len, uint64_t pos, struct rw_opts *o);
+/*
+ * NVMe passthrough: an NVMe Read or Write (@write) of @len bytes at @lba of
+ * namespace @nsid (LBAs of @lbs bytes) through the generic char device
+ * @ngfd, as IORING_OP_URING_CMD with NVME_URING_CMD_IO on a ring with
+ * 128-byte SQEs.  With @slot >= 0 the data is at byte @addr of that fixed
+ * buffer (IORING_URING_CMD_FIXED); else @addr is a user address.  @meta is
+ * an optional separate metadata buffer of @meta_len bytes (user memory).
+ */
+struct pt_cmd {
+	int ngfd, slot;
+	bool write;
+	uint32_t nsid, lbs, len, meta_len;
+	uint64_t addr, lba;
+	void *meta;
+};
+void pt_prep(struct io_uring_sqe *sqe, const struct pt_cmd *c);
+
+/*
+ * A read load: @bs-byte reads of a @size-byte range at queue depth @qd,
+ * each at byte off of @fd into byte @base + off of fixed buffer @slot
+ * (@base is 0 for a token: its addresses are dma-buf offsets).  Request i
+ * reads block (i * 7919) mod (size / bs): with a block count coprime with
+ * 7919, every block, no two neighbours in a row, so the block layer cannot
+ * merge them.  With @passthru, NVMe Reads on the char device @fd (namespace
+ * @nsid, LBAs of @lbs bytes) instead of READ_FIXED.
+ */
+struct load {
+	struct io_uring *ring;
+	int fd;
+	unsigned slot, qd, bs;
+	uint64_t base;		/* buffer address of offset 0: 0 for a token */
+	size_t size;
+	uint64_t max_eagain;	/* -EAGAIN answers reissued, in all; 0: no bound */
+	bool passthru;
+	uint32_t nsid, lbs;
+	uint64_t ios, eagain;	/* (out) requests completed, -EAGAIN reissued */
+	int err;		/* (out) the first error; -EIO for a short count */
+};
+/* @total requests of the load @l, waiting for every one. */
+void load_reads(struct load *l, uint64_t total);
 /* pwrite/pread of exactly @len bytes, or die. */
 void pio(bool write, int fd, void *buf, size_t len, off_t pos);
 /* @len pseudo-random bytes of @seed. */

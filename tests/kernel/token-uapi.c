@@ -48,44 +48,6 @@
 
 /* ---- I/O ---- */
 
-/*
- * NVMe passthrough: an NVMe Read or Write (@write) of @len bytes at @lba of
- * namespace @nsid (LBAs of @lbs bytes) through the generic char device
- * @ngfd, as IORING_OP_URING_CMD with NVME_URING_CMD_IO on a ring with
- * 128-byte SQEs.  With @slot >= 0 the data is at byte @addr of that fixed
- * buffer (IORING_URING_CMD_FIXED); else @addr is a user address.  @meta is
- * an optional separate metadata buffer of @meta_len bytes (user memory).
- */
-struct pt_cmd {
-	int ngfd, slot;
-	bool write;
-	uint32_t nsid, lbs, len, meta_len;
-	uint64_t addr, lba;
-	void *meta;
-};
-
-static void pt_prep(struct io_uring_sqe *sqe, const struct pt_cmd *c)
-{
-	struct nvme_uring_cmd *cmd = (struct nvme_uring_cmd *)sqe->cmd;
-
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->ngfd, NULL, 0, 0);
-	sqe->cmd_op = NVME_URING_CMD_IO;
-	if (c->slot >= 0) {
-		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
-		sqe->buf_index = c->slot;
-	}
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->opcode = c->write ? 0x01 : 0x02;
-	cmd->nsid = c->nsid;
-	cmd->addr = c->addr;
-	cmd->data_len = c->len;
-	cmd->metadata = (uintptr_t)c->meta;
-	cmd->metadata_len = c->meta_len;
-	cmd->cdw10 = (uint32_t)c->lba;
-	cmd->cdw11 = c->lba >> 32;
-	cmd->cdw12 = c->len / c->lbs - 1;	/* NLB, 0's based */
-}
-
 /* Run one passthrough command: cqe->res (0, an NVMe status, or -errno). */
 static int pt_io(struct io_uring *ring, const struct pt_cmd *c)
 {
@@ -399,85 +361,8 @@ static void io_matrix(const char *kind, const char *devvar, unsigned lba)
 
 /* ---- load: QD requests in flight over the whole dma-buf ---- */
 
-struct load {
-	struct io_uring *ring;
-	int fd;
-	unsigned slot, qd, bs;
-	uint64_t base;		/* buffer address of offset 0: 0 for a token */
-	size_t size;
-	uint64_t ios, eagain;
-	int err;
-	/* passthrough: NVMe Reads on the char device fd, LBAs of lbs bytes */
-	bool passthru;
-	uint32_t nsid, lbs;
-};
-
-/* A read of l->bs bytes at byte @off of the device into byte @off of the buffer. */
-static void load_prep(struct load *l, uint64_t off)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(l->ring);
-
-	if (l->passthru) {
-		struct pt_cmd c = { .ngfd = l->fd, .slot = l->slot, .nsid = l->nsid,
-				    .lbs = l->lbs, .len = l->bs, .addr = l->base + off,
-				    .lba = off / l->lbs };
-
-		pt_prep(sqe, &c);
-	} else {
-		io_uring_prep_read_fixed(sqe, l->fd, (void *)(uintptr_t)(l->base + off),
-					 l->bs, off, l->slot);
-	}
-	sqe->user_data = off;
-}
-
-/* Read the dma-buf's blocks from the device, @total requests, QD at a time
- * (the block count must be coprime with 7919, the stride). */
-static void run_reads(struct load *l, uint64_t total)
-{
-	unsigned inflight = 0;
-	uint64_t issued = 0;
-	int ret;
-
-	while (issued < total || inflight) {
-		struct io_uring_cqe *cqe;
-
-		while (issued < total && inflight < l->qd) {
-			/* a stride coprime with the block count: every block, no two
-			 * neighbours in a row, so the block layer cannot merge them */
-			uint64_t off = (issued * 7919 % (l->size / l->bs)) * l->bs;
-
-			load_prep(l, off);
-			issued++;
-			inflight++;
-		}
-		ret = io_uring_submit_and_wait(l->ring, 1);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0) {
-			l->err = ret;
-			return;
-		}
-		while (io_uring_peek_cqe(l->ring, &cqe) == 0) {
-			uint64_t off = cqe->user_data;
-			int res = cqe->res;
-
-			io_uring_cqe_seen(l->ring, cqe);
-			inflight--;
-			if (res == -EAGAIN) {
-				l->eagain++;
-				load_prep(l, off);
-				inflight++;
-				continue;
-			}
-			if (res != (l->passthru ? 0 : (int)l->bs) && !l->err)
-				l->err = res < 0 ? res : -EIO;
-			l->ios++;
-		}
-	}
-}
-
 /*
- * Rounds of @per reads (run_reads) beside a thread that invalidates or
+ * Rounds of @per reads (load_reads) beside a thread that invalidates or
  * moves the buffer, until a read after an invalidation has mapped it
  * afresh (the "maps" count passed @maps0), or a read failed.  When the
  * thread first fires while reads are in flight depends on how the two are
@@ -488,7 +373,7 @@ static unsigned reads_until_remapped(struct load *l, uint64_t per, long maps0)
 	unsigned rounds = 0;
 
 	do
-		run_reads(l, per);
+		load_reads(l, per);
 	while (++rounds < 20 && !l->err && stat_value("maps") <= maps0);
 	return rounds;
 }
@@ -664,7 +549,7 @@ static void case_mapped_once(void)
 			  .size = b.size };
 	uint64_t t0 = now_ns();
 
-	run_reads(&l, 5000);
+	load_reads(&l, 5000);
 	check(l.err == 0 && l.ios == 5000, "5000 reads of 4 KiB (%d) in %.2f s", l.err,
 	      (now_ns() - t0) / 1e9);
 	check(stat_value("maps") - maps0 == 1, "one mapping for registration and 5000 reads "
@@ -1569,7 +1454,7 @@ static void case_mover_late(void)
 	tags = set_nr_requests(dev, 4);
 	mover_start(&th, &m, b.fd, MOVER_MOVE_NO_WAIT);
 	for (rounds = 0; rounds < 20 && !st.late_pages; rounds++) {
-		run_reads(&l, 1000);
+		load_reads(&l, 1000);
 		st = mover_stat(b.fd);
 	}
 	mover_end(th);
@@ -1828,7 +1713,7 @@ static void dm_linear(const char *kind)
 	maps = stat_value("maps");
 	l = (struct load){ .ring = &ring, .fd = fd1, .slot = 0, .qd = 32, .bs = 65536,
 			   .size = len };
-	run_reads(&l, 1000);
+	load_reads(&l, 1000);
 	check(l.err == 0 && l.ios == 1000, "%s: 1000 reads of 64 KiB at QD 32 (%d)", kind,
 	      l.err);
 	below = aligned(len);
@@ -1943,7 +1828,7 @@ static void case_dm_reload(void)
 	for (;;) {
 		bool seen;
 
-		run_reads(&l, len / l.bs);
+		load_reads(&l, len / l.bs);
 		seen = l.ios >= 4000 && f.n - n0 >= 2 && stat_value("maps") > maps;
 		if (l.err || time(NULL) - start >= 300 ||
 		    (seen && (f.n >= 10 || time(NULL) - start >= 120)))
@@ -2473,7 +2358,7 @@ static void case_reset(void)
 	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
 			  .size = size };
 	pthread_create(&th, NULL, poke_thread, &k);
-	run_reads(&l, 8000);
+	load_reads(&l, 8000);
 	pthread_join(th, NULL);
 	check(l.err == 0 && !memcmp(b.cpu, want, size), "%" PRIu64 " token reads at QD 32 "
 	      "across a controller reset: no error (%d), every byte in place", l.ios, l.err);
@@ -2511,7 +2396,7 @@ static void case_io_timeout(void)
 	struct load l = { .ring = &ring, .fd = fd, .slot = 0, .qd = 4, .bs = 16384,
 			  .size = size };
 	t0 = now_ns();
-	run_reads(&l, 64);
+	load_reads(&l, 64);
 	fault_inject(DEBUGFS_FAIL_TIMEOUT, "io-timeout-fail", dev, 0);
 	queue_attr_set(dev, "io_timeout", old_ms);
 	check(l.ios == 64, "64 token reads at QD 4, two completions lost: all %" PRIu64
@@ -2570,8 +2455,8 @@ static void case_remove(void)
 	 * after the removal, however long it took on this machine.
 	 */
 	while (!k.done && !l.err)
-		run_reads(&l, size / l.bs);
-	run_reads(&l, size / l.bs);
+		load_reads(&l, size / l.bs);
+	load_reads(&l, size / l.bs);
 	pthread_join(th, NULL);
 	check(!dmabuf_attached(basename(k.dir)), "once the device is removed, the token is "
 	      "detached from it, its registration still in place");
@@ -2703,7 +2588,7 @@ static void mp_io(const char *kind)
 		before[i] = path_reads(paths[i]);
 	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
 			   .size = len };
-	run_reads(&l, 2048);
+	load_reads(&l, 2048);
 	check(l.err == 0 && l.ios == 2048, "%s: 2048 token reads of 16 KiB at QD 32 (%d)",
 	      kind, l.err);
 	check(!memcmp(b.cpu, want, len), "%s: every byte is what the head reads with pages",
@@ -2775,8 +2660,8 @@ static void case_mp_remove(void)
 	pthread_create(&th, NULL, poke_thread, &k);
 	/* rounds of reads until the removal has returned, then one more */
 	while (!k.done && !l.err)
-		run_reads(&l, len / l.bs);
-	run_reads(&l, len / l.bs);
+		load_reads(&l, len / l.bs);
+	load_reads(&l, len / l.bs);
 	pthread_join(th, NULL);
 	check(l.err == 0, "%" PRIu64 " token reads at QD 32 while %s (%s) is removed: none "
 	      "fails (%d)", l.ios, basename(k.dir), ctrls[1], l.err);
@@ -2811,7 +2696,7 @@ static void case_mp_remove(void)
 		bool all = true;
 
 		memset(b.cpu, 0, len);
-		run_reads(&l, 512);
+		load_reads(&l, 512);
 		for (unsigned i = 0; i < np; i++)
 			all &= path_reads(paths[i]) > reads[i];
 		if (all || l.err || rounds == 100)
@@ -3083,7 +2968,7 @@ static void case_iommu_maps(void)
 			   .base = (uintptr_t)user, .size = size, .passthru = pt,
 			   .nsid = pt ? ns.nsid : 0, .lbs = pt ? ns.lbs : 0 };
 	trace_start();
-	run_reads(&l, n);
+	load_reads(&l, n);
 	pages_maps = trace_stop();
 	check(l.err == 0 && l.ios == n, "pages path: %u reads of 4 KiB (%d)", n, l.err);
 
@@ -3091,7 +2976,7 @@ static void case_iommu_maps(void)
 	l.base = 0;
 	l.ios = 0;
 	trace_start();
-	run_reads(&l, n);
+	load_reads(&l, n);
 	token_maps = trace_stop();
 	check(l.err == 0 && l.ios == n, "token path: %u reads of 4 KiB (%d)", n, l.err);
 
