@@ -620,6 +620,25 @@ const char *db_target_kind_name(enum db_target_kind kind)
 	return "unknown";
 }
 
+/* Why @lba..@end-1 is past the end of file @t: its size, whole blocks and tail. */
+static void file_past_end(const struct db_target *t, uint64_t lba, uint64_t end,
+			  struct dmabuf_err *e)
+{
+	uint64_t bytes = t->nlba * t->lba_size;
+	char tail[96] = "";
+	struct stat st;
+
+	if (t->fd >= 0 && !fstat(t->fd, &st) && (uint64_t)st.st_size > bytes) {
+		db_snprintf(tail, sizeof(tail), ", then %llu bytes that no whole block holds",
+			    (unsigned long long)st.st_size - bytes);
+		bytes = (uint64_t)st.st_size;
+	}
+	db_err_detail(e, "LBA range %llu..%llu is past the end of the file (%llu bytes: "
+		      "%llu blocks of %u bytes%s)", (unsigned long long)lba,
+		      (unsigned long long)(end - 1), (unsigned long long)bytes,
+		      (unsigned long long)t->nlba, t->lba_size, tail);
+}
+
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
 			  bool extend, struct dmabuf_err *e)
 {
@@ -643,10 +662,7 @@ int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblo
 		return 0;	/* a file grows only when the caller asks */
 	db_err_set(e, DMABUF_E_USAGE, 0, NULL, "%s", t->path);
 	if (t->kind == DB_TGT_FILE)
-		db_err_detail(e, "LBA range %llu..%llu is past the end of the file (%llu bytes, "
-			      "%llu blocks of %u bytes)", (unsigned long long)lba,
-			      (unsigned long long)(end - 1), (unsigned long long)t->nlba * t->lba_size,
-			      (unsigned long long)t->nlba, t->lba_size);
+		file_past_end(t, lba, end, e);
 	else
 		db_err_detail(e, "LBA range %llu..%llu is past the end of %s (%llu blocks of %u bytes)",
 			      (unsigned long long)lba, (unsigned long long)(end - 1), t->path,

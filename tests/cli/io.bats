@@ -212,6 +212,14 @@ teardown() { cleanup_scratch; }
 	assert_equal "$(jq -r .mode <<<"$output")" cpu
 }
 
+@test "a file's bytes after its last whole block are named when a range reaches them" {
+	dd if=/dev/urandom of="$TARGET" bs=1M count=1 status=none
+	head -c 100 /dev/urandom >>"$TARGET"	# 1048676 bytes: 2048 blocks, then 100 bytes
+	run -0 dmabuf read "$TARGET" --mem memfd --lba 2047 --blocks 1
+	run -2 --separate-stderr dmabuf read "$TARGET" --mem memfd --lba 2047 --blocks 2
+	assert_error "$TARGET" "LBA range 2047..2048 is past the end of the file (1048676 bytes: 2048 blocks of 512 bytes, then 100 bytes that no whole block holds)"
+}
+
 @test "a range past the end of a regular file exits 2 for write, verify and --scratch-lba, nothing written; --extend grows it" {
 	dd if=/dev/urandom of="$TARGET" bs=1M count=4 conv=notrunc status=none
 	local before size
