@@ -22,7 +22,7 @@ SO_VERSION := 0.1.0
 CC         ?= cc
 O          ?= build
 CFLAGS     ?= -O2 -g
-WARN       := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat -Wformat-security -Wno-missing-field-initializers
 CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -MMD -MP
 SO_LDLIBS  := -luring -ldrm -ldrm_amdgpu -lmount -lblkid -ldl -lpthread
@@ -118,6 +118,11 @@ $(O)/tests/kernel/ktest.o: $(KTEST_LIB) tests/kernel/ktest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KTEST_CFLAGS) -c -o $@ $<
 $(O)/tests/kernel/%: tests/kernel/%.c tests/kernel/ktest.h $(O)/tests/kernel/ktest.o
+	@mkdir -p $(dir $@)
+	$(CC) $(KTEST_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/kernel/ktest.o -luring -lpthread
+
+# tests/bench/file-load.c: make bench's file -> dma-buf loader, on ktest.c.
+$(O)/tests/bench/file-load: tests/bench/file-load.c tests/kernel/ktest.h $(O)/tests/kernel/ktest.o
 	@mkdir -p $(dir $@)
 	$(CC) $(KTEST_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/kernel/ktest.o -luring -lpthread
 
@@ -224,7 +229,7 @@ demo: deps
 # IOMMU mode (off, lazy, strict); about 30 minutes under TCG on 2 cores.
 # Writes build/bench/bench.md and bench.json (tests/bench/README.md).
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(O)/tests/bench/file-load
 	tests/bench/run
 
 deps:

@@ -213,7 +213,7 @@ static const struct member *table_find(const struct members *m, struct libmnt_ta
 /* A table libmount could not read: the object is the file it read. */
 static int table_err(struct dmabuf_err *e, const char *file, int ret)
 {
-	return db_err_set(e, DMABUF_E_IO, ret < 0 ? ret : -EINVAL, "parse", file);
+	return db_err_set(e, DMABUF_E_IO, ret < 0 ? ret : -EINVAL, "parse", "%s", file);
 }
 
 static int check_mounted(const struct members *m, const struct subject *s, struct dmabuf_err *e)
