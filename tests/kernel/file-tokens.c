@@ -1678,6 +1678,65 @@ static void case_mover(void)
 	on_two_fs(mover_fs, "mover", false);
 }
 
+/*
+ * The namespace's controller removed (its PCI device) under a mounted ext4
+ * with token reads of a file in flight: the reads all end, the last ones
+ * with an error, no hang and no crash; the file's token lets go of the
+ * controller then (its lower detached while the device can still unmap);
+ * unregistration, closing the file and unmounting work afterwards.  The
+ * controller is gone: the caller rescans (tests/vm/files.bats).
+ */
+static void case_remove(void)
+{
+	const char *ns512 = ns_dev("DMABUF_VM_NS512");
+	struct sysfs_poke k = { .file = "remove", .delay_us = 100000 };
+	char ctrl[PATH_MAX], link[PATH_MAX + 16];
+	const size_t size = 8 * MiB;
+	long before = stat_value("tokens");
+	struct io_uring ring;
+	struct load l;
+	struct dbuf b;
+	struct fs f;
+	pthread_t th;
+	int fd, ret;
+
+	umount_all();
+	ctrl_dir(ns512, ctrl, sizeof(ctrl));
+	snprintf(link, sizeof(link), "%s/device", ctrl);
+	if (!realpath(link, k.dir))
+		die("realpath %s", link);
+	fs_ext4(&f, ns512, "remove", NULL);
+	fd = file_with_data(&f, "f", size, 990);
+	if (dbuf_new(&b, "udmabuf", size))
+		die("udmabuf");
+	ring_new(&ring, 64, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: token registration for a file", f.what);
+	check(dmabuf_attached(basename(k.dir)), "the dma-buf is attached to the controller "
+	      "below the file system (%s)", basename(k.dir));
+
+	l = (struct load){ .ring = &ring, .fd = fd, .slot = 0, .qd = 32, .bs = 16384,
+			   .size = size, .max_eagain = EAGAIN_BOUND * 100 };
+	pthread_create(&th, NULL, poke_thread, &k);
+	/* rounds of reads until the removal returned or the reads failed, then one more */
+	while (!k.done && !l.err)
+		load_reads(&l, size / l.bs);
+	load_reads(&l, size / l.bs);
+	pthread_join(th, NULL);
+	check(l.err != 0, "%" PRIu64 " token reads of the file at QD 32 as the controller's "
+	      "PCI device (%s) goes away: they all end, the last ones with an error (%d)",
+	      l.ios, basename(k.dir), l.err);
+	check(!dmabuf_attached(basename(k.dir)), "once the device is removed, the file's "
+	      "token is detached from it, its registration still in place");
+	ret = rw_fixed(&ring, false, fd, 0, 0, 4096, 0);
+	check(ret < 0, "a token read of the file after the removal fails (%d)", ret);
+	check_ret(reg_empty(&ring, 0), 0, "unregistration after the removal");
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	tokens_gone(before);
+	check_ret(umount2(f.mnt, 0) ? -errno : 0, 0, "umount of the ext4 whose device is gone");
+}
+
 /* ---- races: file A under token I/O, an operation on it, file B in the space it frees ---- */
 
 #define RACE_SIZE	(8 * MiB)		/* file A */
@@ -1688,9 +1747,9 @@ static void case_mover(void)
 #define B_SIZE		(2 * MiB)		/* file B */
 #define FREED_MAX	256			/* freed extents of A remembered */
 
-enum race_op { OP_TRUNCATE, OP_PUNCH, OP_ZERO, OP_BUFFERED };
+enum race_op { OP_TRUNCATE, OP_PUNCH, OP_ZERO, OP_BUFFERED, OP_SHIFT };
 static const char *const op_names[] = { "truncates", "hole punches", "zero ranges",
-					"buffered writes" };
+					"buffered writes", "collapse and insert ranges" };
 
 /* What A's block holds, as far as the requests that completed say. */
 struct blk_state {
@@ -1731,6 +1790,7 @@ struct race {
 	uint64_t b_reused;
 	/* the main loop */
 	uint64_t reads, writes, blocks, zeros, ebusy, errors;
+	uint64_t moved;		/* OP_SHIFT: A's blocks seen at another offset while it shifted */
 	int first_err;
 	uint64_t first_err_pos;
 	uint64_t bad[6];	/* by enum seen, plus old generations and zeros where data was due */
@@ -1759,7 +1819,12 @@ static uint64_t rnd(uint64_t *x)
  * Judge block @blk of A as a read found it at @p, the read submitted at
  * operation count @s0 and completed at @s1.  Data must be A's own for the
  * block, of the last generation written; zeros only where an operation may
- * have freed the block since that write.  Returns false if bad.
+ * have freed the block since that write.  Under OP_SHIFT, A's data moves
+ * legitimately while an operation runs (a read between the collapse and
+ * the insert sees the collapsed file; a write that waited for the collapse
+ * lands where the insert then moves it), so a block an operation touched
+ * may hold any of A's blocks: only another file's data, a torn block or the
+ * canary are bad there.  Returns false if bad.
  */
 static bool judge(struct race *r, unsigned blk, const uint8_t *p, unsigned long s0,
 		  unsigned long s1)
@@ -1775,6 +1840,10 @@ static bool judge(struct race *r, unsigned blk, const uint8_t *p, unsigned long 
 		return true;
 	if (s == SEEN_ZERO && !exact) {
 		r->zeros++;
+		return true;
+	}
+	if (r->op == OP_SHIFT && !exact && (s == SEEN_OWN || s == SEEN_WRONG_OFF)) {
+		r->moved++;
 		return true;
 	}
 	if (s == SEEN_OWN)
@@ -1873,8 +1942,8 @@ static void lane_done(struct race *r, unsigned l, int res)
 		} else {
 			for (unsigned i = 0; i < (unsigned)res / FT_BLK; i++)
 				judge(r, first + i, p + i * FT_BLK, q->seq, s1);
-			/* short only at EOF, which only a truncate moves */
-			if (res < (int)q->len && r->op != OP_TRUNCATE)
+			/* short only at EOF, which only a truncate or a collapse moves */
+			if (res < (int)q->len && r->op != OP_TRUNCATE && r->op != OP_SHIFT)
 				race_fail(r, res, q->pos);
 		}
 	}
@@ -2060,6 +2129,23 @@ static void *op_thread(void *arg)
 					off, len) || fsync(r->afd);
 			__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
 			break;
+		case OP_SHIFT:
+			/*
+			 * Collapse [off, off + len), which frees its blocks and
+			 * moves the rest of the file down, then insert a hole
+			 * there, which moves it back: the same size, a hole
+			 * where the range was, A's other blocks where they were.
+			 * A collapse may not reach EOF.
+			 */
+			len = (1 + rnd(&x) % 8) * 65536;
+			if (off + len >= RACE_SIZE)
+				off = RACE_SIZE - len - 65536;
+			note_freed(r, off, len);
+			__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
+			ret = fallocate(r->afd, FALLOC_FL_COLLAPSE_RANGE, off, len) ||
+			      fallocate(r->afd, FALLOC_FL_INSERT_RANGE, off, len) || fsync(r->afd);
+			__atomic_add_fetch(&r->seq, 1, __ATOMIC_ACQ_REL);
+			break;
 		case OP_BUFFERED:
 			l = rnd(&x) % LANES;
 			if (!lane_take(r, l)) {
@@ -2229,6 +2315,9 @@ static void race_fs(enum race_op op, struct fs *f)
 	       PRIu64 " of them zeros), %" PRIu64 " token writes; file B: %lu rounds, %"
 	       PRIu64 " KiB in space A had freed\n", f->what, op_names[op], r->ops, r->reads,
 	       r->blocks, r->zeros, r->writes, r->b_rounds, r->b_reused >> 10);
+	if (op == OP_SHIFT)
+		printf("# %" PRIu64 " blocks read were A's, moved by a collapse or insert\n",
+		       r->moved);
 	check(r->ops == iterations && r->op_err == 0, "%s: %lu of %u %s ran, %lu failed",
 	      f->what, r->ops, iterations, op_names[op], r->op_err);
 	check(r->errors == 0, "%s, under %s: no token request failed (%" PRIu64 " failed, "
@@ -2239,10 +2328,11 @@ static void race_fs(enum race_op op, struct fs *f)
 	bad = r->old_gen + r->zero_due + r->bad[SEEN_OTHER_FILE] + r->bad[SEEN_WRONG_OFF] +
 	      r->bad[SEEN_TORN] + r->bad[SEEN_GARBAGE];
 	check(r->blocks > 0 && bad == 0, "%s, under %s: every block of A's token reads was "
-	      "A's own with its last generation, or zeros where freed: %" PRIu64 " blocks, %"
+	      "A's own with its last generation, or zeros where freed%s: %" PRIu64 " blocks, %"
 	      PRIu64 " bad (B's stamp %" PRIu64 ", other offset %" PRIu64 ", torn %" PRIu64
 	      ", canary or stale %" PRIu64 ", older generation %" PRIu64 ", zeros where data "
-	      "was due %" PRIu64 ")", f->what, op_names[op], r->blocks, bad,
+	      "was due %" PRIu64 ")", f->what, op_names[op],
+	      op == OP_SHIFT ? ", or another of A's blocks where one moved" : "", r->blocks, bad,
 	      r->bad[SEEN_OTHER_FILE], r->bad[SEEN_WRONG_OFF], r->bad[SEEN_TORN],
 	      r->bad[SEEN_GARBAGE], r->old_gen, r->zero_due);
 	if (op == OP_BUFFERED) {
@@ -2327,6 +2417,7 @@ static void race_truncate(void) { case_race(OP_TRUNCATE); }
 static void race_punch(void) { case_race(OP_PUNCH); }
 static void race_zero(void) { case_race(OP_ZERO); }
 static void race_buffered(void) { case_race(OP_BUFFERED); }
+static void race_shift(void) { case_race(OP_SHIFT); }
 
 static const struct tcase cases[] = {
 	{ "file-register", case_register },
@@ -2348,6 +2439,8 @@ static const struct tcase cases[] = {
 	{ "file-race-punch", race_punch },
 	{ "file-race-zero", race_zero },
 	{ "file-race-buffered", race_buffered },
+	{ "file-race-shift", race_shift },
+	{ "file-remove", case_remove, true },	/* removes a controller: not in "all" */
 };
 
 int main(int argc, char **argv)

@@ -575,6 +575,37 @@ void load_reads(struct load *l, uint64_t total)
 	}
 }
 
+/* /sys/class/nvme/nvmeX of the namespace @dev, into @out. */
+void ctrl_dir(const char *dev, char *out, size_t len)
+{
+	char real[PATH_MAX], link[PATH_MAX + 32], ctrl[PATH_MAX];
+
+	if (!realpath(dev, real))
+		die("realpath %s", dev);
+	snprintf(link, sizeof(link), "/sys/class/block/%s/device", basename(real));
+	if (!realpath(link, ctrl))
+		die("realpath %s", link);
+	snprintf(out, len, "/sys/class/nvme/%s", basename(ctrl));
+}
+
+
+void *poke_thread(void *arg)
+{
+	struct sysfs_poke *k = arg;
+
+	usleep(k->delay_us);
+	/* and, watching a count, until it moved: the reads have begun (up to 30 s) */
+	for (int i = 0; k->watch && !*k->watch && i < 3000; i++)
+		usleep(10000);
+	if (k->watch)
+		k->seen_before = *k->watch;
+	write_file(k->dir, k->file, "1", 0);
+	if (k->watch)
+		k->seen_after = *k->watch;
+	k->done = true;
+	return NULL;
+}
+
 void pio(bool write, int fd, void *buf, size_t len, off_t pos)
 {
 	ssize_t n = write ? pwrite(fd, buf, len, pos) : pread(fd, buf, len, pos);

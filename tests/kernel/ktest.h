@@ -179,6 +179,24 @@ struct load {
 };
 /* @total requests of the load @l, waiting for every one. */
 void load_reads(struct load *l, uint64_t total);
+/* /sys/class/nvme/nvmeX of the namespace @dev, into @out (@len bytes). */
+void ctrl_dir(const char *dev, char *out, size_t len);
+/*
+ * A write of "1" to @dir/@file (a controller's "reset_controller", a PCI
+ * device's "remove") from a thread, @delay_us after it starts: poke_thread()
+ * is its start routine; @done is set once the write returned.
+ */
+struct sysfs_poke {
+	char dir[PATH_MAX];
+	const char *file;
+	unsigned delay_us;
+	/* optional: a count to read as the write starts and once it returned */
+	const volatile uint64_t *watch;
+	uint64_t seen_before, seen_after;
+	volatile bool done;
+};
+void *poke_thread(void *arg);
+
 /* pwrite/pread of exactly @len bytes, or die. */
 void pio(bool write, int fd, void *buf, size_t len, off_t pos);
 /* @len pseudo-random bytes of @seed. */

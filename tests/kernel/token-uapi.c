@@ -1883,46 +1883,6 @@ static void case_dm_reload(void)
 
 /* ---- the controller goes away: reset, removal ---- */
 
-/* /sys/class/nvme/nvmeX of the namespace @dev, into @out. */
-static void ctrl_dir(const char *dev, char *out, size_t len)
-{
-	char real[PATH_MAX], link[PATH_MAX + 32], ctrl[PATH_MAX];
-
-	if (!realpath(dev, real))
-		die("realpath %s", dev);
-	snprintf(link, sizeof(link), "/sys/class/block/%s/device", basename(real));
-	if (!realpath(link, ctrl))
-		die("realpath %s", link);
-	snprintf(out, len, "/sys/class/nvme/%s", basename(ctrl));
-}
-
-struct sysfs_poke {
-	char dir[PATH_MAX];
-	const char *file;
-	unsigned delay_us;
-	/* optional: a count to read as the write starts and once it returned */
-	const volatile uint64_t *watch;
-	uint64_t seen_before, seen_after;
-	volatile bool done;
-};
-
-static void *poke_thread(void *arg)
-{
-	struct sysfs_poke *k = arg;
-
-	usleep(k->delay_us);
-	/* and, watching a count, until it moved: the reads have begun (up to 30 s) */
-	for (int i = 0; k->watch && !*k->watch && i < 3000; i++)
-		usleep(10000);
-	if (k->watch)
-		k->seen_before = *k->watch;
-	write_file(k->dir, k->file, "1", 0);
-	if (k->watch)
-		k->seen_after = *k->watch;
-	k->done = true;
-	return NULL;
-}
-
 /* ---- NVMe passthrough (uring_cmd) from a token ---- */
 
 /* The namespace @devvar (a DMABUF_VM_NS* variable) as a passthrough target. */

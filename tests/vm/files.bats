@@ -61,7 +61,7 @@ ft_teardown() {
 @test "file tokens: XFS realtime device on the other controller: bytes where XFS maps them, both devices' tokens made at registration; a loop realtime device refused" { ftest file-rt; }
 @test "file tokens: ext4 on dm-linear over both namespaces: a write across the targets lands on both; file token over dm's over the namespaces'" { ftest file-dm; }
 @test "file tokens: invalidations and real moves under file reads and writes: every byte, no late DMA, no move refused" { ftest file-mover; }
-@test "file tokens: truncate, hole punch, zero range and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-zero file-race-buffered; }
+@test "file tokens: truncate, hole punch, zero range, collapse/insert range and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-zero file-race-shift file-race-buffered; }
 
 # --- the tool on files (dmabuf check, read, write, verify) ---------------------------
 
@@ -146,4 +146,10 @@ fs_mount() {
 	assert_equal "$(jq -r .path <<<"$output")" token
 	assert_equal "$(stat -c %s "$MNT/w")" $(((2040 + 16) * 512))
 	umount "$MNT"
+}
+
+# Last in this file: it removes the 512 B controller, and its names may change on rescan.
+@test "file tokens: the controller removed under a mounted ext4 with token reads in flight: errors, no hang; the token lets go of it; unregistration and umount work" {
+	ftest file-remove
+	pci_rescan DMABUF0001
 }
