@@ -313,12 +313,13 @@ int dmabuf_bounce_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint6
 
 	if (!b || !mem || off > m->size || len > m->size - off)
 		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "bounce copy", "%s", m->spec.text);
-	ret = dmabuf_mem_sync_begin(m, !to_device, e);
+	/* only this range, so that threads on disjoint ranges stay apart */
+	ret = db_mem_sync_range_begin(m, !to_device, off, len, e);
 	if (ret)
 		return ret;
 	if (to_device)
 		memcpy(b + off, mem + off, len);
 	else
 		memcpy(mem + off, b + off, len);
-	return dmabuf_mem_sync_end(m, !to_device, e);
+	return db_mem_sync_range_end(m, !to_device, off, len, e);
 }

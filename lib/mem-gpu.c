@@ -208,13 +208,28 @@ static int gpu_alloc_export(struct gpu_priv *g, struct dmabuf_mem *m, uint64_t s
 	return 0;
 }
 
+/*
+ * Make the buffer's device current in the calling thread: both runtimes
+ * keep it per thread (cuCtxSetCurrent, hipSetDevice), and a copy from a
+ * thread that never set it fails (CUDA_ERROR_INVALID_CONTEXT) or goes to
+ * device 0 (HIP).  Cheap, so done before every copy rather than tracked.
+ */
+static int gpu_current(struct gpu_priv *g, struct dmabuf_mem *m, struct dmabuf_err *e)
+{
+	int st = g->api == &cuda_api ? CALL(g, S_CTX_SET, int (*)(void *), g->ctx) :
+				       CALL(g, S_CTX_SET, int (*)(int), g->dev);
+
+	return st ? gpu_fail(g, e, -EIO, g->api->syms[S_CTX_SET], st, m) : 0;
+}
+
 static void gpu_close(struct dmabuf_mem *m)
 {
 	struct gpu_priv *g = m->priv;
 
 	if (!g)
 		return;
-	if (g->dptr)
+	/* the closing thread may not be the one that allocated */
+	if (g->dptr && !gpu_current(g, m, NULL))
 		CALL(g, S_FREE, int (*)(uint64_t), g->dptr);
 	if (g->ctx)
 		CALL(g, S_CTX_RELEASE, int (*)(int), g->cudev);
@@ -255,21 +270,32 @@ static int gpu_cpu_map(struct dmabuf_mem *m, struct dmabuf_err *e)
 	return 0;
 }
 
-static int gpu_sync(struct dmabuf_mem *m, bool to_device, struct dmabuf_err *e)
+/*
+ * Copy bytes [@off, @off + @len) of the host copy to the device
+ * (@to_device) or from it.  Only that range: threads working on disjoint
+ * ranges of one buffer (bench's jobs on the bounce path) never touch each
+ * other's bytes.
+ */
+static int gpu_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint64_t len,
+		    struct dmabuf_err *e)
 {
 	struct gpu_priv *g = m->priv;
-	int st;
+	uint64_t dptr = g->dptr + off;
+	char *host = (char *)m->map + off;
+	int st = gpu_current(g, m, e);
 
+	if (st)
+		return st;
 	if (to_device)
 		st = g->api == &cuda_api ?
-			CALL(g, S_TO_DEV, int (*)(uint64_t, const void *, size_t), g->dptr, m->map, m->size) :
-			CALL(g, S_TO_DEV, int (*)(uint64_t, const void *, size_t, int), g->dptr, m->map,
-			     m->size, HIP_MEMCPY_HOST_TO_DEVICE);
+			CALL(g, S_TO_DEV, int (*)(uint64_t, const void *, size_t), dptr, host, len) :
+			CALL(g, S_TO_DEV, int (*)(uint64_t, const void *, size_t, int), dptr, host,
+			     len, HIP_MEMCPY_HOST_TO_DEVICE);
 	else
 		st = g->api == &cuda_api ?
-			CALL(g, S_TO_HOST, int (*)(void *, uint64_t, size_t), m->map, g->dptr, m->size) :
-			CALL(g, S_TO_HOST, int (*)(void *, uint64_t, size_t, int), m->map, g->dptr,
-			     m->size, HIP_MEMCPY_DEVICE_TO_HOST);
+			CALL(g, S_TO_HOST, int (*)(void *, uint64_t, size_t), host, dptr, len) :
+			CALL(g, S_TO_HOST, int (*)(void *, uint64_t, size_t, int), host, dptr,
+			     len, HIP_MEMCPY_DEVICE_TO_HOST);
 	return st ? gpu_fail(g, e, -EIO, g->api->syms[to_device ? S_TO_DEV : S_TO_HOST], st, m) : 0;
 }
 

@@ -540,21 +540,33 @@ static int mem_sync(struct dmabuf_mem *m, uint64_t flags, struct dmabuf_err *e)
 	return 0;
 }
 
-int dmabuf_mem_sync_begin(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
+int db_mem_sync_range_begin(struct dmabuf_mem *m, bool cpu_write, uint64_t off, uint64_t len,
+			    struct dmabuf_err *e)
 {
-	/* the whole host copy, also before a write that fills only part of it */
+	/* the host copy's range, also before a write that fills only part of it */
 	if (m->ops->cpu_sync)
-		return m->ops->cpu_sync(m, false, e);
+		return m->ops->cpu_sync(m, false, off, len, e);
 	return mem_sync(m, DMA_BUF_SYNC_START |
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
 }
 
-int dmabuf_mem_sync_end(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
+int db_mem_sync_range_end(struct dmabuf_mem *m, bool cpu_write, uint64_t off, uint64_t len,
+			  struct dmabuf_err *e)
 {
 	if (m->ops->cpu_sync)
-		return cpu_write ? m->ops->cpu_sync(m, true, e) : 0;
+		return cpu_write ? m->ops->cpu_sync(m, true, off, len, e) : 0;
 	return mem_sync(m, DMA_BUF_SYNC_END |
 			(cpu_write ? DMA_BUF_SYNC_RW : DMA_BUF_SYNC_READ), e);
+}
+
+int dmabuf_mem_sync_begin(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
+{
+	return db_mem_sync_range_begin(m, cpu_write, 0, m->size, e);
+}
+
+int dmabuf_mem_sync_end(struct dmabuf_mem *m, bool cpu_write, struct dmabuf_err *e)
+{
+	return db_mem_sync_range_end(m, cpu_write, 0, m->size, e);
 }
 
 int db_mem_pages(struct dmabuf_mem *m, void **addr, uint64_t *len, struct dmabuf_err *e)

@@ -72,11 +72,13 @@ struct db_mem_ops {
 	 * Sources whose dma-buf cannot be mmapped but whose memory the CPU
 	 * reaches another way (cuda, hip: the runtime's copies), else NULL.
 	 * cpu_map sets m->map to a host copy of m->size bytes (anonymous
-	 * mmap; dmabuf_mem_close() unmaps it); cpu_sync copies it to the device
-	 * (@to_device) or from it.
+	 * mmap; dmabuf_mem_close() unmaps it); cpu_sync copies bytes [@off,
+	 * @off + @len) of it to the device (@to_device) or from it, from any
+	 * thread, touching nothing outside the range.
 	 */
 	int (*cpu_map)(struct dmabuf_mem *m, struct dmabuf_err *e);
-	int (*cpu_sync)(struct dmabuf_mem *m, bool to_device, struct dmabuf_err *e);
+	int (*cpu_sync)(struct dmabuf_mem *m, bool to_device, uint64_t off, uint64_t len,
+			struct dmabuf_err *e);
 };
 
 struct dmabuf_mem {
@@ -120,6 +122,17 @@ int db_mem_open(const struct db_mem_spec *spec, uint64_t size, const char *name,
  * dmabuf_mem_mmap() that leaves the mapping in m->map only.
  */
 int db_mem_mmap(struct dmabuf_mem *m, struct dmabuf_err *e);
+
+/*
+ * dmabuf_mem_sync_begin()/_end() for bytes [@off, @off + @len) only: the
+ * exporter's DMA_BUF_IOCTL_SYNC (which covers the whole dma-buf and which
+ * the kernel serialises), or for cuda and hip a copy of just that range.
+ * Callable from several threads at once for disjoint ranges.
+ */
+int db_mem_sync_range_begin(struct dmabuf_mem *m, bool cpu_write, uint64_t off, uint64_t len,
+			    struct dmabuf_err *e);
+int db_mem_sync_range_end(struct dmabuf_mem *m, bool cpu_write, uint64_t off, uint64_t len,
+			  struct dmabuf_err *e);
 
 /*
  * The user address range that can be registered as an ordinary fixed buffer

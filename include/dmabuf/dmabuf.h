@@ -236,8 +236,11 @@ int dmabuf_unregister(struct io_uring *ring, unsigned slot, struct dmabuf_err *e
 /*
  * Bounce path: copy @len bytes at byte @off between @m and its bounce
  * buffer, bracketed for the exporter: @to_device before a write (dma-buf
- * to bounce), else after a read (bounce to dma-buf).  -EINVAL when @m has
- * no bounce buffer or the range is outside it.
+ * to bounce), else after a read (bounce to dma-buf).  Only that range is
+ * touched (cuda, hip: the runtime copies just those bytes, the device made
+ * current in the calling thread), so threads may call it at once for
+ * disjoint ranges of one @m: the one exception to one thread an object.
+ * -EINVAL when @m has no bounce buffer or the range is outside it.
  */
 int dmabuf_bounce_sync(struct dmabuf_mem *m, bool to_device, uint64_t off, uint64_t len,
 		       struct dmabuf_err *e);

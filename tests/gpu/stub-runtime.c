@@ -10,8 +10,14 @@
  * build/tests/gpu/cuda/libcuda.so.1 and build/tests/gpu/hip/libamdhip64.so;
  * tests put one on LD_LIBRARY_PATH.
  *
+ * Like the real CUDA driver API, memory calls need a context current in the
+ * calling thread (cuCtxSetCurrent() is per thread): without one they fail
+ * with CUDA_ERROR_INVALID_CONTEXT, as they would on a GPU.
+ *
  * Environment: STUB_GPU_DEVICES (default 1) devices; STUB_GPU_NO_DMABUF=1
- * makes them unable to export dma-bufs.
+ * makes them unable to export dma-bufs; STUB_GPU_COPY_LOG=FILE appends a
+ * line per copy, "TID HtoD|DtoH OFFSET BYTES" (offset into the
+ * allocation), so that tests can see what each thread copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -28,6 +35,7 @@
 #define E_INVALID	1
 #define E_NOMEM		2
 #define E_NO_DEVICE	100
+#define E_INVALID_CONTEXT	201
 #define E_NOT_SUPPORTED	801
 #define MAX_ALLOCS	64
 
@@ -127,9 +135,35 @@ static int stub_export(int *fd, uint64_t dptr, size_t size)
 	return *fd < 0 ? E_INVALID : OK;
 }
 
-static int stub_copy(void *dst, const void *src, size_t n)
+/* Append "TID DIR OFFSET BYTES" to STUB_GPU_COPY_LOG, when set: one write(2), O_APPEND. */
+static void log_copy(const char *dir, const struct alloc *a, uint64_t dptr, size_t n)
 {
-	memcpy(dst, src, n);
+	const char *path = getenv("STUB_GPU_COPY_LOG");
+	char line[96];
+	int fd, len;
+
+	if (!path)
+		return;
+	len = snprintf(line, sizeof(line), "%d %s %llu %zu\n", gettid(), dir,
+		       (unsigned long long)(dptr - (uint64_t)(uintptr_t)a->va), n);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)len) != len)
+			abort();
+		close(fd);
+	}
+}
+
+/* Copy @n bytes to the device (@to_dev) or from it, at device address @dptr. */
+static int stub_copy(bool to_dev, uint64_t dptr, void *host, size_t n)
+{
+	struct alloc *a = find(dptr);
+	void *dev = (void *)(uintptr_t)dptr;
+
+	if (!a || n > a->size - (dptr - (uint64_t)(uintptr_t)a->va))
+		return E_INVALID;
+	log_copy(to_dev ? "HtoD" : "DtoH", a, dptr, n);
+	memcpy(to_dev ? dev : host, to_dev ? host : dev, n);
 	return OK;
 }
 
@@ -140,6 +174,7 @@ static const char *stub_error(int st)
 	case E_NO_DEVICE:	return "no device (stub runtime)";
 	case E_NOT_SUPPORTED:	return "operation not supported (stub runtime)";
 	case E_NOMEM:		return "out of memory (stub runtime)";
+	case E_INVALID_CONTEXT:	return "invalid device context: none current in this thread (stub runtime)";
 	}
 	return "invalid value (stub runtime)";
 }
@@ -199,19 +234,23 @@ int cuDevicePrimaryCtxRelease_v2(int dev)
 	return OK;
 }
 
+/* The context current in this thread, as cuCtxSetCurrent() left it. */
+static __thread void *current_ctx;
+
 int cuCtxSetCurrent(void *ctx)
 {
-	return ctx ? OK : E_INVALID;
+	current_ctx = ctx;
+	return OK;
 }
 
 int cuMemAlloc_v2(uint64_t *dptr, size_t size)
 {
-	return stub_alloc(dptr, size);
+	return current_ctx ? stub_alloc(dptr, size) : E_INVALID_CONTEXT;
 }
 
 int cuMemFree_v2(uint64_t dptr)
 {
-	return stub_free(dptr);
+	return current_ctx ? stub_free(dptr) : E_INVALID_CONTEXT;
 }
 
 int cuMemGetHandleForAddressRange(void *handle, uint64_t dptr, size_t size, int type,
@@ -219,17 +258,17 @@ int cuMemGetHandleForAddressRange(void *handle, uint64_t dptr, size_t size, int 
 {
 	if (type != 1 || flags)	/* CU_MEM_RANGE_HANDLE_TYPE_DMA_BUF_FD */
 		return E_INVALID;
-	return stub_export(handle, dptr, size);
+	return current_ctx ? stub_export(handle, dptr, size) : E_INVALID_CONTEXT;
 }
 
 int cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t n)
 {
-	return find(dst) ? stub_copy((void *)(uintptr_t)dst, src, n) : E_INVALID;
+	return current_ctx ? stub_copy(true, dst, (void *)src, n) : E_INVALID_CONTEXT;
 }
 
 int cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t n)
 {
-	return find(src) ? stub_copy(dst, (const void *)(uintptr_t)src, n) : E_INVALID;
+	return current_ctx ? stub_copy(false, src, dst, n) : E_INVALID_CONTEXT;
 }
 
 int cuGetErrorString(int st, const char **s)
@@ -291,10 +330,11 @@ int hipMemGetHandleForAddressRange(void *handle, void *dptr, size_t size, int ty
 int hipMemcpy(void *dst, const void *src, size_t n, int kind)
 {
 	/* 1: host to device, 2: device to host */
-	if ((kind == 1 && !find((uint64_t)(uintptr_t)dst)) ||
-	    (kind == 2 && !find((uint64_t)(uintptr_t)src)) || (kind != 1 && kind != 2))
-		return E_INVALID;
-	return stub_copy(dst, src, n);
+	if (kind == 1)
+		return stub_copy(true, (uint64_t)(uintptr_t)dst, (void *)src, n);
+	if (kind == 2)
+		return stub_copy(false, (uint64_t)(uintptr_t)src, dst, n);
+	return E_INVALID;
 }
 
 const char *hipGetErrorString(int st)

@@ -114,3 +114,35 @@ with_runtime() {
 	assert_line --regexp '^p2p '
 	refute_line --regexp ' (FAIL|unsupported|error)'
 }
+
+# The bounce path copies between the dma-buf and its bounce buffer in the
+# thread that completes the request.  With cuda and hip that copy goes
+# through the runtime, whose CUDA context is current per thread, and
+# through one host copy that every job shares: each job must copy only
+# its own requests' bytes, never the whole buffer over another's.
+@test "cuda bounce path, two bench jobs: each job's thread copies only its own requests' bytes, with the context current there" {
+	local log=$BATS_TEST_TMPDIR/copies out=$BATS_TEST_TMPDIR/bench.json pid st=0
+	# env execs dmabuf: $! is its pid, the main thread's TID
+	env STUB_GPU_COPY_LOG="$log" LD_LIBRARY_PATH="$STUBS/cuda" "$DMABUF" --json bench \
+		"$DMABUF_VM_NS4K" --mem cuda --path bounce --jobs 2 --qd 4 --bs 4k --rw randrw \
+		--ios 400 --force >"$out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait $pid || st=$?
+	[ $st -eq 0 ] || fail "bench exit $st: $(cat "$BATS_TEST_TMPDIR/err")"
+	json_keep "$(cat "$out")"
+	assert_equal "$(jq -r .path "$out")" bounce
+	# Lines of the job threads (not the main thread, which may fill the
+	# whole buffer before they start): "TID DIR OFFSET BYTES".
+	run awk -v main="$pid" -v part=$((4 * 4096)) '
+		$1 == main { next }
+		{ n++; job = int($3 / part)
+		  if ($4 != 4096) bad = bad " " $0 " (not one request)"
+		  if (int(($3 + $4 - 1) / part) != job) bad = bad " " $0 " (crosses jobs)"
+		  if (($1 in job_of) && job_of[$1] != job) bad = bad " " $0 " (thread in two jobs)"
+		  job_of[$1] = job; jobs[job] = 1 }
+		END { k = 0; for (j in jobs) k++
+		      if (bad != "") { print "bad:" bad; exit 1 }
+		      print n " copies by " k " jobs" }' "$log"
+	[ "$status" -eq 0 ] || fail "$output (main thread $pid)"
+	assert_output --regexp '^[0-9]+ copies by 2 jobs$'
+}
