@@ -18,25 +18,28 @@ SHELL      := /bin/bash
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 # libdmabuf's ABI: the SONAME's major and the symbols of lib/libdmabuf.map.
 SO_MAJOR   := 0
-SO_VERSION := 0.1.0
+SO_VERSION := 0.2.0
 CC         ?= cc
 O          ?= build
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat -Wformat-security -Wno-missing-field-initializers
 CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -MMD -MP
-SO_LDLIBS  := -luring -ldrm -ldrm_amdgpu -lmount -lblkid -ldl -lpthread
+SO_LDLIBS  := -luring -lnvme -ldrm -ldrm_amdgpu -lmount -lblkid -ldl -lpthread
 LDLIBS     += -luring -lnvme -ldrm -ldrm_amdgpu -ljson-c -lmount -lblkid -lpci -ldl -lm -lpthread
 
 # lib/ holds two things.  libdmabuf.so: memory sources, buffer paths and
-# tokens, patterns (the public API of include/dmabuf/dmabuf.h); the tool's
-# own parts (targets, engines, reports, benchmarks), linked into the CLI,
+# tokens, requests (READ_FIXED, WRITE_FIXED, NVMe passthrough) and target
+# facts, patterns (the public API of include/dmabuf/dmabuf.h); the tool's
+# own parts (engines, reports, benchmarks, safety), linked into the CLI,
 # which reaches the library through its public API like any other user.
-# drm.c, err.c, fsinfo.c and util.c (DRM nodes, error context, a file's
-# file system, small helpers) are built into both.
-SO_SRC     := lib/buffer.c lib/drm.c lib/err.c lib/fsinfo.c lib/pattern.c lib/token.c lib/util.c lib/version.c \
+# drm.c, err.c, fsinfo.c, nvme.c, target.c and util.c (DRM nodes, error
+# context, a file's file system, NVMe facts, targets, small helpers) are
+# built into both.
+SO_SRC     := lib/buffer.c lib/drm.c lib/err.c lib/fsinfo.c lib/io.c lib/nvme.c lib/pattern.c lib/target.c \
+	      lib/token.c lib/util.c lib/version.c \
 	      $(sort $(wildcard lib/mem*.c))
-COMMON_SRC := lib/drm.c lib/err.c lib/fsinfo.c lib/util.c
+COMMON_SRC := lib/drm.c lib/err.c lib/fsinfo.c lib/nvme.c lib/target.c lib/util.c
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 TOOL_SRC   := $(sort $(filter-out $(SO_SRC),$(LIB_SRC)) $(COMMON_SRC))
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))

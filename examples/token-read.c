@@ -33,45 +33,57 @@ static int fail(const struct dmabuf_err *e)
 	return e->kind == DMABUF_E_UNSUPPORTED ? 3 : e->kind == DMABUF_E_USAGE ? 2 : 1;
 }
 
-/* One READ_FIXED of @len bytes at device byte @off into the buffer at @mem_off. */
-static int read_chunk(struct io_uring *ring, int fd, const struct dmabuf_fixed *fx,
-		      uint64_t mem_off, uint32_t len, uint64_t off)
+/*
+ * One READ_FIXED of @len bytes at device byte @off into the buffer at
+ * @mem_off.  The library encodes it for whichever path the buffer took and
+ * does that path's part (the bounce path's copy into the dma-buf).
+ */
+static int read_chunk(struct io_uring *ring, const struct dmabuf_iobuf *b, uint64_t mem_off,
+		      uint32_t len, uint64_t off, struct dmabuf_err *e)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct io_uring_cqe *cqe;
-	int ret;
+	uint16_t status;
+	int ret = dmabuf_io_start(b, false, mem_off, len, e);
 
-	/* a token's addr is an offset into the dma-buf: base is 0 */
-	io_uring_prep_read_fixed(sqe, fd, (void *)(uintptr_t)(fx->base + mem_off), len, off, 0);
-	ret = io_uring_submit_and_wait(ring, 1);
-	if (ret < 0)
+	if (ret)
 		return ret;
-	ret = io_uring_wait_cqe(ring, &cqe);
-	if (ret < 0)
-		return ret;
-	ret = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return ret < 0 ? ret : (uint32_t)ret == len ? 0 : -EIO;
+	for (;;) {
+		ret = dmabuf_prep_rw(io_uring_get_sqe(ring), b, false, mem_off, len, off, e);
+		if (ret)
+			return ret;
+		ret = io_uring_submit_and_wait(ring, 1);
+		if (ret >= 0)
+			ret = io_uring_wait_cqe(ring, &cqe);
+		if (ret < 0)
+			return ret;
+		ret = dmabuf_io_result(cqe, false, len, &status);
+		io_uring_cqe_seen(ring, cqe);
+		if (!dmabuf_io_reissue(ret))
+			break;
+		/* the token was invalidated under the request: issue it again */
+	}
+	if (ret >= 0 && (uint32_t)ret != len)
+		return -EIO;
+	return ret < 0 ? ret : dmabuf_io_done(b, false, mem_off, len, e);
 }
 
-static int read_range(struct io_uring *ring, int fd, struct dmabuf_mem *m,
-		      const struct dmabuf_fixed *fx, uint64_t off, uint64_t len)
+static int read_range(struct io_uring *ring, const struct dmabuf_iobuf *b, uint64_t off,
+		      uint64_t len)
 {
 	struct dmabuf_err e = { 0 };
 
 	for (uint64_t done = 0; done < len; done += CHUNK) {
 		uint32_t n = len - done < CHUNK ? (uint32_t)(len - done) : CHUNK;
-		int ret = read_chunk(ring, fd, fx, done, n, off + done);
+		int ret = read_chunk(ring, b, done, n, off + done, &e);
 
+		if (ret && e.err)
+			return fail(&e);
 		if (ret) {
 			fprintf(stderr, "token-read: READ_FIXED at byte %llu: %s\n",
 				(unsigned long long)(off + done), strerror(-ret));
 			return 1;
 		}
 	}
-	/* the bounce path read into its own buffer: copy it into the dma-buf */
-	if (fx->path == DMABUF_PATH_BOUNCE && dmabuf_bounce_sync(m, false, 0, len, &e))
-		return fail(&e);
 	return 0;
 }
 
@@ -121,7 +133,9 @@ static int run(const char *dev, const char *source, enum dmabuf_path path, uint6
 	} else {
 		fprintf(stderr, "token-read: %s via %s%s%s\n", source, dmabuf_path_name(fx.path),
 			fx.why[0] ? ": " : "", fx.why);
-		ret = read_range(&ring, fd, m, &fx, off, len);
+		struct dmabuf_iobuf b = { .mem = m, .fx = &fx, .slot = 0, .fd = fd };
+
+		ret = read_range(&ring, &b, off, len);
 		if (!ret)
 			ret = dump(m, len);
 		dmabuf_unregister(&ring, 0, NULL);

@@ -27,7 +27,7 @@ static void detail_less_memory(const struct db_ctx *c, int ret, struct dmabuf_er
 	/* lib/token.c's reason names the limit and ulimit -l */
 	if (ret == -ENOMEM && strstr(e->detail, "RLIMIT_MEMLOCK"))
 		db_err_detail(e, "or pin less: a --size under the limit " BENCH_MEMORY);
-	else if (ret == -EINVAL && c->buf.len > FIXED_BUF_MAX)
+	else if (ret == -EINVAL && dmabuf_mem_size(c->m) > FIXED_BUF_MAX)
 		db_err_detail(e, "use less memory: a smaller --size " BENCH_MEMORY);
 }
 
@@ -47,7 +47,7 @@ static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dma
 		return ret;
 	}
 	c->path = fx.path;
-	c->buf.base = fx.base;
+	c->fx = fx;
 	return 0;
 }
 
@@ -98,22 +98,6 @@ static enum db_engine_kind default_engine(const struct db_target *t)
 	return t->kind == DB_TGT_NVME_CHAR ? DB_ENGINE_PASSTHRU : DB_ENGINE_RW;
 }
 
-static int check_engine(struct db_ctx *c, struct dmabuf_err *e)
-{
-	if (c->engine == DB_ENGINE_PASSTHRU && c->t.kind != DB_TGT_NVME_CHAR) {
-		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "--engine passthru", "%s", c->t.path);
-		db_err_detail(e, "NVMe passthrough needs the generic char device /dev/ngXnY");
-		return -EINVAL;
-	}
-	if (c->engine == DB_ENGINE_RW && c->t.kind == DB_TGT_NVME_CHAR) {
-		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "--engine rw", "%s", c->t.path);
-		db_err_detail(e, "READ_FIXED/WRITE_FIXED need the block device%s%s",
-			      c->t.blkdev[0] ? " " : "", c->t.blkdev);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_err *e)
 {
 	uint64_t t0 = db_now_ns();
@@ -128,7 +112,7 @@ int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dma
 	if (ret)
 		return ret;
 	c->engine = o->engine_set ? o->engine : default_engine(&c->t);
-	ret = check_engine(c, e);
+	ret = db_engine_check_target(c->engine, &c->t, e);
 	if (ret) {
 		db_ctx_close(c);
 		return ret;
@@ -153,8 +137,7 @@ int db_ctx_setup(struct db_ctx *c, const struct db_ctx_opts *o, struct dmabuf_er
 			   c->slots, e);
 	if (ret)
 		goto fail;
-	c->buf.slot = 0;
-	c->buf.len = dmabuf_mem_size(c->m);
+	c->buf = (struct dmabuf_iobuf){ .mem = c->m, .fx = &c->fx, .slot = 0, .fd = c->t.fd };
 	ret = register_slots(c, o->path, e);
 	if (ret)
 		goto fail;
@@ -189,13 +172,6 @@ int db_ctx_cpu_end(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e)
 	return dmabuf_mem_sync_end(c->m, cpu_write, e);
 }
 
-int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e)
-{
-	struct db_ctx *c = arg;
-
-	return dmabuf_bounce_sync(c->m, write, off, len, e);
-}
-
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
 	      struct db_io_failure *fail, struct dmabuf_err *e)
 {
@@ -205,11 +181,6 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
 
 	if (mem_off + len > dmabuf_mem_size(c->m))
 		return db_err_set(e, DMABUF_E_USAGE, -EINVAL, "I/O window", "%s", c->mem_src);
-	if (c->path == DMABUF_PATH_BOUNCE && write) {
-		ret = dmabuf_bounce_sync(c->m, true, mem_off, len, e);
-		if (ret)
-			return ret;
-	}
 	/* One transfer for the context's life: its statistics add up in place. */
 	x->t = &c->t;
 	x->r = &c->r;
@@ -228,7 +199,5 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
 	ret = db_xfer_run(x, e);
 	if (fail)
 		*fail = x->fail;
-	if (!ret && c->path == DMABUF_PATH_BOUNCE && !write)
-		ret = dmabuf_bounce_sync(c->m, false, mem_off, len, e);
 	return ret;
 }

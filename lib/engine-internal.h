@@ -17,7 +17,9 @@ struct db_io {
 	uint64_t lba;		/* first LBA of this request (advanced by short I/O) */
 	uint32_t nblocks;	/* blocks still to move */
 	uint32_t len;		/* bytes: nblocks * lba_size */
-	uint64_t addr;		/* buffer address of @lba as the kernel sees it */
+	uint64_t mem_off;	/* byte offset of @lba in the registered buffer */
+	uint64_t req_off;	/* the whole request, as first issued: the */
+	uint32_t req_len;	/* bounce path's copies cover it (short I/O advances the above) */
 	uint64_t meta;		/* separate metadata buffer (passthru, ms > 0), else 0 */
 	uint32_t meta_len;
 	uint64_t t_submit;	/* first issue, ns: latency includes reissues */
@@ -36,8 +38,11 @@ struct db_engine_ops {
 	int (*check)(const struct db_xfer *x, struct dmabuf_err *e);
 	/* Metadata bytes per block the engine needs in a separate buffer. */
 	uint32_t (*meta_bytes)(const struct db_target *t);
-	/* Encode @io into @sqe; the loop has zeroed the whole SQE. */
-	void (*prep)(struct io_uring_sqe *sqe, const struct db_xfer *x, const struct db_io *io);
+	/*
+	 * Encode @io into @sqe; the loop has zeroed the whole SQE.  0, or
+	 * -EINVAL when the request is outside the buffer (the loop checked).
+	 */
+	int (*prep)(struct io_uring_sqe *sqe, const struct db_xfer *x, const struct db_io *io);
 	/*
 	 * Bytes moved by @io per @cqe (less than asked = short transfer), or
 	 * a negative errno; -EIO with *@nvme_status set for an NVMe status.

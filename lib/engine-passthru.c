@@ -12,7 +12,6 @@
 #include <linux/nvme_ioctl.h>
 
 #include "dmabuf/engine.h"
-#include "dmabuf/nvme.h"
 #include "engine-internal.h"
 
 /* NLB in CDW12 bits 15:0 is zero-based: one command moves 1..65536 blocks. */
@@ -21,12 +20,10 @@
 static int passthru_check(const struct db_xfer *x, struct dmabuf_err *e)
 {
 	const struct db_target *t = x->t;
+	int ret = db_engine_check_target(DB_ENGINE_PASSTHRU, t, e);
 
-	if (t->kind != DB_TGT_NVME_CHAR) {
-		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "passthru engine", "%s", t->path);
-		db_err_detail(e, "NVMe passthrough needs an NVMe generic char device (/dev/ngXnY)");
-		return -EINVAL;
-	}
+	if (ret)
+		return ret;
 	if (!x->r->big) {
 		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "passthru engine", "io_uring");
 		db_err_detail(e, "NVMe passthrough needs a ring with 128-byte SQEs and 32-byte CQEs");
@@ -54,36 +51,20 @@ static uint32_t passthru_meta_bytes(const struct db_target *t)
 	return t->ext_lba ? 0 : t->ms;
 }
 
-static void passthru_prep(struct io_uring_sqe *sqe, const struct db_xfer *x,
-			  const struct db_io *io)
+static int passthru_prep(struct io_uring_sqe *sqe, const struct db_xfer *x,
+			 const struct db_io *io)
 {
-	const struct db_target *t = x->t;
+	struct nvme_uring_cmd cmd;
 
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = t->fd;
-	sqe->cmd_op = NVME_URING_CMD_IO;
-	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
-	sqe->buf_index = x->buf.slot;
-	db_nvme_rw_cmd((struct nvme_uring_cmd *)sqe->cmd, io->write, t->nsid, io->lba,
-		       io->nblocks, io->addr, io->len, io->meta, io->meta_len);
+	dmabuf_nvme_rw_cmd(&cmd, io->write, x->t->nsid, io->lba, io->nblocks, io->mem_off,
+			   io->len, io->meta, io->meta_len);
+	return dmabuf_prep_nvme_cmd(sqe, &x->buf, &cmd, NULL);
 }
 
-/*
- * res < 0: the kernel failed the command (errno); res > 0: the controller
- * completed it with that NVMe status.  big_cqe[0] holds CQE dword 0, which
- * read and write do not use.
- */
 static int passthru_result(const struct io_uring_cqe *cqe, const struct db_io *io,
 			   uint16_t *nvme_status)
 {
-	*nvme_status = 0;
-	if (cqe->res < 0)
-		return cqe->res;
-	if (cqe->res > 0) {
-		*nvme_status = cqe->res & DB_NVME_STATUS_MASK;
-		return -EIO;
-	}
-	return io->len;
+	return dmabuf_io_result(cqe, true, io->len, nvme_status);
 }
 
 const struct db_engine_ops db_engine_passthru_ops = {

@@ -68,6 +68,26 @@ int db_engine_parse(const char *s, enum db_engine_kind *k)
 	return 0;
 }
 
+int db_engine_check_target(enum db_engine_kind k, const struct db_target *t,
+			   struct dmabuf_err *e)
+{
+	bool nvme_char = t->kind == DB_TGT_NVME_CHAR;
+
+	if (k == DB_ENGINE_PASSTHRU && !nvme_char) {
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "passthru engine", "%s", t->path);
+		db_err_detail(e, "NVMe passthrough needs the generic char device /dev/ngXnY");
+		return -EINVAL;
+	}
+	if (k == DB_ENGINE_RW && nvme_char) {
+		db_err_set(e, DMABUF_E_USAGE, -EINVAL, "rw engine", "%s", t->path);
+		db_err_detail(e, "an NVMe generic char device takes only passthrough commands; "
+			      "READ_FIXED/WRITE_FIXED need the block device%s%s",
+			      t->blkdev[0] ? " " : "", t->blkdev);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct db_engine_ops *engine_ops(enum db_engine_kind k)
 {
 	return k == DB_ENGINE_PASSTHRU ? &db_engine_passthru_ops : &db_engine_rw_ops;
@@ -120,7 +140,7 @@ static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *o
  */
 static int check_align(const struct db_xfer *x, struct dmabuf_err *e)
 {
-	uint64_t start = x->buf.base + x->buf_off;
+	uint64_t start = x->buf.fx->base + x->buf_off;
 	uint32_t align = x->t->dma_align ? x->t->dma_align : 1;
 	char obj[48];
 
@@ -137,10 +157,10 @@ static int check_buffer(const struct db_xfer *x, struct dmabuf_err *e)
 	char obj[48];
 
 	snprintf(obj, sizeof(obj), "fixed buffer slot %u", x->buf.slot);
-	if (x->buf_off > x->buf.len || bytes > x->buf.len - x->buf_off)
+	if (x->buf_off > x->buf.fx->len || bytes > x->buf.fx->len - x->buf_off)
 		return usage(e, obj, "%llu bytes at offset %llu do not fit the "
 			     "%llu-byte registered buffer", (unsigned long long)bytes,
-			     (unsigned long long)x->buf_off, (unsigned long long)x->buf.len);
+			     (unsigned long long)x->buf_off, (unsigned long long)x->buf.fx->len);
 	return check_align(x, e);
 }
 
@@ -154,6 +174,10 @@ static int check_xfer(struct db_xfer *x, const struct db_engine_ops *ops, uint32
 		return usage(e, t ? t->path : "target", "%s",
 			     t && t->lba_size ? "the ring is not set up" :
 			     "no target or no logical block size");
+	if (!x->buf.fx)
+		return usage(e, t->path, "no registered buffer");
+	/* requests go to the target's fd, whatever the buffer was registered with */
+	x->buf.fd = t->fd;
 	if (x->nblocks > UINT64_MAX / t->lba_size || x->lba > UINT64_MAX - x->nblocks)
 		return usage(e, t->path, "%llu blocks at LBA %llu overflow",
 			     (unsigned long long)x->nblocks, (unsigned long long)x->lba);
@@ -222,13 +246,13 @@ static int wl_init(struct run *run, uint32_t req_bytes, struct dmabuf_err *e)
 {
 	struct db_xfer *x = run->x;
 	struct db_workload *wl = x->wl;
-	uint64_t need = (uint64_t)x->qd * req_bytes, now = db_now_ns();
+	uint64_t need = (uint64_t)x->qd * req_bytes, now = db_now_ns(), len = x->buf.fx->len;
 
-	if (x->buf_off > x->buf.len || need > x->buf.len - x->buf_off)
+	if (x->buf_off > len || need > len - x->buf_off)
 		return usage(e, "workload", "%u requests of %u bytes in flight need %llu bytes of "
 			     "buffer, the registered buffer has %llu", x->qd, req_bytes,
 			     (unsigned long long)need,
-			     (unsigned long long)(x->buf.len - DB_MIN(x->buf_off, x->buf.len)));
+			     (unsigned long long)(len - DB_MIN(x->buf_off, len)));
 	run->nplaces = x->nblocks / run->req_blocks;
 	if (!run->nplaces)
 		return usage(e, x->t->path, "the range of %llu blocks is smaller than one "
@@ -268,7 +292,7 @@ static void wl_next(struct run *run, struct db_io *io, unsigned idx)
 	io->lba = lba;
 	io->nblocks = run->req_blocks;
 	io->len = run->req_blocks * x->t->lba_size;
-	io->addr = x->buf.base + x->buf_off + (uint64_t)idx * io->len;
+	io->mem_off = x->buf_off + (uint64_t)idx * io->len;
 	io->meta_len = run->meta ? io->nblocks * run->ops->meta_bytes(x->t) : 0;
 	io->counted = io->t_submit >= run->t_count;
 	if (io->counted) {
@@ -344,7 +368,7 @@ static void io_set_range(struct run *run, struct db_io *io, uint64_t lba, uint32
 	io->lba = lba;
 	io->nblocks = nblocks;
 	io->len = nblocks * x->t->lba_size;
-	io->addr = x->buf.base + x->buf_off + (lba - x->lba) * x->t->lba_size;
+	io->mem_off = x->buf_off + (lba - x->lba) * x->t->lba_size;
 	io->meta_len = run->meta ? nblocks * run->ops->meta_bytes(x->t) : 0;
 }
 
@@ -367,21 +391,35 @@ static int io_new(struct run *run, unsigned idx, struct dmabuf_err *e)
 		io->counted = true;
 	}
 	io->state = IO_PENDING;
-	if (io->write && x->stage)
-		return x->stage(x->stage_arg, true, io->addr - x->buf.base, io->len, e);
-	return 0;
+	io->req_off = io->mem_off;
+	io->req_len = io->len;
+	/* the bounce path copies a write's bytes in now, once per request */
+	return dmabuf_io_start(&x->buf, io->write, io->req_off, io->req_len, e);
 }
 
-static bool io_issue(struct run *run, unsigned idx)
+/* 1 issued, 0 no SQE free, or the prep's -errno (e names it; nothing issued). */
+static int io_issue(struct run *run, unsigned idx, struct dmabuf_err *e)
 {
 	struct db_ring *r = run->x->r;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-
-	if (!sqe)
-		return false;
 	/* A 128-byte SQE carries the NVMe command in its second half. */
-	memset(sqe, 0, r->big ? 128 : sizeof(*sqe));
-	run->ops->prep(sqe, run->x, &run->io[idx]);
+	size_t size = r->big ? 2 * sizeof(struct io_uring_sqe) : sizeof(struct io_uring_sqe);
+	union {
+		struct io_uring_sqe sqe;
+		uint8_t raw[2 * sizeof(struct io_uring_sqe)];
+	} u;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	if (!io_uring_sq_space_left(&r->ring))
+		return 0;
+	/* encoded aside first: liburing cannot take back an SQE it handed out */
+	memset(&u, 0, size);
+	ret = run->ops->prep(&u.sqe, run->x, &run->io[idx]);
+	if (ret < 0)
+		return db_err_set(e, DMABUF_E_USAGE, ret, "prep", "request at LBA %llu",
+				  (unsigned long long)run->io[idx].lba);
+	sqe = io_uring_get_sqe(&r->ring);
+	memcpy(sqe, &u, size);
 	if (r->fixed_file) {
 		/* The target is file 0 of the ring's table: no fget per request. */
 		sqe->fd = 0;
@@ -390,7 +428,7 @@ static bool io_issue(struct run *run, unsigned idx)
 	io_uring_sqe_set_data64(sqe, idx);
 	run->io[idx].state = IO_INFLIGHT;
 	run->inflight++;
-	return true;
+	return 1;
 }
 
 /* Issue pending requests (reissues, continuations) and start new ones, up to qd. */
@@ -416,8 +454,18 @@ static void fill(struct run *run, struct dmabuf_err *e)
 				break;
 			}
 		}
-		if (io->state == IO_PENDING && !io_issue(run, i))
-			break;
+		if (io->state == IO_PENDING) {
+			int ret = io_issue(run, i, e);
+
+			if (ret < 0) {
+				/* the loop checked every range: a bug if it happens */
+				run->stop = true;
+				run->err = ret;
+				io->state = IO_FREE;
+			}
+			if (ret <= 0)
+				break;
+		}
 	}
 }
 
@@ -441,7 +489,7 @@ static bool work_left(const struct run *run)
 
 static bool retryable(const struct run *run, int res)
 {
-	if (res == -EAGAIN)
+	if (dmabuf_io_reissue(res))
 		return true;
 	if (res == -EFAULT)
 		return run->x->retry & DB_RETRY_EFAULT;
@@ -498,13 +546,11 @@ static void io_done(struct run *run, struct db_io *io, struct dmabuf_err *e)
 	int ret;
 
 	/* The copy out of the bounce buffer is part of the request's cost. */
-	if (!io->write && x->stage) {
-		ret = x->stage(x->stage_arg, false, io->addr - x->buf.base, io->len, e);
-		if (ret) {
-			io_fail(run, io, ret, 0, NULL, e);
-			io->state = IO_FREE;
-			return;
-		}
+	ret = dmabuf_io_done(&x->buf, io->write, io->req_off, io->req_len, e);
+	if (ret) {
+		io_fail(run, io, ret, 0, NULL, e);
+		io->state = IO_FREE;
+		return;
 	}
 	now = db_now_ns();
 	io->state = IO_FREE;
@@ -544,7 +590,7 @@ static void io_short(struct run *run, struct db_io *io, uint32_t moved, struct d
 	io->lba += blocks;
 	io->nblocks -= blocks;
 	io->len = io->nblocks * run->x->t->lba_size;
-	io->addr += (uint64_t)blocks * run->x->t->lba_size;
+	io->mem_off += (uint64_t)blocks * run->x->t->lba_size;
 	if (run->meta)
 		io->meta_len = io->nblocks * run->ops->meta_bytes(run->x->t);
 	io->state = IO_PENDING;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * NVMe facts the tool needs in more than one place: the read/write command
- * of the passthrough engine, status names for reports, identify strings,
- * and the scan of this machine's namespaces (libnvme).  See
+ * NVMe facts the tool needs in more than one place: status names for
+ * reports, identify strings, and the scan of this machine's namespaces
+ * (libnvme).  The read/write command is the library's (lib/io.c).  See
  * include/dmabuf/nvme.h.
  */
 #include <errno.h>
@@ -19,28 +19,6 @@
 #include "dmabuf/util.h"
 
 /* --- commands and status ---------------------------------------------------- */
-
-#define NVME_CMD_WRITE	0x01
-#define NVME_CMD_READ	0x02
-
-_Static_assert(sizeof(struct nvme_uring_cmd) <= 80,
-	       "struct nvme_uring_cmd must fit the 80 command bytes of a 128-byte SQE");
-
-void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
-		    uint32_t nblocks, uint64_t addr, uint32_t len, uint64_t meta, uint32_t meta_len)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->opcode = write ? NVME_CMD_WRITE : NVME_CMD_READ;
-	cmd->nsid = nsid;
-	cmd->addr = addr;
-	cmd->data_len = len;
-	cmd->metadata = meta;
-	cmd->metadata_len = meta_len;
-	cmd->cdw10 = (uint32_t)slba;
-	cmd->cdw11 = (uint32_t)(slba >> 32);
-	/* Callers pass 1..65536 blocks; 0 has no encoding. */
-	cmd->cdw12 = (nblocks - 1) & 0xffff;
-}
 
 struct nvme_status_name {
 	uint16_t status;

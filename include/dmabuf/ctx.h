@@ -41,7 +41,8 @@ struct db_ctx {
 	enum db_engine_kind engine;
 	enum dmabuf_path path;		/* the path in use */
 	char why[768];			/* why better paths were not used ("" if none) */
-	struct db_iobuf buf;		/* slot 0 */
+	struct dmabuf_fixed fx;		/* what the registration made of the memory (every slot alike) */
+	struct dmabuf_iobuf buf;	/* slot 0: the memory, &fx, the target's fd */
 	unsigned slots;
 	unsigned qd;
 	uint32_t req_bytes;
@@ -72,8 +73,8 @@ int db_ctx_unregister(struct db_ctx *c, struct dmabuf_err *e);
 
 /*
  * Move @nblocks blocks starting at @lba between the target and the memory
- * at byte @mem_off.  The bounce path copies through DMA_BUF_IOCTL_SYNC
- * brackets.  Statistics accumulate in c->stats; a failed request is copied
+ * at byte @mem_off.  The bounce path's copies are the library's, per
+ * request (dmabuf_io_start(), dmabuf_io_done()).  Statistics accumulate in c->stats; a failed request is copied
  * to *@fail when not NULL.
  */
 int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint64_t mem_off,
@@ -84,12 +85,6 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
  * ring @r (a benchmark job's own ring).  Same errors as db_ctx_register().
  */
 int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e);
-
-/*
- * The bounce path's copy for one request, as a db_xfer stage hook (@arg is
- * the context): dmabuf_bounce_sync() of @len bytes at @off.
- */
-int db_ctx_stage(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e);
 
 /* CPU access to the memory (c->m->map), bracketed for dma-bufs. */
 int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e);

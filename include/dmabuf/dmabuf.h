@@ -8,16 +8,19 @@
  * target, DMA-mapped once, invalidated when its exporter moves it).
  *
  * The public interface of libdmabuf.so.0.  Every function here carries the
- * symbol version DMABUF_0.1 (lib/libdmabuf.map); nothing else is exported.
+ * symbol version DMABUF_0.1, or DMABUF_0.2 for the request calls and
+ * target facts (lib/libdmabuf.map); nothing else is exported.
  * Man pages: dmabuf_mem_open(3), dmabuf_register(3), dmabuf_token_probe(3),
- * dmabuf_pattern_parse(3), dmabuf_err_str(3).  The kernel interface behind
+ * dmabuf_prep_rw(3), dmabuf_target_info(3), dmabuf_pattern_parse(3),
+ * dmabuf_err_str(3).  The kernel interface behind
  * the token calls is described in doc/token-uapi.md of the source tree.
  *
  * Conventions: sizes and offsets are bytes unless a name says blocks; a
  * function that can fail returns 0 (or a count) on success and a negative
  * errno on failure, and fills the struct dmabuf_err it was given (which may
  * be NULL).  The library never prints, never exits and never raises a
- * signal.  Objects are not locked: one thread uses an object at a time.
+ * signal.  Objects are not locked: one thread uses an object at a time
+ * (dmabuf_bounce_sync() on disjoint ranges is the exception).
  */
 
 #include <stdbool.h>
@@ -29,6 +32,9 @@ extern "C" {
 #endif
 
 struct io_uring;	/* liburing's ring: <liburing.h> */
+struct io_uring_sqe;
+struct io_uring_cqe;
+struct nvme_uring_cmd;	/* the kernel's <linux/nvme_ioctl.h> */
 
 /* The library's version ("0.1-12-gabcdef"); the caller does not free it. */
 const char *dmabuf_version(void);
@@ -284,6 +290,132 @@ enum dmabuf_token_support dmabuf_token_probe(int target_fd, int dmabuf_fd,
 					     struct dmabuf_err *e);
 /* A sentence for @s. */
 const char *dmabuf_token_support_str(enum dmabuf_token_support s);
+
+/* --- targets and requests (DMABUF_0.2) --------------------------------------- */
+
+enum dmabuf_target_kind {
+	DMABUF_TARGET_NVME_BLK,		/* /dev/nvmeXnY */
+	DMABUF_TARGET_NVME_CHAR,	/* /dev/ngXnY: NVMe passthrough only */
+	DMABUF_TARGET_BLK,		/* another block device (partition, dm, loop, …) */
+	DMABUF_TARGET_FILE,		/* a regular file */
+};
+
+#define DMABUF_TARGET_EXT_LBA	(1u << 0)	/* metadata interleaved with each block's data */
+
+/*
+ * What requests on a target must respect.  The block layer's limits come
+ * from sysfs (queue/logical_block_size, dma_alignment, max_hw_sectors_kb),
+ * which is what the kernel checks a request against; NVMe facts (nsid, LBA
+ * format, MDTS) from the controller's Identify data; a file's block from
+ * statx(STATX_DIOALIGN).
+ */
+struct dmabuf_target_info {
+	uint32_t kind;			/* enum dmabuf_target_kind */
+	uint32_t lba_size;		/* bytes per logical block; a file: its O_DIRECT offset alignment (>= 512) */
+	uint32_t ms;			/* metadata bytes per block (NVMe), 0 if none */
+	uint32_t dma_align;		/* bytes: every request's buffer address (a token's: its offset) a multiple */
+	uint32_t max_xfer;		/* bytes per request at most, 0 when not known */
+	uint32_t nsid;			/* NVMe namespace ID, 0 for other targets */
+	uint64_t nlba;			/* capacity in logical blocks (a file: whole blocks of its size) */
+	uint32_t flags;			/* DMABUF_TARGET_* */
+	uint32_t reserved[7];		/* 0; later facts go here, the struct keeps its size */
+};
+
+/*
+ * Fill @ti for the target open as @fd (the caller's, left as it is: the
+ * library identifies it through a read-only open of the same node or file,
+ * /proc/self/fd).  Errors: -ENOTSUP (DMABUF_E_USAGE) a char device that is
+ * no NVMe generic device, a directory (-EISDIR); -EACCES/-EPERM when the
+ * Identify command is refused (the detail says what to change); -errno.
+ */
+int dmabuf_target_info(int fd, struct dmabuf_target_info *ti, struct dmabuf_err *e);
+
+/*
+ * A registered buffer as its requests name it.  The caller fills it after
+ * dmabuf_register() and keeps it, @fx and @mem for as long as requests on
+ * it are in flight; the library keeps no pointer to it after a call.
+ */
+struct dmabuf_iobuf {
+	struct dmabuf_mem *mem;		/* the memory registered */
+	const struct dmabuf_fixed *fx;	/* what dmabuf_register() made of it */
+	unsigned slot;			/* the slot it fills */
+	int fd;				/* the target it was registered for */
+	uint64_t reserved[2];		/* 0 */
+};
+
+/*
+ * Encode a READ_FIXED (@write false) or WRITE_FIXED of @len bytes at byte
+ * @pos of the target, to or from byte @mem_off of the buffer, into @sqe,
+ * whatever path the buffer took: a token's address is its offset into the
+ * dma-buf, the pages and bounce paths' a user address (fx->base + @mem_off).
+ * Like io_uring_prep_read_fixed(3): no system call, no copy; safe to call
+ * again for a reissue.  -EINVAL (usage) for a range outside the buffer.
+ */
+int dmabuf_prep_rw(struct io_uring_sqe *sqe, const struct dmabuf_iobuf *b, bool write,
+		   uint64_t mem_off, uint32_t len, uint64_t pos, struct dmabuf_err *e);
+
+/*
+ * Encode an NVMe Read (@write false) or Write of @nblocks (1..65536)
+ * logical blocks from @slba on namespace @nsid, @len data bytes at byte
+ * @mem_off of a registered buffer, separate metadata @meta_len bytes at
+ * user address @meta (0, 0 for none), into @cmd (NVMe Base Specification:
+ * Read 02h, Write 01h, NLB zero-based in CDW12).  @cmd->addr is then a
+ * buffer offset, as dmabuf_prep_nvme_cmd() takes it.
+ */
+void dmabuf_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
+			uint32_t nblocks, uint64_t mem_off, uint32_t len, uint64_t meta,
+			uint32_t meta_len);
+
+/*
+ * Put NVMe I/O command @cmd into @sqe as IORING_OP_URING_CMD
+ * (NVME_URING_CMD_IO) on b->fd, a /dev/ngXnY opened O_RDWR, with the data
+ * in the registered buffer (IORING_URING_CMD_FIXED, buffer index b->slot):
+ * @cmd->addr is the byte offset into the buffer and becomes the address
+ * the path gives it.  The ring needs 128-byte SQEs and 32-byte CQEs
+ * (IORING_SETUP_SQE128 | IORING_SETUP_CQE32) and @sqe 128 bytes.  Any
+ * command of the NVM command set with a data buffer goes this way.
+ * -EINVAL (usage) for data outside the buffer.
+ */
+int dmabuf_prep_nvme_cmd(struct io_uring_sqe *sqe, const struct dmabuf_iobuf *b,
+			 const struct nvme_uring_cmd *cmd, struct dmabuf_err *e);
+
+/* dmabuf_nvme_rw_cmd() and dmabuf_prep_nvme_cmd() without metadata, blocks of @ti. */
+int dmabuf_prep_nvme_rw(struct io_uring_sqe *sqe, const struct dmabuf_iobuf *b, bool write,
+			const struct dmabuf_target_info *ti, uint64_t slba, uint32_t nblocks,
+			uint64_t mem_off, struct dmabuf_err *e);
+
+/*
+ * A request's outcome from its CQE: the bytes it moved (READ_FIXED,
+ * WRITE_FIXED: cqe->res, which may be short; an NVMe command: @len when
+ * the controller reported success), or a negative errno.  An NVMe command
+ * the controller failed gives -EIO with *@nvme_status (SCT << 8 | SC, NVMe
+ * Base Specification) set; otherwise *@nvme_status is 0.  @nvme is true for
+ * commands prepped by dmabuf_prep_nvme_cmd().
+ */
+int dmabuf_io_result(const struct io_uring_cqe *cqe, bool nvme, uint32_t len,
+		     uint16_t *nvme_status);
+
+/*
+ * Should a request that completed with @res be issued again, unchanged?
+ * True for -EAGAIN: after an invalidation (the exporter moved the memory)
+ * a request on a token may complete with it, and the kernel maps the
+ * dma-buf again when the request is reissued (doc/token-uapi.md).
+ */
+bool dmabuf_io_reissue(int res);
+
+/*
+ * The two steps of a request that belong to the buffer path, called for
+ * every path (no-ops except bounce): dmabuf_io_start() before a request's
+ * first submission (bounce: a write's bytes copied from the dma-buf into the
+ * bounce buffer), dmabuf_io_done() after it completed in full (bounce: a
+ * read's bytes copied into the dma-buf).  @mem_off and @len are the whole
+ * request's.  Threads may run them at once for disjoint ranges of one
+ * buffer (dmabuf_bounce_sync()).  0 or the copy's -errno.
+ */
+int dmabuf_io_start(const struct dmabuf_iobuf *b, bool write, uint64_t mem_off, uint64_t len,
+		    struct dmabuf_err *e);
+int dmabuf_io_done(const struct dmabuf_iobuf *b, bool write, uint64_t mem_off, uint64_t len,
+		   struct dmabuf_err *e);
 
 /* --- patterns and verification ----------------------------------------------- */
 

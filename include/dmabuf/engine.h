@@ -6,7 +6,10 @@
  * Engines move a range of logical blocks between a target and a registered
  * buffer, keeping up to qd requests in flight.  One loop (engine.c) for
  * submission, completion, reissue and statistics; an engine only says how to
- * encode a request into an SQE and how to read its CQE:
+ * encode a request into an SQE and how to read its CQE, with the library's
+ * calls (dmabuf_prep_rw(), dmabuf_prep_nvme_cmd(), dmabuf_io_result()); the
+ * bounce path's copies are the library's too (dmabuf_io_start(),
+ * dmabuf_io_done(), per request):
  *   rw        IORING_OP_READ_FIXED / WRITE_FIXED on an O_DIRECT fd
  *   passthru  IORING_OP_URING_CMD, NVME_URING_CMD_IO on /dev/ngXnY
  *             (SQE128/CQE32 ring, IORING_URING_CMD_FIXED)
@@ -16,6 +19,7 @@
 #include <stdint.h>
 #include <liburing.h>
 
+#include "dmabuf/dmabuf.h"
 #include "dmabuf/err.h"
 #include "dmabuf/ring.h"
 #include "dmabuf/target.h"
@@ -26,12 +30,14 @@ const char *db_engine_name(enum db_engine_kind k);
 /* "rw" / "passthru" → kind; -EINVAL otherwise. */
 int db_engine_parse(const char *s, enum db_engine_kind *k);
 
-/* Where the registered buffer lives as the kernel sees it. */
-struct db_iobuf {
-	unsigned slot;		/* fixed-buffer index */
-	uint64_t base;		/* address of byte 0: user address for a UADDR buffer, 0 for a token */
-	uint64_t len;		/* bytes */
-};
+/*
+ * Does engine @k fit target @t?  passthru needs /dev/ngXnY, and rw
+ * anything but it.  0 or -EINVAL (usage) naming the node to use.  The one
+ * check of that rule: contexts run it at set-up, before any memory is
+ * made, and every transfer again.
+ */
+int db_engine_check_target(enum db_engine_kind k, const struct db_target *t,
+			   struct dmabuf_err *e);
 
 /*
  * Latencies, ns, in a log-linear histogram (lib/stats.c): exact below 128 ns,
@@ -111,8 +117,8 @@ struct db_xfer {
 	bool write;
 	uint64_t lba;		/* first logical block */
 	uint64_t nblocks;	/* logical blocks */
-	/* where: block @lba lands at byte @buf_off of @buf */
-	struct db_iobuf buf;
+	/* where: block @lba lands at byte @buf_off of @buf (the run sets buf.fd to t->fd) */
+	struct dmabuf_iobuf buf;
 	uint64_t buf_off;
 	/* how */
 	uint32_t req_bytes;	/* bytes per request (--bs); clamped to max_xfer; 0 = max_xfer or 128 KiB */
@@ -129,13 +135,6 @@ struct db_xfer {
 	 */
 	int (*between)(void *arg, struct dmabuf_err *e);
 	void *between_arg;
-	/*
-	 * Per request, when set: called before a write is issued and after a
-	 * read completed, with the request's byte range relative to buf.base
-	 * (the bounce path copies the dma-buf to and from there).
-	 */
-	int (*stage)(void *arg, bool write, uint64_t off, uint32_t len, struct dmabuf_err *e);
-	void *stage_arg;
 	/* A workload instead of one pass over the range (dmabuf bench), or NULL. */
 	struct db_workload *wl;
 	/*

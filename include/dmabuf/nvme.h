@@ -3,7 +3,7 @@
 #define DMABUF_NVME_H
 
 /*
- * NVMe facts: command encoding, status names, identify strings, the
+ * NVMe facts: status names, identify strings, the
  * namespace scan.  Facts from the NVMe Base Specification 2.0 (I/O command
  * set: Read 02h, Write 01h, NLB zero-based in CDW12; status SCT/SC) and the
  * kernel's struct nvme_uring_cmd (include/uapi/linux/nvme_ioctl.h).
@@ -19,14 +19,6 @@ struct nvme_uring_cmd;
 
 /* The kernel's status value: SC bits 7:0, SCT bits 10:8, then CRD/More/DNR. */
 #define DB_NVME_STATUS_MASK 0x7ff
-
-/*
- * Encode a Read or Write of @nblocks (1..65536) logical blocks from @slba
- * on namespace @nsid, data @len bytes at @addr (for a fixed buffer: its
- * address or token offset), separate metadata @meta_len bytes at @meta.
- */
-void db_nvme_rw_cmd(struct nvme_uring_cmd *cmd, bool write, uint32_t nsid, uint64_t slba,
-		    uint32_t nblocks, uint64_t addr, uint32_t len, uint64_t meta, uint32_t meta_len);
 
 /* "Invalid Field in Command" etc. for a status (SCT << 8 | SC; DNR/More ignored). */
 const char *db_nvme_status_str(uint16_t status);

@@ -10,17 +10,39 @@ REPO=$BATS_TEST_DIRNAME/../..
 BUILD=$(dirname "$(readlink -f "$DMABUF")")
 LIB=$BUILD/libdmabuf.so.0
 
-# The names lib/libdmabuf.map exports, sorted.
-map_symbols() { sed -n '/^global:/,/^local:/p' "$REPO/lib/libdmabuf.map" | grep -o 'dmabuf_[a-z_0-9]*' | sort; }
+# The names lib/libdmabuf.map exports, sorted; with a node name, that node's only.
+map_symbols() {
+	awk -v node="${1:-}" '
+		/^DMABUF_[0-9.]+ \{/ { cur = $1 }
+		/^global:/ { on = 1; next }
+		/^local:|^\}/ { on = 0 }
+		on && (node == "" || cur == node) && match($0, /dmabuf_[a-z_0-9]*/) { print substr($0, RSTART, RLENGTH) }
+	' "$REPO/lib/libdmabuf.map" | sort
+}
 
-@test "libdmabuf.so.0 exports exactly the symbols of its map, all at DMABUF_0.1, under soname libdmabuf.so.0" {
+@test "libdmabuf.so.0 exports exactly the symbols of its map, each at its node's version, under soname libdmabuf.so.0" {
 	run -0 readelf -d "$LIB"
 	assert_output --partial "Library soname: [libdmabuf.so.0]"
 	exported=$(nm -D --defined-only "$LIB" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' | sort)
-	# nothing without the version, nothing internal (db_*) leaks
-	refute grep -v '@@DMABUF_0.1$' <<<"$exported"
-	assert_equal "$(sed 's/@@DMABUF_0.1$//' <<<"$exported")" "$(map_symbols)"
-	[ "$(map_symbols | wc -l)" -ge 30 ] || fail "the map lists too few symbols"
+	# nothing without a version, nothing internal (db_*) leaks
+	refute grep -Ev '@@DMABUF_0\.[12]$' <<<"$exported"
+	assert_equal "$(sed 's/@@DMABUF_0\.[12]$//' <<<"$exported" | sort)" "$(map_symbols)"
+	for v in DMABUF_0.1 DMABUF_0.2; do
+		assert_equal "$(grep "@@$v\$" <<<"$exported" | sed "s/@@$v\$//" | sort)" "$(map_symbols $v)"
+	done
+	[ "$(map_symbols DMABUF_0.1 | wc -l)" -ge 30 ] || fail "the map lists too few symbols"
+	[ "$(map_symbols DMABUF_0.2 | wc -l)" -ge 9 ] || fail "the 0.2 node lists too few symbols"
+	# the node versions as version definitions, 0.2 inheriting 0.1
+	run -0 readelf -V "$LIB"
+	assert_output --regexp 'Name: DMABUF_0\.2'
+	assert_output --regexp 'Parent 1: DMABUF_0\.1'
+}
+
+@test "the library never prints and never exits: libdmabuf.so.0 imports no output or exit call" {
+	run -0 nm -D --undefined-only "$LIB"
+	# snprintf and friends into the caller's buffers are fine; a stream, a fd, syslog or an exit are not
+	refute_output --regexp ' (__)?(v?f?printf|v?dprintf|puts|fputs|fputc|putc|putchar|perror|fwrite|v?syslog|v?warnx?|v?errx?|error|exit|_exit|_Exit|abort)(_chk)?@'
+	assert_output --partial "snprintf"
 }
 
 @test "every exported function is declared in dmabuf/dmabuf.h, and the header stands alone in C99 and C++" {
@@ -31,17 +53,23 @@ map_symbols() { sed -n '/^global:/,/^local:/p' "$REPO/lib/libdmabuf.map" | grep 
 	run -0 g++ -Wall -Wextra -Werror -fsyntax-only -I"$REPO/include" -x c++ - <<<'#include <dmabuf/dmabuf.h>'
 }
 
-@test "the CLI reaches memory, registration and patterns through libdmabuf.so.0 like any user" {
+@test "the CLI reaches memory, registration, requests and patterns through libdmabuf.so.0 like any user" {
 	run -0 readelf -d "$DMABUF"
 	assert_output --partial "Shared library: [libdmabuf.so.0]"
 	imported=$(nm -D --undefined-only "$DMABUF")
 	for f in dmabuf_mem_open dmabuf_register dmabuf_unregister dmabuf_token_probe \
-		dmabuf_pattern_check dmabuf_canary_fill dmabuf_bounce_sync; do
+		dmabuf_pattern_check dmabuf_canary_fill; do
 		grep -q " $f@DMABUF_0.1" <<<"$imported" || fail "the CLI does not take $f from the library"
+	done
+	# every request it issues is encoded, read and bounced by the library
+	for f in dmabuf_prep_rw dmabuf_nvme_rw_cmd dmabuf_prep_nvme_cmd dmabuf_io_result \
+		dmabuf_io_reissue dmabuf_io_start dmabuf_io_done; do
+		grep -q " $f@DMABUF_0.2" <<<"$imported" || fail "the CLI does not take $f from the library"
 	done
 	# and does not carry its own copy of the library's internals
 	run nm "$DMABUF"
 	refute_output --regexp ' [Tt] db_(mem|pattern)_'
+	refute_output --regexp ' [Tt] (dmabuf_(prep|io|nvme_rw)_|db_nvme_rw_cmd)'
 }
 
 @test "installed: library, header, pkg-config file, man 3 pages for every public function" {
@@ -51,10 +79,15 @@ map_symbols() { sed -n '/^global:/,/^local:/p' "$REPO/lib/libdmabuf.map" | grep 
 	[ -f "$DEST/usr/include/dmabuf/dmabuf.h" ]
 	[ ! -e "$DEST/usr/include/dmabuf/mem.h" ] || fail "an internal header was installed"
 	run -0 env PKG_CONFIG_SYSROOT_DIR="$DEST" PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" \
-		pkg-config --cflags --libs dmabuf
-	assert_equal "$(echo $output)" "-I$DEST/usr/include -L$DEST/usr/lib -ldmabuf"
+		pkg-config --cflags --libs-only-L dmabuf
+	assert_line --partial "-I$DEST/usr/include -L$DEST/usr/lib"
+	# Requires: liburing, whose ring and SQEs every call takes
+	run -0 env PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" pkg-config --libs-only-l dmabuf
+	assert_equal "$(echo $output)" "-ldmabuf -luring"
+	run -0 env PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" pkg-config --print-requires dmabuf
+	assert_output "liburing"
 	run -0 env PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" pkg-config --modversion dmabuf
-	assert_output "0.1.0"
+	assert_output "0.2.0"
 	for f in $(map_symbols) libdmabuf; do
 		[ -s "$DEST/usr/share/man/man3/$f.3" ] || fail "no man page for $f"
 	done

@@ -38,7 +38,7 @@ teardown_file() { rm -rf "$WORK"; }
 
 @test "each package holds its part: the library alone, the development files and the kernel series" {
 	run -0 dpkg-deb -c "$WORK"/libdmabuf0_*.deb
-	assert_output --partial "./usr/lib/$ARCH/libdmabuf.so.0.1.0"
+	assert_output --partial "./usr/lib/$ARCH/libdmabuf.so.0.2.0"
 	refute_output --partial "/usr/bin/"
 	refute_output --partial ".h"
 	run -0 dpkg-deb -c "$WORK"/libdmabuf-dev_*.deb

@@ -36,6 +36,7 @@ struct fx {
 	struct db_target t;
 	struct db_ring r;
 	uint8_t *wbuf, *rbuf;
+	struct dmabuf_fixed fxw, fxr;	/* the two buffers as dmabuf_register() would describe them */
 	char path[64];
 };
 
@@ -58,14 +59,16 @@ static int open_direct(struct fx *f, const char *dir)
 	return fd;
 }
 
-static struct db_iobuf iobuf(struct fx *f, unsigned slot)
+static struct dmabuf_iobuf iobuf(struct fx *f, unsigned slot)
 {
-	struct db_iobuf b = {
-		.slot = slot,
+	struct dmabuf_fixed *fx = slot == SLOT_W ? &f->fxw : &f->fxr;
+
+	*fx = (struct dmabuf_fixed){
+		.path = DMABUF_PATH_PAGES,
 		.base = (uintptr_t)(slot == SLOT_W ? f->wbuf : f->rbuf),
 		.len = BUF_BYTES,
 	};
-	return b;
+	return (struct dmabuf_iobuf){ .fx = fx, .slot = slot, .fd = f->t.fd };
 }
 
 static int setup(void **state)
@@ -733,15 +736,18 @@ static void test_passthru_prep_fills_sqe128(void **state)
 {
 	struct db_target t = { .fd = 42, .kind = DB_TGT_NVME_CHAR, .lba_size = 4096, .nsid = 3 };
 	struct db_ring r = { .big = true, .live = true, .depth = 8 };
-	struct db_xfer x = { .t = &t, .r = &r, .write = true, .buf = { .slot = 5 } };
+	/* a token: the data address is the offset into the dma-buf */
+	struct dmabuf_fixed fx = { .path = DMABUF_PATH_TOKEN, .base = 0, .len = 1 << 20 };
+	struct db_xfer x = { .t = &t, .r = &r, .write = true,
+			     .buf = { .fx = &fx, .slot = 5, .fd = 42 } };
 	struct db_io io = { .write = true, .lba = (1ULL << 33) + 9, .nblocks = 16, .len = 16 * 4096,
-			    .addr = 0x10000, .meta = 0x20000, .meta_len = 128 };
+			    .mem_off = 0x10000, .meta = 0x20000, .meta_len = 128 };
 	union { struct io_uring_sqe sqe; uint8_t raw[128]; } u;
 	const struct nvme_uring_cmd *cmd = (const void *)u.sqe.cmd;
 
 	(void)state;
 	memset(&u, 0, sizeof(u));
-	db_engine_passthru_ops.prep(&u.sqe, &x, &io);
+	assert_int_equal(db_engine_passthru_ops.prep(&u.sqe, &x, &io), 0);
 	assert_int_equal(u.sqe.opcode, IORING_OP_URING_CMD);
 	assert_int_equal(u.sqe.fd, 42);
 	assert_int_equal(u.sqe.cmd_op, NVME_URING_CMD_IO);
@@ -784,22 +790,52 @@ static void test_rw_prep_fills_sqe(void **state)
 {
 	struct db_target t = { .fd = 7, .kind = DB_TGT_FILE, .lba_size = 512 };
 	struct db_ring r = { .live = true, .depth = 8 };
-	struct db_xfer x = { .t = &t, .r = &r, .write = false, .buf = { .slot = 3 } };
-	struct db_io io = { .lba = 100, .nblocks = 8, .len = 4096, .addr = 0x7000 };
+	/* pages: the address is the buffer's user address plus the offset */
+	struct dmabuf_fixed fx = { .path = DMABUF_PATH_PAGES, .base = 0x7000, .len = 1 << 20 };
+	struct db_xfer x = { .t = &t, .r = &r, .write = false,
+			     .buf = { .fx = &fx, .slot = 3, .fd = 7 } };
+	struct db_io io = { .lba = 100, .nblocks = 8, .len = 4096, .mem_off = 0x1000 };
 	struct io_uring_sqe sqe;
 
 	(void)state;
 	memset(&sqe, 0, sizeof(sqe));
-	db_engine_rw_ops.prep(&sqe, &x, &io);
+	assert_int_equal(db_engine_rw_ops.prep(&sqe, &x, &io), 0);
 	assert_int_equal(sqe.opcode, IORING_OP_READ_FIXED);
 	assert_int_equal(sqe.fd, 7);
 	assert_int_equal(sqe.off, 100 * 512);
-	assert_int_equal(sqe.addr, 0x7000);
+	assert_int_equal(sqe.addr, 0x8000);
 	assert_int_equal(sqe.len, 4096);
 	assert_int_equal(sqe.buf_index, 3);
 	io.write = true;	/* the direction is the request's */
-	db_engine_rw_ops.prep(&sqe, &x, &io);
+	assert_int_equal(db_engine_rw_ops.prep(&sqe, &x, &io), 0);
 	assert_int_equal(sqe.opcode, IORING_OP_WRITE_FIXED);
+	/* a request past the buffer's end is refused, nothing encoded for it */
+	io.mem_off = (1 << 20) - 2048;
+	assert_int_equal(db_engine_rw_ops.prep(&sqe, &x, &io), -EINVAL);
+}
+
+/* One rule, one message, wherever it is checked: at context set-up and at every run. */
+static void test_engine_target_rule(void **state)
+{
+	struct db_target file = { .kind = DB_TGT_FILE, .path = "/var/tmp/f" };
+	struct db_target ng = { .kind = DB_TGT_NVME_CHAR, .path = "/dev/ng0n1",
+				.blkdev = "/dev/nvme0n1" };
+	struct db_ring r = { .live = true, .depth = 8 };
+	struct db_xfer x = { .t = &ng, .r = &r };
+	struct dmabuf_err e = { 0 }, run_e = { 0 };
+
+	(void)state;
+	assert_int_equal(db_engine_check_target(DB_ENGINE_RW, &file, &e), 0);
+	assert_int_equal(db_engine_check_target(DB_ENGINE_PASSTHRU, &ng, &e), 0);
+	assert_int_equal(db_engine_check_target(DB_ENGINE_PASSTHRU, &file, &e), -EINVAL);
+	assert_int_equal(e.kind, DMABUF_E_USAGE);
+	assert_non_null(strstr(e.detail, "/dev/ngXnY"));
+	assert_int_equal(db_engine_check_target(DB_ENGINE_RW, &ng, &e), -EINVAL);
+	assert_non_null(strstr(e.detail, "need the block device /dev/nvme0n1"));
+	/* the rw engine's own check is the same words */
+	assert_int_equal(db_engine_rw_ops.check(&x, &run_e), -EINVAL);
+	assert_string_equal(run_e.detail, e.detail);
+	assert_string_equal(run_e.op, e.op);
 }
 
 #define FX(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -808,6 +844,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_engine_names),
+		cmocka_unit_test(test_engine_target_rule),
 		cmocka_unit_test(test_passthru_prep_fills_sqe128),
 		cmocka_unit_test(test_passthru_result_decodes_cqe),
 		cmocka_unit_test(test_rw_prep_fills_sqe),

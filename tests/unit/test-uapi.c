@@ -107,7 +107,7 @@ static void check_rw_cmd(bool write, uint32_t nsid, uint64_t slba, uint32_t nblo
 	uint64_t addr = 0x7f0000001000ULL;
 
 	memset(&cmd, 0xa5, sizeof(cmd));
-	db_nvme_rw_cmd(&cmd, write, nsid, slba, nblocks, addr, nblocks * lba_size, 0, 0);
+	dmabuf_nvme_rw_cmd(&cmd, write, nsid, slba, nblocks, addr, nblocks * lba_size, 0, 0);
 	assert_int_equal(cmd.opcode, write ? 0x01 : 0x02);
 	assert_int_equal(cmd.flags, 0);
 	assert_int_equal(cmd.nsid, nsid);
@@ -146,7 +146,7 @@ static void test_nvme_rw_cmd_slba_above_4g(void **state)
 	struct nvme_uring_cmd cmd;
 
 	(void)state;
-	db_nvme_rw_cmd(&cmd, false, 1, 0x0000000512345678ULL, 65536, 0x1000, 65536u * 512,
+	dmabuf_nvme_rw_cmd(&cmd, false, 1, 0x0000000512345678ULL, 65536, 0x1000, 65536u * 512,
 		       0, 0);
 	assert_int_equal(cmd.cdw10, 0x12345678);
 	assert_int_equal(cmd.cdw11, 0x5);
@@ -159,7 +159,7 @@ static void test_nvme_rw_cmd_metadata(void **state)
 	struct nvme_uring_cmd cmd;
 
 	(void)state;
-	db_nvme_rw_cmd(&cmd, true, 1, 100, 8, 0x2000, 8 * 512, 0xdead0000ULL, 8 * 8);
+	dmabuf_nvme_rw_cmd(&cmd, true, 1, 100, 8, 0x2000, 8 * 512, 0xdead0000ULL, 8 * 8);
 	assert_int_equal(cmd.metadata, 0xdead0000ULL);
 	assert_int_equal(cmd.metadata_len, 64);
 	assert_int_equal(cmd.opcode, 0x01);

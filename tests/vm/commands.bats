@@ -200,12 +200,18 @@ clear_injection() { echo 0 > "$fi/probability"; }
 	refute_line --partial "# skip"
 }
 
-@test "a user's program: examples/token-read, built from the installed copy with pkg-config, reads the drive into a heap dma-buf through a token" {
-	local root=$PWD/build/install-root dir=$BATS_TEST_TMPDIR/example
+# build_examples: the installed examples built with pkg-config alone, into $dir.
+build_examples() {
+	root=$PWD/build/install-root dir=$BATS_TEST_TMPDIR/example
 	mkdir -p "$dir"
 	cp "$root/usr/share/dmabuf/examples/"* "$dir/"
 	run -0 env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" \
-		make -s -C "$dir" token-read CFLAGS="-O2 -Wall -Wextra -Werror"
+		make -s -C "$dir" CFLAGS="-O2 -Wall -Wextra -Werror"
+}
+
+@test "a user's program: examples/token-read, built from the installed copy with pkg-config, reads the drive into a heap dma-buf through a token" {
+	local root dir
+	build_examples
 	# known data at a known place, written by the tool
 	dmabuf write "$DMABUF_VM_NS4K" --mem heap --lba 64 --blocks 256 --pattern random:0x77 --force
 	LD_LIBRARY_PATH=$root/usr/lib "$dir/token-read" "$DMABUF_VM_NS4K" $((64 * 4096)) $((256 * 4096)) \
@@ -216,4 +222,46 @@ clear_injection() { echo 0 > "$fi/probability"; }
 	run -0 dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap --lba 64 --blocks 256 \
 		--pattern random:0x77 --read-only
 	assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+}
+
+@test "a user's program: examples/nvme-read reads blocks into a heap dma-buf by NVMe passthrough through a token; dd agrees" {
+	local root dir
+	build_examples
+	dmabuf write "$DMABUF_VM_NS4K" --mem heap --lba 128 --blocks 300 --pattern random:0x78 --force
+	LD_LIBRARY_PATH=$root/usr/lib "$dir/nvme-read" "$DMABUF_VM_NS4K_NG" 128 300 \
+		>"$dir/out" 2>"$dir/err"
+	[[ $(cat "$dir/err") =~ ^nvme-read:\ nsid\ [0-9]+,\ 4096-byte\ blocks\;\ heap:system\ via\ token$ ]] ||
+		fail "stderr: $(cat "$dir/err")"
+	dd if="$DMABUF_VM_NS4K" iflag=direct bs=4096 skip=128 count=300 status=none | cmp - "$dir/out"
+	# the block device is no passthrough target
+	run -2 env LD_LIBRARY_PATH="$root/usr/lib" "$dir/nvme-read" "$DMABUF_VM_NS4K" 0 1
+	assert_output --partial "not an NVMe generic char device"
+}
+
+@test "a user's program: examples/write-verify writes and reads back through a token on both engines; dd and dmabuf verify agree" {
+	local root dir dev eng lba=4096 fill
+	build_examples
+	for eng in rw passthru; do
+		dev=$(dev_for NS4K $eng)
+		for src in heap udmabuf; do
+			run -0 --separate-stderr env LD_LIBRARY_PATH="$root/usr/lib" \
+				"$dir/write-verify" -m $src "$dev" $lba 96
+			assert_output "96 blocks checked, 0 bad"
+			[[ $stderr == "write-verify: $src"*" via token, "* ]] || fail "stderr: $stderr"
+			# the blocks are the pattern, as the tool reads them
+			run -0 dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap --lba $lba --blocks 96 \
+				--pattern lba --read-only
+			assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
+		done
+		# bytes the program cannot have made up: dd against printf's
+		run -0 env LD_LIBRARY_PATH="$root/usr/lib" "$dir/write-verify" -P byte:0x5c "$dev" 8192 64
+		fill=$(printf '\x5c%.0s' $(seq 4096))
+		for i in $(seq 64); do printf '%s' "$fill"; done >"$dir/expect"
+		dd if="$DMABUF_VM_NS4K" iflag=direct bs=4096 skip=8192 count=64 status=none | cmp - "$dir/expect"
+	done
+	# the passthrough engine is taken from the char device, the rw engine from the block device
+	run -0 --separate-stderr env LD_LIBRARY_PATH="$root/usr/lib" "$dir/write-verify" "$DMABUF_VM_NS4K_NG" 0 8
+	assert_equal "$stderr" "write-verify: heap:system via token, NVMe passthrough"
+	run -0 --separate-stderr env LD_LIBRARY_PATH="$root/usr/lib" "$dir/write-verify" "$DMABUF_VM_NS4K" 0 8
+	assert_equal "$stderr" "write-verify: heap:system via token, READ_FIXED/WRITE_FIXED"
 }
