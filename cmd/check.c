@@ -114,7 +114,7 @@ static bool has_uapi(enum dmabuf_token_support s)
 static struct json_object *token_obj(enum dmabuf_token_support s, const struct dmabuf_err *e)
 {
 	struct json_object *o = json_object_new_object();
-	char buf[1200];
+	char buf[DMABUF_ERR_STR_MAX];
 
 	db_jadd_str(o, "support", dmabuf_token_support_str(s));
 	db_jadd_bool(o, "uapi", has_uapi(s));
@@ -127,7 +127,7 @@ static void add_source(struct json_object *arr, const char *name)
 {
 	struct json_object *o = json_object_new_object();
 	struct dmabuf_err e = { 0 };
-	char buf[1200];
+	char buf[DMABUF_ERR_STR_MAX];
 	int ret = dmabuf_mem_probe(name, &e);
 
 	db_jadd_str(o, "source", name);

@@ -69,7 +69,7 @@ int exit_status(enum dmabuf_err_kind kind)
 
 int fail(const struct dmabuf_err *e)
 {
-	char buf[1200];
+	char buf[DMABUF_ERR_STR_MAX];
 
 	progress_clear();	/* a message mid-run starts on a line of its own */
 	fprintf(stderr, "dmabuf: %s\n", dmabuf_err_str(e, buf, sizeof(buf)));

@@ -27,7 +27,7 @@
 
 static int fail(const struct dmabuf_err *e)
 {
-	char msg[1200];
+	char msg[DMABUF_ERR_STR_MAX];
 
 	fprintf(stderr, "nvme-read: %s\n", dmabuf_err_str(e, msg, sizeof(msg)));
 	return e->kind == DMABUF_E_UNSUPPORTED ? 3 : e->kind == DMABUF_E_USAGE ? 2 : 1;

@@ -40,7 +40,7 @@ struct job {
 
 static int fail(const struct dmabuf_err *e)
 {
-	char msg[1200];
+	char msg[DMABUF_ERR_STR_MAX];
 
 	fprintf(stderr, "write-verify: %s\n", dmabuf_err_str(e, msg, sizeof(msg)));
 	return e->kind == DMABUF_E_UNSUPPORTED ? 3 : e->kind == DMABUF_E_USAGE ? 2 : 1;

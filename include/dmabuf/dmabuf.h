@@ -62,8 +62,11 @@ struct dmabuf_err {
 
 /*
  * "obj: op: strerror[: detail]" into @buf (@len bytes, truncated to fit).
- * Returns @buf.
+ * Returns @buf.  DMABUF_ERR_STR_MAX bytes always hold the whole text: the
+ * three fields at their longest, an errno text and the separators.
  */
+#define DMABUF_ERR_STR_MAX 1200
+
 const char *dmabuf_err_str(const struct dmabuf_err *e, char *buf, size_t len);
 
 /* --- memory sources ---------------------------------------------------------- */

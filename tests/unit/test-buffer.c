@@ -205,10 +205,30 @@ static void test_short_reasons_whole(void **state)
 	assert_int_equal(e.err, 0);
 }
 
+/* The longest error the struct can hold, and the longest errno text, fit DMABUF_ERR_STR_MAX. */
+static void test_whole_error_fits_err_str_max(void **state)
+{
+	struct dmabuf_err e = { .err = -ENOTRECOVERABLE, .kind = DMABUF_E_IO };
+	char buf[DMABUF_ERR_STR_MAX];
+	size_t n;
+
+	(void)state;
+	memset(e.obj, 'o', sizeof(e.obj) - 1);
+	memset(e.op, 'p', sizeof(e.op) - 1);
+	memset(e.detail, 'd', sizeof(e.detail) - 2);
+	e.detail[sizeof(e.detail) - 2] = 'Z';
+	dmabuf_err_str(&e, buf, sizeof(buf));
+	n = strlen(buf);
+	assert_true(n < sizeof(buf) - 1);	/* room left: nothing was cut */
+	assert_int_equal(buf[n - 1], 'Z');
+	assert_non_null(strstr(buf, strerror(ENOTRECOVERABLE)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_shared_reason_once, setup),
+		cmocka_unit_test(test_whole_error_fits_err_str_max),
 		cmocka_unit_test_setup(test_long_reasons_cut_fairly, setup),
 		cmocka_unit_test_setup(test_short_reason_whole, setup),
 		cmocka_unit_test_setup(test_same_reason_everywhere, setup),
