@@ -23,25 +23,28 @@ CC         ?= cc
 O          ?= build
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat -Wformat-security -Wno-missing-field-initializers
-CPPFLAGS   += -Iinclude -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
+CPPFLAGS   += -Iinclude -iquote lib -I/usr/include/libdrm -D_GNU_SOURCE -DDMABUF_VERSION='"$(VERSION)"'
 ALL_CFLAGS  = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -MMD -MP
 SO_LDLIBS  := -luring -lnvme -ldrm -ldrm_amdgpu -lmount -lblkid -ldl -lpthread
 LDLIBS     += -luring -lnvme -ldrm -ldrm_amdgpu -ljson-c -lmount -lblkid -lpci -ldl -lm -lpthread
 
-# lib/ holds two things.  libdmabuf.so: memory sources, buffer paths and
-# tokens, requests (READ_FIXED, WRITE_FIXED, NVMe passthrough) and target
-# facts, patterns (the public API of include/dmabuf/dmabuf.h); the tool's
-# own parts (engines, reports, benchmarks, safety), linked into the CLI,
-# which reaches the library through its public API like any other user.
-# drm.c, err.c, fsinfo.c, nvme.c, target.c and util.c (DRM nodes, error
-# context, a file's file system, NVMe facts, targets, small helpers) are
-# built into both.
-SO_SRC     := lib/buffer.c lib/drm.c lib/err.c lib/fsinfo.c lib/io.c lib/nvme.c lib/pattern.c lib/target.c \
-	      lib/token.c lib/util.c lib/version.c \
-	      $(sort $(wildcard lib/mem*.c))
+# Three folders, three parts.  lib/: libdmabuf.so, the library other
+# programs link: memory sources, buffer paths and tokens, requests
+# (READ_FIXED, WRITE_FIXED, NVMe passthrough) and target facts, patterns;
+# its public header is include/dmabuf/dmabuf.h, the only one installed, and
+# lib/*.h are its private headers.  tool/: the dmabuf command's own
+# machinery (engines, I/O contexts, reports, benchmarks, safety rules,
+# probes), linked into the CLI, which reaches the library through its
+# public API like any other user.  cmd/: the commands.  drm.c, err.c,
+# fsinfo.c, nvme.c, target.c and util.c of lib/ (DRM nodes, error context,
+# a file's file system, NVMe facts, targets, small helpers) are built into
+# both: the library keeps its copy hidden.
+SO_SRC     := $(sort $(wildcard lib/*.c))
 COMMON_SRC := lib/drm.c lib/err.c lib/fsinfo.c lib/nvme.c lib/target.c lib/util.c
-LIB_SRC    := $(sort $(wildcard lib/*.c))
-TOOL_SRC   := $(sort $(filter-out $(SO_SRC),$(LIB_SRC)) $(COMMON_SRC))
+LIB_SRC    := $(sort $(wildcard lib/*.c tool/*.c))
+TOOL_SRC   := $(sort $(wildcard tool/*.c) $(COMMON_SRC))
+# The library cannot see the tool's headers: lib/ is compiled without -Itool.
+TOOL_CPPFLAGS := -iquote tool
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 # tests/kernel/ktest.c: the helpers the programs there share, in each of them.
@@ -95,6 +98,7 @@ $(O)/examples/%: examples/%.c include/dmabuf/dmabuf.h $(SO_LINKS)
 	@mkdir -p $(dir $@)
 	$(CC) -Iinclude $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -L$(O) -ldmabuf -luring -Wl,-rpath,'$$ORIGIN/..'
 
+$(O)/tool/%.o $(O)/cmd/%.o: CPPFLAGS += $(TOOL_CPPFLAGS)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -105,13 +109,13 @@ $(O)/version.stamp: FORCE
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 # Found by grep, so a new user of DMABUF_VERSION cannot be missed (report.o
 # once was, and JSON reports named the commit before).
-VERSION_OBJ := $(patsubst %.c,$(O)/%.o,$(shell grep -l DMABUF_VERSION lib/*.c cmd/*.c))
+VERSION_OBJ := $(patsubst %.c,$(O)/%.o,$(shell grep -l DMABUF_VERSION lib/*.c tool/*.c cmd/*.c))
 $(VERSION_OBJ): $(O)/version.stamp
 FORCE:
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
 
 # tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/: one
 # program per file (token-uapi, file-tokens), each with ktest.c's helpers.
@@ -157,7 +161,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-
 fuzz:
 	@tests/install-deps fuzz
 	$(MAKE) O=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" build-fuzz/libdmabuf-internal.a
-	clang $(CPPFLAGS) -Ilib $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/fuzz-parsers \
+	clang $(CPPFLAGS) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o build-fuzz/fuzz-parsers \
 		tests/fuzz/fuzz-parsers.c build-fuzz/libdmabuf-internal.a $(LDLIBS)
 	@mkdir -p build-fuzz/corpus
 	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus

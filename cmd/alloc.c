@@ -15,7 +15,7 @@
 
 #include "builtin.h"
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 struct alloc_args {
 	const char *mem;

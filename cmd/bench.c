@@ -13,8 +13,8 @@
 #include <liburing.h>
 
 #include "builtin.h"
-#include "dmabuf/bench.h"
-#include "dmabuf/util.h"
+#include "bench.h"
+#include "util.h"
 
 /* bench_help() and the epilogue of bench_argp say these in words */
 #define DEFAULT_BS	4096u

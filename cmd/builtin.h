@@ -12,10 +12,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/ctx.h"
-#include "dmabuf/err.h"
+#include "ctx.h"
+#include "err.h"
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/report.h"
+#include "report.h"
 
 /* Exit status (dmabuf(1)). */
 enum {

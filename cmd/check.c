@@ -13,13 +13,13 @@
 
 #include "builtin.h"
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/nvme.h"
-#include "dmabuf/p2p.h"
-#include "dmabuf/token-debug.h"
-#include "dmabuf/probe.h"
-#include "dmabuf/ring.h"
-#include "dmabuf/target.h"
-#include "dmabuf/util.h"
+#include "nvme.h"
+#include "p2p.h"
+#include "token-debug.h"
+#include "probe.h"
+#include "ring.h"
+#include "target.h"
+#include "util.h"
 
 struct check_args {
 	char **targets;

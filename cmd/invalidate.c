@@ -25,8 +25,8 @@
 #include <stdio.h>
 
 #include "builtin.h"
-#include "dmabuf/token-debug.h"
-#include "dmabuf/util.h"
+#include "token-debug.h"
+#include "util.h"
 
 struct inval_args {
 	struct io_opts io;

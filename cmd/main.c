@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "dmabuf/engine.h"
+#include "engine.h"
 
 #ifndef DMABUF_VERSION
 #define DMABUF_VERSION "0.1"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "builtin.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 struct register_args {
 	struct io_opts io;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 /* The scratch range's stamp: the `lba` pattern under another seed. */
 #define STAMP_SEED_XOR 0x5c7a7c45ull

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 struct write_args {
 	struct io_opts io;

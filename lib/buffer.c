@@ -18,8 +18,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "dmabuf/err.h"
-#include "dmabuf/util.h"
+#include "err.h"
+#include "util.h"
 #include "buffer.h"
 #include "mem.h"
 #include "token.h"

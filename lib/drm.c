@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* DRM render nodes and drivers: see include/dmabuf/drm.h. */
+/* DRM render nodes and drivers: see lib/drm.h. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <xf86drm.h>
 
-#include "dmabuf/drm.h"
+#include "drm.h"
 
 #define DRI_DIR "/dev/dri"
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Error context: see include/dmabuf/err.h. */
+/* Error context: see lib/err.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dmabuf/err.h"
+#include "err.h"
 
 int db_err_set(struct dmabuf_err *e, enum dmabuf_err_kind kind, int err, const char *op,
 	       const char *objfmt, ...)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Regular files on file systems: what a dmabuf token for a file depends
- * on, and why the kernel refused one.  See include/dmabuf/fsinfo.h and
+ * on, and why the kernel refused one.  See lib/fsinfo.h and
  * doc/file-tokens.md.
  *
  * The reasons follow the checks of the file systems' token hooks (kernel
@@ -24,8 +24,8 @@
 #include <libmount/libmount.h>
 
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/fsinfo.h"
-#include "dmabuf/util.h"
+#include "fsinfo.h"
+#include "util.h"
 
 /* Copy option @name of the option string @opts into @out ("" if absent). */
 static void opt_value(const char *opts, const char *name, char *out, size_t len)

@@ -4,7 +4,7 @@
  * WRITE_FIXED and NVMe passthrough through whatever path the buffer took,
  * the reading of their CQEs, the bounce path's two copies, and a target's
  * facts.  See "targets and requests" in dmabuf/dmabuf.h.  The tool's
- * engines (lib/engine-rw.c, lib/engine-passthru.c) are built on these:
+ * engines (tool/engine-rw.c, tool/engine-passthru.c) are built on these:
  * there is one encoding of each request in the tree.
  */
 #include <errno.h>
@@ -17,10 +17,10 @@
 #include <linux/nvme_ioctl.h>
 
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/err.h"
-#include "dmabuf/nvme.h"
-#include "dmabuf/target.h"
-#include "dmabuf/util.h"
+#include "err.h"
+#include "nvme.h"
+#include "target.h"
+#include "util.h"
 
 #define NVME_CMD_WRITE	0x01
 #define NVME_CMD_READ	0x02

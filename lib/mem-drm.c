@@ -28,7 +28,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "dmabuf/drm.h"
+#include "drm.h"
 #include "mem.h"
 #include "mem-internal.h"
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/err.h"
+#include "err.h"
 #include "mem.h"
 
 /* hugetlb, udmabuf:huge: the size MFD_HUGE_2MB asks for. */

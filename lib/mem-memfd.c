@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "mem.h"
-#include "dmabuf/util.h"
+#include "util.h"
 #include "mem-internal.h"
 
 #define HUGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"

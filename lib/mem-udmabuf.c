@@ -13,7 +13,7 @@
 #include <linux/udmabuf.h>
 
 #include "mem.h"
-#include "dmabuf/util.h"
+#include "util.h"
 #include "mem-internal.h"
 
 #define UDMABUF_DEV	"/dev/udmabuf"

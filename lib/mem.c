@@ -19,7 +19,7 @@
 #include <linux/magic.h>
 
 #include "mem.h"
-#include "dmabuf/util.h"
+#include "util.h"
 #include "mem-internal.h"
 
 #define MEM_FORMS "memfd, hugetlb, udmabuf, udmabuf:huge, heap, heap:NAME, drm, drm:PATH, " \

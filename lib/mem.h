@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/err.h"
+#include "err.h"
 
 enum db_mem_kind {
 	DB_MEM_MEMFD,		/* memfd_create(), not a dma-buf: baseline */

@@ -3,7 +3,7 @@
  * NVMe facts the tool needs in more than one place: status names for
  * reports, identify strings, and the scan of this machine's namespaces
  * (libnvme).  The read/write command is the library's (lib/io.c).  See
- * include/dmabuf/nvme.h.
+ * lib/nvme.h.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,8 +15,8 @@
 /* libnvme carries the kernel's nvme_ioctl.h definitions (struct nvme_uring_cmd) */
 #include <libnvme.h>
 
-#include "dmabuf/nvme.h"
-#include "dmabuf/util.h"
+#include "nvme.h"
+#include "util.h"
 
 /* --- commands and status ---------------------------------------------------- */
 

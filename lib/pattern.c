@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "pattern.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 #define LBA_MAGIC	"DMABUFLB"
 #define CANARY_MAGIC	"DMABUFCY"

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/err.h"
+#include "err.h"
 
 enum db_pat_kind {
 	DB_PAT_ZERO, DB_PAT_ONES, DB_PAT_LBA, DB_PAT_RANDOM, DB_PAT_BYTE, DB_PAT_FILE,

@@ -5,7 +5,7 @@
  * NVMe facts (LBA format, metadata, capacity, MDTS, model) come from
  * libnvme's identify calls; the block layer's own limits (max_hw_sectors_kb,
  * dma_alignment) come from sysfs, because for the block device path they
- * are what the kernel enforces.  See include/dmabuf/target.h.
+ * are what the kernel enforces.  See lib/target.h.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -26,10 +26,10 @@
 
 #include <libnvme.h>
 
-#include "dmabuf/fsinfo.h"
-#include "dmabuf/nvme.h"
-#include "dmabuf/target.h"
-#include "dmabuf/util.h"
+#include "fsinfo.h"
+#include "nvme.h"
+#include "target.h"
+#include "util.h"
 
 #define SYSFS_PATH_MAX	PATH_MAX
 

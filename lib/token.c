@@ -19,8 +19,8 @@
 #include <sys/uio.h>
 #include <liburing.h>
 
-#include "dmabuf/err.h"
-#include "dmabuf/fsinfo.h"
+#include "err.h"
+#include "fsinfo.h"
 #include "mem-internal.h"
 #include "token.h"
 #include "uapi/io_uring_regbuf.h"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Number and size parsing, human sizes: see include/dmabuf/util.h. */
+/* Number and size parsing, human sizes: see lib/util.h. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmabuf/util.h"
+#include "util.h"
 
 static int digit_value(char c, unsigned base)
 {

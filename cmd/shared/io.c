@@ -12,8 +12,9 @@
 #include <sys/resource.h>
 
 #include "../builtin.h"
-#include "dmabuf/engine.h"
-#include "dmabuf/util.h"
+#include "engine.h"
+#include "safety.h"
+#include "util.h"
 
 #define DEFAULT_BLOCK_BYTES (1u << 20)	/* range when nothing says otherwise */
 #define MAX_AUTO_MEM (64ull << 20)	/* memory sized from the range, at most */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../builtin.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 #define DEFAULT_INTERVAL_NS 1000000000ull
 #define MAX_TRACKED 2	/* the context, and verify's host memory */

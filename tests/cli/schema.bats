@@ -18,9 +18,9 @@ teardown() { cleanup_scratch; }
 # copy_tree: what schema-check reads, in $SCRATCH_DIR/tree, to change.
 copy_tree() {
 	T=$SCRATCH_DIR/tree
-	mkdir -p "$T/tests" "$T/include/dmabuf" "$T/share/bats"
+	mkdir -p "$T/tests" "$T/tool" "$T/share/bats"
 	cp -r "$REPO/schema" "$T/"
-	cp "$REPO/include/dmabuf/report.h" "$T/include/dmabuf/"
+	cp "$REPO/tool/report.h" "$T/tool/"
 	cp "$REPO/share/bats/dmabuf.bash" "$T/share/bats/"
 	cp "$CHECK" "$T/tests/"
 }
@@ -76,7 +76,7 @@ copy_tree() {
 	jq ".\"\$defs\".schema.const = $n" "$T/schema/common.json" > "$T/c" && mv "$T/c" "$T/schema/common.json"
 	run -1 "$T/tests/schema-check" "$DOCS"
 	assert_line --partial "DB_REPORT_SCHEMA ($v) is not the schema files' version $n"
-	sed -i "s/#define DB_REPORT_SCHEMA $v\$/#define DB_REPORT_SCHEMA $n/" "$T/include/dmabuf/report.h"
+	sed -i "s/#define DB_REPORT_SCHEMA $v\$/#define DB_REPORT_SCHEMA $n/" "$T/tool/report.h"
 	# and the installed bats helpers, which refuse documents of another version
 	run -1 "$T/tests/schema-check" "$DOCS"
 	assert_line --partial "share/bats/dmabuf.bash reads schema $v, the documents are $n"

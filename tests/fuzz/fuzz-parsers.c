@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmabuf/ctx.h"
-#include "dmabuf/engine.h"
-#include "dmabuf/err.h"
+#include "ctx.h"
+#include "engine.h"
+#include "err.h"
 #include "mem.h"
 #include "pattern.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 #define TEXT_MAX 512
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "buffer.h"
-#include "dmabuf/err.h"
+#include "err.h"
 #include "mem.h"
 
 #define GiB (1ull << 30)

@@ -18,11 +18,11 @@
 #include <cmocka.h>
 #include <linux/nvme_ioctl.h>
 
-#include "dmabuf/engine.h"
-#include "dmabuf/ring.h"
+#include "engine.h"
+#include "ring.h"
 #include "token.h"
 #include "uapi/io_uring_regbuf.h"
-#include "../../lib/engine-internal.h"
+#include "engine-internal.h"
 
 #define LBS		512u
 #define FILE_BLOCKS	4096u		/* 2 MiB file */

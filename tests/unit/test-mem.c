@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "mem.h"
-#include "../../lib/mem-internal.h"
+#include "mem-internal.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)

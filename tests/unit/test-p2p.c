@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests: the peer-to-peer judgement (lib/p2p.c) on topologies built
+ * Unit tests: the peer-to-peer judgement (tool/p2p.c) on topologies built
  * here: a switch with both devices below it, ACS redirect on a port, the
  * root complex between them, with and without a translating IOMMU, no
  * P2PDMA in the kernel, two PCI domains.
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dmabuf/p2p.h"
+#include "p2p.h"
 
 static struct db_pci_node port(const char *bdf, int type, uint16_t acs_ctrl)
 {

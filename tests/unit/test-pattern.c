@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "pattern.h"
-#include "dmabuf/util.h"
+#include "util.h"
 
 static const uint32_t lba_sizes[] = { 512, 520, 4096 };
 

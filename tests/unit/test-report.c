@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: JSON/text reports (lib/report.c) and I/O statistics (lib/stats.c). */
+/* Unit tests: JSON/text reports (tool/report.c) and I/O statistics (tool/stats.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dmabuf/report.h"
-#include "dmabuf/util.h"
+#include "report.h"
+#include "util.h"
 
 /* --- helpers ----------------------------------------------------------------- */
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dmabuf/util.h"
+#include "util.h"
 
 struct size_case {
 	const char *text;

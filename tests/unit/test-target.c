@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests: targets (lib/target.c) and the write safety rules
- * (lib/safety.c).  Regular files, paths that are no target, LBA range
+ * (tool/safety.c).  Regular files, paths that are no target, LBA range
  * checks and the NVMe scan run everywhere; block device tests use a loop
  * device over a temporary file and skip, saying why, where loop devices
  * cannot be set up (no /dev/loop-control, not root).
@@ -23,9 +23,10 @@
 #include <linux/fs.h>
 #include <cmocka.h>
 
-#include "dmabuf/fsinfo.h"
-#include "dmabuf/nvme.h"
-#include "dmabuf/target.h"
+#include "fsinfo.h"
+#include "nvme.h"
+#include "safety.h"
+#include "target.h"
 
 #define FILE_BYTES	(1024 * 1024 + 100)	/* 2048 whole blocks and a tail */
 #define LOOP_BYTES	(32 * 1024 * 1024)

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <linux/nvme_ioctl.h>
 
-#include "dmabuf/engine.h"
-#include "dmabuf/nvme.h"
+#include "engine.h"
+#include "nvme.h"
 #include "uapi/dmabuf_mover.h"
 #include "uapi/io_uring_regbuf.h"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <liburing.h>
 
-#include "dmabuf/engine.h"
+#include "engine.h"
 
 /* One request slot of the loop.  user_data of its SQE is the slot index. */
 struct db_io {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * I/O context: target + memory + ring + buffer path.  See dmabuf/ctx.h.
+ * I/O context: target + memory + ring + buffer path.  See tool/ctx.h.
  *
  * The path itself is chosen by libdmabuf's dmabuf_register(): the context
  * keeps its answer (c->path, c->why) and registers every slot the same way.
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmabuf/ctx.h"
-#include "dmabuf/util.h"
+#include "ctx.h"
+#include "util.h"
 #include "token.h"
 
 /* How the commands size their memory: --size; bench's is jobs x qd x bs. */

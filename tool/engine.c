@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmabuf/engine.h"
-#include "dmabuf/nvme.h"
-#include "dmabuf/util.h"
+#include "engine.h"
+#include "nvme.h"
+#include "util.h"
 #include "engine-internal.h"
 
 #define DEFAULT_REQ_BYTES	(128u * 1024)

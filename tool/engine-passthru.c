@@ -11,7 +11,7 @@
 #include <string.h>
 #include <linux/nvme_ioctl.h>
 
-#include "dmabuf/engine.h"
+#include "engine.h"
 #include "engine-internal.h"
 
 /* NLB in CDW12 bits 15:0 is zero-based: one command moves 1..65536 blocks. */

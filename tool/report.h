@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "dmabuf/engine.h"
+#include "engine.h"
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/fsinfo.h"
+#include "fsinfo.h"
 
 /*
  * The version of the JSON documents' layout (the files in schema/, dmabuf-json(7)).

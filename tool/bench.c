@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Benchmark runs: see include/dmabuf/bench.h.
+ * Benchmark runs: see tool/bench.h.
  *
  * Each job sets up its own ring in its own thread (SINGLE_ISSUER wants the
  * thread that submits to be the one that created the ring), registers the
@@ -16,9 +16,9 @@
 #include <time.h>
 #include <sys/resource.h>
 
-#include "dmabuf/bench.h"
-#include "dmabuf/trace.h"
-#include "dmabuf/util.h"
+#include "bench.h"
+#include "trace.h"
+#include "util.h"
 
 #define PROGRESS_NS	1000000000ull
 #define POLL_NS		10000000ull

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "dmabuf/engine.h"
+#include "engine.h"
 #include "engine-internal.h"
 
 static int rw_check(const struct db_xfer *x, struct dmabuf_err *e)

@@ -12,11 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/engine.h"
-#include "dmabuf/err.h"
+#include "engine.h"
+#include "err.h"
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/ring.h"
-#include "dmabuf/target.h"
+#include "ring.h"
+#include "target.h"
 
 struct db_ctx_opts {
 	const char *target;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dmabuf/err.h"
+#include "err.h"
 
 struct nvme_uring_cmd;
 

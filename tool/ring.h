@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <liburing.h>
 
-#include "dmabuf/err.h"
+#include "err.h"
 
 struct db_ring {
 	struct io_uring ring;

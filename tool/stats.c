@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * I/O statistics (see include/dmabuf/engine.h): counters, and latencies in a
+ * I/O statistics (see tool/engine.h): counters, and latencies in a
  * log-linear histogram so a run of any length takes the same memory and
  * merging two runs (jobs, windows) is a sum.
  *
@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "dmabuf/engine.h"
+#include "engine.h"
 
 #define SUB	(1u << DB_LAT_SUB_BITS)
 #define LINEAR	(2u * SUB)	/* values with their own bucket */

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/err.h"
+#include "err.h"
 
 #define DB_P2P_MAX_DEPTH 8	/* bridges above a device, at most */
 #define DB_P2P_NR_BARS 6

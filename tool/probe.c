@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* What this machine has, for `check`: see include/dmabuf/probe.h. */
+/* What this machine has, for `check`: see tool/probe.h. */
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <liburing.h>
 
-#include "dmabuf/probe.h"
-#include "dmabuf/util.h"
+#include "probe.h"
+#include "util.h"
 
 void db_probe_kernel(struct db_probe_kernel *k)
 {

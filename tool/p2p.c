@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Peer-to-peer platform report: see include/dmabuf/p2p.h.  libpci reads
+ * Peer-to-peer platform report: see tool/p2p.h.  libpci reads
  * identity, BARs, capabilities and the parent chain; the few facts libpci
  * does not give (an IOMMU group's default domain type, the DRM and NVMe
  * names, CONFIG_PCI_P2PDMA) come from sysfs and procfs.
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dmabuf/p2p.h"
-#include "dmabuf/util.h"
+#include "p2p.h"
+#include "util.h"
 
 #define PCI_CLASS_NVME		0x0108	/* mass storage, non-volatile memory */
 #define PCI_BASE_DISPLAY	0x03

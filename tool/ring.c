@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The tool's io_uring set-up: see include/dmabuf/ring.h.  Buffers go into
+ * The tool's io_uring set-up: see tool/ring.h.  Buffers go into
  * the table with libdmabuf's dmabuf_register() (lib/buffer.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "dmabuf/ring.h"
-#include "dmabuf/util.h"
+#include "ring.h"
+#include "util.h"
 
 #define RING_OBJ	"io_uring"
 #define DISABLED_PATH	"/proc/sys/kernel/io_uring_disabled"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel's token test trigger (debugfs): see dmabuf/token-debug.h.
+ * The kernel's token test trigger (debugfs): see tool/token-debug.h.
  * Part of the tool, not of libdmabuf: it exists only on kernels built with
  * this project's CONFIG_DMABUF_TOKEN_DEBUG.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dmabuf/token-debug.h"
+#include "token-debug.h"
 
 static int trigger_missing(struct dmabuf_err *e, int err, const char *file)
 {

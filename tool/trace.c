@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* The iommu:map tracepoint as a counter: see include/dmabuf/trace.h. */
+/* The iommu:map tracepoint as a counter: see tool/trace.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "dmabuf/trace.h"
-#include "dmabuf/util.h"
+#include "trace.h"
+#include "util.h"
 
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 static const char *root;

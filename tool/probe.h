@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "dmabuf/drm.h"
+#include "drm.h"
 
 struct db_probe_kernel {
 	char release[65];		/* uname -r */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/err.h"
-#include "dmabuf/fsinfo.h"
+#include "err.h"
+#include "fsinfo.h"
 
 enum db_target_kind {
 	DB_TGT_NVME_BLK,	/* /dev/nvmeXnY */
@@ -63,22 +63,6 @@ const char *db_target_kind_name(enum db_target_kind kind);
  */
 int db_target_check_range(const struct db_target *t, uint64_t lba, uint64_t nblocks,
 			  bool extend, struct dmabuf_err *e);
-
-/*
- * Safety rules for destructive writes (doc/safety.md), the one check of
- * every command that writes without --force: refuse when the device or one
- * of its partitions is mounted (/proc/self/mountinfo), has holders
- * (/sys/dev/block/M:m/holders), is swap, cannot be opened exclusively, or
- * carries a partition table or filesystem signature (libblkid).  Regular
- * files pass.  For an ng char device the matching block device is checked.
- * @always, when not NULL, is a reason to refuse whatever the target (bench's
- * scattered writes), given when the device has nothing to name.
- * Returns 0 when safe, -EBUSY (DMABUF_E_SAFETY): "TARGET: write refused:
- * REASON; give --force to write anyway", whichever command asked.
- */
-int db_target_check_write(const struct db_target *t, const char *always, struct dmabuf_err *e);
-/* db_target_check_write() with no @always. */
-int db_target_check_safe(const struct db_target *t, struct dmabuf_err *e);
 
 /*
  * What the block layer counted for a block device (/sys/dev/block/M:m/stat,

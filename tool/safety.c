@@ -28,8 +28,8 @@
 #include <blkid/blkid.h>
 #include <libmount/libmount.h>
 
-#include "dmabuf/target.h"
-#include "dmabuf/util.h"
+#include "safety.h"
+#include "util.h"
 
 #define FORCE_HINT "give --force to write anyway"
 

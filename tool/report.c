@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Results as JSON or text: see include/dmabuf/report.h.
+ * Results as JSON or text: see tool/report.h.
  *
  * Commands build one json-c document; the text back end is a generic
  * renderer of that document, so there is no second, drifting description
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmabuf/nvme.h"
-#include "dmabuf/report.h"
-#include "dmabuf/util.h"
+#include "nvme.h"
+#include "report.h"
+#include "util.h"
 
 #ifndef DMABUF_VERSION
 #define DMABUF_VERSION "0.1"

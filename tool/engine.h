@@ -20,9 +20,9 @@
 #include <liburing.h>
 
 #include "dmabuf/dmabuf.h"
-#include "dmabuf/err.h"
-#include "dmabuf/ring.h"
-#include "dmabuf/target.h"
+#include "err.h"
+#include "ring.h"
+#include "target.h"
 
 enum db_engine_kind { DB_ENGINE_RW, DB_ENGINE_PASSTHRU };
 
@@ -40,7 +40,7 @@ int db_engine_check_target(enum db_engine_kind k, const struct db_target *t,
 			   struct dmabuf_err *e);
 
 /*
- * Latencies, ns, in a log-linear histogram (lib/stats.c): exact below 128 ns,
+ * Latencies, ns, in a log-linear histogram (tool/stats.c): exact below 128 ns,
  * within 1/128 of the true value above; fixed size, so a run of any length
  * and any number of merged runs take the same memory.  min, max and sum
  * are exact.

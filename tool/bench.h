@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dmabuf/ctx.h"
-#include "dmabuf/engine.h"
-#include "dmabuf/err.h"
-#include "dmabuf/ring.h"
-#include "dmabuf/target.h"
+#include "ctx.h"
+#include "engine.h"
+#include "err.h"
+#include "ring.h"
+#include "target.h"
 
 #define DB_BENCH_MAX_JOBS 64
 

@@ -2,7 +2,7 @@
 #ifndef DMABUF_TOKEN_DEBUG_H
 #define DMABUF_TOKEN_DEBUG_H
 
-#include "dmabuf/err.h"
+#include "err.h"
 
 /*
  * The token test trigger of kernel-patches/ (CONFIG_DMABUF_TOKEN_DEBUG):

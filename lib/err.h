@@ -3,13 +3,13 @@
 #define DMABUF_ERR_H
 
 /*
- * Error context.  libdmabuf never prints and never exits, nor do the tool's
- * mechanisms in lib/ (targets, engines, rings): a failing function
+ * Error context.  libdmabuf (lib/) never prints and never exits, nor do the
+ * tool's mechanisms in tool/ (engines, contexts, rings): a failing function
  * returns a negative errno and fills a struct dmabuf_err saying which operation
  * failed on which object, and what kind of failure it is.  cmd/ turns the
- * kind into an exit status and prints dmabuf_err_str().  The one part of
- * lib/ that writes is the tool's report writer (lib/report.c, to the FILE
- * cmd/ hands it) and the engine's --iolog (to the FILE the caller opened).
+ * kind into an exit status and prints dmabuf_err_str().  The parts of tool/
+ * that write are the report writer (tool/report.c, to the FILE cmd/ hands
+ * it) and the engine's --iolog (to the FILE the caller opened).
  */
 
 #include <stdarg.h>
