@@ -46,7 +46,9 @@ TOOL_SRC   := $(sort $(wildcard tool/*.c) $(COMMON_SRC))
 # The library cannot see the tool's headers: lib/ is compiled without -Itool.
 TOOL_CPPFLAGS := -iquote tool
 CMD_SRC    := $(sort $(wildcard cmd/*.c cmd/shared/*.c))
-UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+# tests/unit/fixture.c: the O_DIRECT file and fixed buffers several unit tests share.
+UNIT_FIXTURE := tests/unit/fixture.c
+UNIT_SRC   := $(filter-out $(UNIT_FIXTURE),$(sort $(wildcard tests/unit/*.c)))
 # tests/kernel/ktest.c: the helpers the programs there share, in each of them.
 KTEST_LIB  := tests/kernel/ktest.c
 KTEST_SRC  := $(filter-out $(KTEST_LIB),$(sort $(wildcard tests/kernel/*.c)))
@@ -113,9 +115,11 @@ VERSION_OBJ := $(patsubst %.c,$(O)/%.o,$(shell grep -l DMABUF_VERSION lib/*.c to
 $(VERSION_OBJ): $(O)/version.stamp
 FORCE:
 
-$(O)/tests/unit/%: tests/unit/%.c $(O)/libdmabuf-internal.a
+$(O)/tests/unit/fixture.o: CPPFLAGS += $(TOOL_CPPFLAGS)
+$(O)/tests/unit/%: tests/unit/%.c $(O)/tests/unit/fixture.o $(O)/libdmabuf-internal.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/unit/fixture.o \
+		$(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
 
 # tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/: one
 # program per file (token-uapi, file-tokens), each with ktest.c's helpers.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The I/O loop and ring set-up on the host's own io_uring, against a
- * temporary regular file opened O_DIRECT (a DB_TGT_FILE target filled in by
- * hand) and page-aligned user memory registered as fixed buffers.
+ * The engines' I/O loop (tool/engine*.c) on the host's own io_uring, on
+ * the shared fixture (fixture.h): a temporary regular file opened O_DIRECT
+ * and page-aligned user memory registered as fixed buffers.  The ring's
+ * set-up is test-ring.c's, the token uAPI test-token.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,96 +20,9 @@
 #include <linux/nvme_ioctl.h>
 
 #include "engine.h"
-#include "ring.h"
-#include "token.h"
-#include "uapi/io_uring_regbuf.h"
 #include "engine-internal.h"
-
-#define LBS		512u
-#define FILE_BLOCKS	4096u		/* 2 MiB file */
-#define BUF_BYTES	(4u << 20)	/* per fixed buffer */
-#define DEPTH		32u
-#define SLOT_W		0u
-#define SLOT_R		1u
-#define SLOT_SPARE	2u
-
-struct fx {
-	struct db_target t;
-	struct db_ring r;
-	uint8_t *wbuf, *rbuf;
-	struct dmabuf_fixed fxw, fxr;	/* the two buffers as dmabuf_register() would describe them */
-	char path[64];
-};
-
-/* --- fixture --------------------------------------------------------------- */
-
-static int open_direct(struct fx *f, const char *dir)
-{
-	int fd;
-
-	snprintf(f->path, sizeof(f->path), "%s/dmabuf-test-XXXXXX", dir);
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	unlink(f->path);
-	/* tmpfs has no O_DIRECT: the caller then tries another directory. */
-	if (fcntl(fd, F_SETFL, O_DIRECT) || ftruncate(fd, (off_t)FILE_BLOCKS * LBS)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static struct dmabuf_iobuf iobuf(struct fx *f, unsigned slot)
-{
-	struct dmabuf_fixed *fx = slot == SLOT_W ? &f->fxw : &f->fxr;
-
-	*fx = (struct dmabuf_fixed){
-		.path = DMABUF_PATH_PAGES,
-		.base = (uintptr_t)(slot == SLOT_W ? f->wbuf : f->rbuf),
-		.len = BUF_BYTES,
-	};
-	return (struct dmabuf_iobuf){ .fx = fx, .slot = slot, .fd = f->t.fd };
-}
-
-static int setup(void **state)
-{
-	struct dmabuf_err e = { 0 };
-	struct fx *f = calloc(1, sizeof(*f));
-	int fd;
-
-	assert_non_null(f);
-	fd = open_direct(f, "/var/tmp");
-	if (fd < 0)
-		fd = open_direct(f, ".");
-	assert_true(fd >= 0);
-	f->t = (struct db_target){
-		.fd = fd, .kind = DB_TGT_FILE, .writable = true, .lba_size = LBS,
-		.nlba = FILE_BLOCKS, .max_xfer = 0, .dma_align = LBS,
-	};
-	snprintf(f->t.path, sizeof(f->t.path), "%s", f->path);
-	assert_int_equal(db_ring_init(&f->r, DEPTH, false, 4, &e), 0);
-	assert_int_equal(posix_memalign((void **)&f->wbuf, 4096, BUF_BYTES), 0);
-	assert_int_equal(posix_memalign((void **)&f->rbuf, 4096, BUF_BYTES), 0);
-	memset(f->wbuf, 0, BUF_BYTES);
-	memset(f->rbuf, 0, BUF_BYTES);
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_W, f->wbuf, BUF_BYTES, &e), 0);
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	db_ring_exit(&f->r);
-	close(f->t.fd);
-	free(f->wbuf);
-	free(f->rbuf);
-	free(f);
-	return 0;
-}
+#include "fixture.h"
+#include "token.h"
 
 static struct db_xfer xfer(struct fx *f, bool write, uint64_t lba, uint64_t nblocks,
 			   uint64_t buf_off, uint32_t req_bytes, unsigned qd)
@@ -116,7 +30,7 @@ static struct db_xfer xfer(struct fx *f, bool write, uint64_t lba, uint64_t nblo
 	struct db_xfer x = {
 		.t = &f->t, .r = &f->r, .engine = DB_ENGINE_RW, .write = write,
 		.lba = lba, .nblocks = nblocks,
-		.buf = iobuf(f, write ? SLOT_W : SLOT_R), .buf_off = buf_off,
+		.buf = fx_iobuf(f, write ? SLOT_W : SLOT_R), .buf_off = buf_off,
 		.req_bytes = req_bytes, .qd = qd,
 	};
 	return x;
@@ -540,181 +454,6 @@ static void test_retries_are_bounded(void **state)
 	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_R, f->rbuf, BUF_BYTES, &e), 0);
 }
 
-/* --- ring and registration --------------------------------------------------- */
-
-static void test_register_uaddr_errors(void **state)
-{
-	struct fx *f = *state;
-	struct dmabuf_err e = { 0 };
-	long pg = sysconf(_SC_PAGESIZE);
-	void *hole;
-
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, 4, f->rbuf, 4096, &e), -EINVAL);
-	assert_int_equal(e.kind, DMABUF_E_USAGE);
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, f->rbuf, 0, &e), -EINVAL);
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, f->rbuf, (1ULL << 30) + 4096,
-						&e), -EINVAL);
-
-	/* an address range with nothing mapped cannot be pinned */
-	hole = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(hole != MAP_FAILED);
-	munmap(hole, 4 * pg);
-	assert_int_equal(db_fixed_register_uaddr(&f->r.ring, SLOT_SPARE, hole, 4 * pg, &e), -EFAULT);
-	assert_string_equal(e.op, "IORING_REGISTER_BUFFERS_UPDATE");
-	assert_non_null(strstr(e.detail, "could not pin"));
-
-	assert_int_equal(dmabuf_unregister(&f->r.ring, 9, &e), -EINVAL);
-	assert_int_equal(dmabuf_unregister(&f->r.ring, SLOT_SPARE, &e), 0);
-}
-
-static void test_ring_init_big_and_sizes(void **state)
-{
-	struct dmabuf_err e = { 0 };
-	struct db_ring r;
-
-	(void)state;
-	assert_int_equal(db_ring_init(&r, 16, true, 8, &e), 0);
-	assert_true(r.live);
-	assert_true(r.big);
-	assert_int_equal(r.nr_slots, 8);
-	assert_true(r.depth >= 16);
-	assert_true(r.ring.flags & IORING_SETUP_SQE128);
-	assert_true(r.ring.flags & IORING_SETUP_CQE32);
-	db_ring_exit(&r);
-	assert_false(r.live);
-	db_ring_exit(&r);	/* idempotent */
-
-	assert_int_equal(db_ring_init(&r, 0, false, 1, &e), -EINVAL);
-	assert_int_equal(e.kind, DMABUF_E_USAGE);
-}
-
-/*
- * Whether this kernel takes IORING_RSRC_UPDATE_EXTENDED: an EMPTY descriptor
- * updates one slot (1) on a kernel with the token uAPI, -EINVAL elsewhere.
- * The tests of the "no uAPI" answers skip where the uAPI is there (the VM's
- * kernel, or a later upstream kernel on the host).
- */
-static int update_ext_empty(struct fx *f)
-{
-	struct io_uring_regbuf_desc desc = { .type = IO_REGBUF_TYPE_EMPTY };
-
-	return db_token_update_ext(&f->r.ring, SLOT_SPARE, &desc, 1);
-}
-
-#define SKIP_IF_TOKEN_UAPI(f)                                                           \
-	do {                                                                            \
-		if (update_ext_empty(f) >= 0) {                                         \
-			print_message("# skip: this kernel has the dmabuf token uAPI\n");  \
-			skip();                                                         \
-		}                                                                       \
-	} while (0)
-
-static void test_update_ext_unknown_on_this_kernel(void **state)
-{
-	struct fx *f = *state;
-	int ret = update_ext_empty(f);
-
-	if (ret >= 0) {
-		assert_int_equal(ret, 1);	/* the uAPI: one slot updated */
-		print_message("# skip: this kernel has the dmabuf token uAPI\n");
-		skip();
-	}
-	assert_int_equal(ret, -EINVAL);
-}
-
-static void test_register_dmabuf_says_no_uapi(void **state)
-{
-	struct fx *f = *state;
-	struct dmabuf_err e = { 0 };
-	int fd;
-
-	SKIP_IF_TOKEN_UAPI(f);
-	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, f->t.fd, &e), -EINVAL);
-	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
-	assert_string_equal(e.op, "IORING_REGISTER_BUFFERS_UPDATE");
-	assert_non_null(strstr(e.detail, "IORING_RSRC_UPDATE_EXTENDED unknown"));
-	close(fd);
-}
-
-/* -EINVAL on a target without O_DIRECT names that cause too (doc/token-uapi.md). */
-static void test_register_dmabuf_names_o_direct(void **state)
-{
-	struct fx *f = *state;
-	struct dmabuf_err e = { 0 };
-	int fd, target;
-
-	SKIP_IF_TOKEN_UAPI(f);
-	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
-	target = memfd_create("buffered-target", MFD_CLOEXEC);
-	assert_true(fd >= 0 && target >= 0);
-	assert_int_equal(dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, target, &e), -EINVAL);
-	assert_int_equal(e.kind, DMABUF_E_USAGE);
-	assert_non_null(strstr(e.detail, "is not open with O_DIRECT"));
-	close(target);
-	close(fd);
-}
-
-/*
- * The library has no size limit of its own: a 2 GiB buffer goes to the
- * kernel, whose answer is reported, with the size, and explained by asking
- * the kernel again (a kernel without the token uAPI: -EINVAL, and the
- * follow-up question says so; with it, the memfd is no dma-buf, and the
- * detail says that).  Any kernel: a sparse memfd stands in.
- */
-static void test_register_dmabuf_size_is_the_kernels_to_judge(void **state)
-{
-	struct fx *f = *state;
-	struct dmabuf_err e = { 0 };
-	int fd = memfd_create("big", MFD_CLOEXEC);
-	int ret;
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)(2ULL << 30)), 0);
-	ret = dmabuf_token_register(&f->r.ring, SLOT_SPARE, fd, f->t.fd, &e);
-	assert_int_not_equal(ret, 0);
-	assert_int_not_equal(ret, -E2BIG);
-	assert_int_equal(ret, e.err);
-	assert_non_null(strstr(e.obj, "(2147483648 bytes)"));
-	/* without the uAPI that is what is said; with it, that a memfd is no dma-buf */
-	if (ret == -EINVAL && !strstr(e.detail, "no dmabuf token support"))
-		assert_non_null(strstr(e.detail, "is not a dma-buf"));
-	close(fd);
-}
-
-static void test_token_probe_reports_no_uapi(void **state)
-{
-	struct fx *f = *state;
-	struct dmabuf_err e;
-	int fd;
-
-	SKIP_IF_TOKEN_UAPI(f);
-	fd = memfd_create("not-a-dmabuf", MFD_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(dmabuf_token_probe(-1, -1, &e), DMABUF_TOKEN_NO_UAPI);
-	assert_int_equal(e.err, -EINVAL);
-	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
-	assert_true(e.detail[0] != '\0');
-	assert_int_equal(dmabuf_token_probe(f->t.fd, fd, &e), DMABUF_TOKEN_NO_UAPI);
-	assert_int_equal(dmabuf_token_probe(f->t.fd, fd, NULL), DMABUF_TOKEN_NO_UAPI);
-	close(fd);
-}
-
-static void test_token_support_strings(void **state)
-{
-	enum dmabuf_token_support s;
-
-	(void)state;
-	for (s = DMABUF_TOKEN_OK; s <= DMABUF_TOKEN_UNTESTED; s++) {
-		assert_non_null(dmabuf_token_support_str(s));
-		assert_true(strlen(dmabuf_token_support_str(s)) > 10);
-		assert_null(strchr(dmabuf_token_support_str(s), '\n'));
-	}
-	assert_string_not_equal(dmabuf_token_support_str(DMABUF_TOKEN_NO_UAPI),
-				dmabuf_token_support_str(DMABUF_TOKEN_NOT_BUILT));
-}
-
 /* --- engines in isolation ----------------------------------------------------- */
 
 static void test_engine_names(void **state)
@@ -838,8 +577,6 @@ static void test_engine_target_rule(void **state)
 	assert_string_equal(run_e.op, e.op);
 }
 
-#define FX(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -848,8 +585,6 @@ int main(void)
 		cmocka_unit_test(test_passthru_prep_fills_sqe128),
 		cmocka_unit_test(test_passthru_result_decodes_cqe),
 		cmocka_unit_test(test_rw_prep_fills_sqe),
-		cmocka_unit_test(test_ring_init_big_and_sizes),
-		cmocka_unit_test(test_token_support_strings),
 		FX(test_rw_roundtrip_qd_and_request_sizes),
 		FX(test_rw_roundtrip_nonzero_buffer_offsets),
 		FX(test_rw_stats_count_requests),
@@ -870,12 +605,6 @@ int main(void)
 		FX(test_efault_is_reissued_when_asked),
 		FX(test_efault_fails_without_retry),
 		FX(test_retries_are_bounded),
-		FX(test_register_uaddr_errors),
-		FX(test_update_ext_unknown_on_this_kernel),
-		FX(test_register_dmabuf_says_no_uapi),
-		FX(test_register_dmabuf_size_is_the_kernels_to_judge),
-		FX(test_register_dmabuf_names_o_direct),
-		FX(test_token_probe_reports_no_uapi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

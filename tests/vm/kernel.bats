@@ -32,7 +32,7 @@ teardown() { vm_teardown; }
 @test "token uAPI: reads done but not reaped (DEFER_TASKRUN) hold no mapping" { ktest fence-unreaped; }
 @test "token uAPI: two invalidations of mappings in use leave two fences, neither replacing the other" { ktest fence-contexts; }
 @test "token uAPI: the host-tier unit tests of the 'no uAPI' answers skip on this kernel, the rest pass" {
-	run build/tests/unit/test-engine	# cmocka's summary goes to stderr
+	run build/tests/unit/test-token	# cmocka's summary goes to stderr
 	echo "$output"
 	assert_success
 	assert_output --partial "[  SKIPPED ] 4 test(s)"
