@@ -52,6 +52,8 @@ UNIT_SRC   := $(filter-out $(UNIT_FIXTURE),$(sort $(wildcard tests/unit/*.c)))
 # tests/kernel/ktest.c: the helpers the programs there share, in each of them.
 KTEST_LIB  := tests/kernel/ktest.c
 KTEST_SRC  := $(filter-out $(KTEST_LIB),$(sort $(wildcard tests/kernel/*.c)))
+# tests/kernel/token-uapi/: one program, a file a topic, on its header and ktest.c.
+TOKEN_UAPI_SRC := $(sort $(wildcard tests/kernel/token-uapi/*.c))
 MAN_SRC    := $(sort $(wildcard man/*.scd))
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(O)/%.o)
@@ -61,7 +63,7 @@ SO_REAL    := $(O)/libdmabuf.so.$(SO_VERSION)
 SO_LINKS   := $(O)/libdmabuf.so.$(SO_MAJOR) $(O)/libdmabuf.so
 CMD_OBJ    := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
-KTEST_BIN  := $(KTEST_SRC:tests/kernel/%.c=$(O)/tests/kernel/%)
+KTEST_BIN  := $(KTEST_SRC:tests/kernel/%.c=$(O)/tests/kernel/%) $(O)/tests/kernel/token-uapi
 MAN_OUT    := $(MAN_SRC:man/%.scd=$(O)/man/%)
 
 all: dmabuf man ktests gpu-stubs examples
@@ -121,13 +123,18 @@ $(O)/tests/unit/%: tests/unit/%.c $(O)/tests/unit/fixture.o $(O)/libdmabuf-inter
 	$(CC) $(CPPFLAGS) $(TOOL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/unit/fixture.o \
 		$(O)/libdmabuf-internal.a $(LDLIBS) -lcmocka
 
-# tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/: one
-# program per file (token-uapi, file-tokens), each with ktest.c's helpers.
+# tests/kernel: standalone uAPI tests, raw syscalls, nothing of lib/:
+# file-tokens.c one program, token-uapi/ another, each with ktest.c's helpers.
 KTEST_CFLAGS = -I/usr/include/libdrm -D_GNU_SOURCE $(ALL_CFLAGS)
 ktests: $(KTEST_BIN)
 $(O)/tests/kernel/ktest.o: $(KTEST_LIB) tests/kernel/ktest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KTEST_CFLAGS) -c -o $@ $<
+$(O)/tests/kernel/token-uapi: $(TOKEN_UAPI_SRC) tests/kernel/token-uapi/token-uapi.h tests/kernel/ktest.h \
+			      $(O)/tests/kernel/ktest.o
+	@mkdir -p $(dir $@)
+	$(CC) $(KTEST_CFLAGS) -iquote tests/kernel $(LDFLAGS) -o $@ $(TOKEN_UAPI_SRC) $(O)/tests/kernel/ktest.o \
+		-luring -lpthread
 $(O)/tests/kernel/%: tests/kernel/%.c tests/kernel/ktest.h $(O)/tests/kernel/ktest.o
 	@mkdir -p $(dir $@)
 	$(CC) $(KTEST_CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/kernel/ktest.o -luring -lpthread

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ktest: the helpers tests/kernel/token-uapi.c and file-tokens.c share
+ * ktest: the helpers tests/kernel/token-uapi/ and file-tokens.c share
  * (ktest.h says what each is for).  Raw syscalls and liburing only,
  * nothing of lib/.
  */
