@@ -113,6 +113,76 @@ long trace_stop(void)
 	return iommu_maps_written();
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t pfns_of(const void *addr, size_t len, uint64_t **out)
+{
+	const size_t pg = 4096, n = len / pg;
+	uint64_t *pfns = calloc(n, sizeof(*pfns));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (!pfns || fd < 0)
+		die("pagemap");
+	for (size_t i = 0; i < n; i++) {
+		const volatile uint8_t *p = (const uint8_t *)addr + i * pg;
+		uint64_t e;
+
+		(void)*p;	/* present, so that it has a frame */
+		if (pread(fd, &e, sizeof(e), (off_t)(((uintptr_t)p / pg) * sizeof(e))) != sizeof(e))
+			die("pagemap read");
+		/* bit 63 present, bits 0-54 the frame (0 without CAP_SYS_ADMIN) */
+		if (!(e >> 63) || !(e & ((1ull << 55) - 1)))
+			die("pagemap: no frame for page %zu (not root?)", i);
+		pfns[i] = e & ((1ull << 55) - 1);
+	}
+	close(fd);
+	qsort(pfns, n, sizeof(*pfns), cmp_u64);
+	*out = pfns;
+	return n;
+}
+
+/* Does [paddr, paddr + size) hold a frame of @pfns (sorted, @n)? */
+static bool meets(const uint64_t *pfns, size_t n, uint64_t paddr, uint64_t size)
+{
+	uint64_t first = paddr / 4096, last = (paddr + (size ? size : 1) - 1) / 4096;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the first frame >= first */
+		size_t mid = (lo + hi) / 2;
+
+		if (pfns[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && pfns[lo] <= last;
+}
+
+long trace_maps_of(const uint64_t *pfns, size_t n)
+{
+	FILE *f = fopen(TRACEFS "/trace", "r");
+	char line[512];
+	long hits = 0;
+
+	if (!f)
+		die("open " TRACEFS "/trace");
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long paddr, size;
+		const char *p = strstr(line, " paddr=");
+
+		if (line[0] == '#' || !p || sscanf(p, " paddr=%llx size=%llu", &paddr, &size) != 2)
+			continue;
+		hits += meets(pfns, n, paddr, size);
+	}
+	fclose(f);
+	return hits;
+}
+
 void pt_ns_open(struct pt_ns *n, const char *devvar)
 {
 	char ngvar[64];

@@ -60,6 +60,18 @@ bool is_done(struct thread_mark *t);
 bool wait_asleep_in(struct thread_mark *t, long nr);
 void trace_start(void);
 long trace_stop(void);
+/*
+ * The page frames behind @len bytes at @addr of this process, sorted, in
+ * *@out (the caller frees it); the pages are touched first.  Needs root
+ * (/proc/self/pagemap shows frames only to CAP_SYS_ADMIN).  Returns the count.
+ */
+size_t pfns_of(const void *addr, size_t len, uint64_t **out);
+/*
+ * Of the iommu:map events the last trace_start()..trace_stop() window
+ * recorded, how many mapped a frame of @pfns (sorted, @n): the maps of the
+ * memory under test, not the file system's or anyone else's.
+ */
+long trace_maps_of(const uint64_t *pfns, size_t n);
 void pt_ns_open(struct pt_ns *n, const char *devvar);
 struct pt_cmd pt_cmd_of(const struct pt_ns *n, bool write, uint64_t addr,
 			uint32_t len, uint64_t lba, uint8_t *meta);

@@ -40,7 +40,8 @@ teardown() {
 	mount "$DMABUF_VM_NS4K" /run/iommu-fs
 	# written, not sparse: holes would be zeroed by the CPU and map nothing either
 	dd if=/dev/urandom of=/run/iommu-fs/data bs=1M count=40 oflag=direct status=none
-	DMABUF_VM_IOMMU_DEV=/run/iommu-fs/data ktest iommu-maps
+	# a writer syncs another file all the while: its maps are not the token's
+	DMABUF_VM_IOMMU_DEV=/run/iommu-fs/data DMABUF_VM_IOMMU_NOISE=/run/iommu-fs/noise ktest iommu-maps
 	assert_output --regexp "iommu:map events over 10000 reads of 4 KiB: pages [0-9]+, token 0 .* on /run/iommu-fs/data"
 	# the pages path did map: the count is the kernel's, not a missing tracepoint
 	[[ $output =~ pages\ ([0-9]+), ]] && [ "${BASH_REMATCH[1]}" -ge 10000 ]
