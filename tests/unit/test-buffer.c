@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Buffer paths (lib/buffer.c): the one error dmabuf_register() leaves when
- * every path fails.  Each reason is said once, for all the paths that share
+ * Buffer paths (lib/buffer.c): AUTO's order on plain memory, and the one
+ * error dmabuf_register() leaves when every path fails.  Each reason is said once, for all the paths that share
  * it, and the text stays inside struct dmabuf_err's detail, any cut marked.
  */
 #include <stdarg.h>
@@ -11,8 +11,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <liburing.h>
 
 #include "buffer.h"
 #include "err.h"
@@ -205,6 +209,61 @@ static void test_short_reasons_whole(void **state)
 	assert_int_equal(e.err, 0);
 }
 
+/* An O_DIRECT file of 1 MiB (tmpfs has none: then the current directory), or -1. */
+static int direct_file(void)
+{
+	const char *dirs[] = { "/var/tmp", "." };
+
+	for (unsigned i = 0; i < 2; i++) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/dmabuf-buffer-XXXXXX", dirs[i]);
+		fd = mkstemp(path);
+		if (fd < 0)
+			continue;
+		unlink(path);
+		if (!fcntl(fd, F_SETFL, O_DIRECT) && !ftruncate(fd, 1 << 20))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * AUTO's order on memory that is no dma-buf: the token is skipped without a
+ * word (there was nothing to try), pages is taken; token asked for by name
+ * is refused saying why; bounce by name gets a buffer of its own.
+ */
+static void test_auto_order_for_plain_memory(void **state)
+{
+	struct dmabuf_err e = { 0 };
+	struct dmabuf_fixed fx;
+	struct dmabuf_mem *m;
+	struct io_uring ring;
+	int fd = direct_file();
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(dmabuf_mem_open("memfd", 1 << 20, NULL, &m, &e), 0);
+	assert_int_equal(io_uring_queue_init(4, &ring, 0), 0);
+	assert_int_equal(io_uring_register_buffers_sparse(&ring, 1), 0);
+	assert_int_equal(dmabuf_register(&ring, 0, m, fd, DMABUF_PATH_AUTO, &fx, &e), 0);
+	assert_int_equal(fx.path, DMABUF_PATH_PAGES);
+	assert_string_equal(fx.why, "");
+	assert_int_equal(fx.base, (uintptr_t)dmabuf_mem_addr(m));
+	assert_int_equal(fx.len, 1 << 20);
+	assert_int_equal(dmabuf_register(&ring, 0, m, fd, DMABUF_PATH_TOKEN, &fx, &e), -EOPNOTSUPP);
+	assert_int_equal(e.kind, DMABUF_E_UNSUPPORTED);
+	assert_true(has(e.detail, "memfd memory is not a dma-buf"));
+	assert_int_equal(dmabuf_register(&ring, 0, m, fd, DMABUF_PATH_BOUNCE, &fx, &e), 0);
+	assert_int_equal(fx.path, DMABUF_PATH_BOUNCE);
+	assert_true(fx.base != (uintptr_t)dmabuf_mem_addr(m));
+	io_uring_queue_exit(&ring);
+	dmabuf_mem_close(m);
+	close(fd);
+}
+
 /* The longest error the struct can hold, and the longest errno text, fit DMABUF_ERR_STR_MAX. */
 static void test_whole_error_fits_err_str_max(void **state)
 {
@@ -229,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_shared_reason_once, setup),
 		cmocka_unit_test(test_whole_error_fits_err_str_max),
+		cmocka_unit_test(test_auto_order_for_plain_memory),
 		cmocka_unit_test_setup(test_long_reasons_cut_fairly, setup),
 		cmocka_unit_test_setup(test_short_reason_whole, setup),
 		cmocka_unit_test_setup(test_same_reason_everywhere, setup),

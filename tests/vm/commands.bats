@@ -249,8 +249,8 @@ build_examples() {
 			assert_output "96 blocks checked, 0 bad"
 			[[ $stderr == "write-verify: $src"*" via token, "* ]] || fail "stderr: $stderr"
 			# the blocks are the pattern, as the tool reads them
-			run -0 dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap --lba $lba --blocks 96 \
-				--pattern lba --read-only
+			run -0 --separate-stderr dmabuf --json verify "$DMABUF_VM_NS4K" --mem heap \
+				--lba $lba --blocks 96 --pattern lba --read-only
 			assert_equal "$(jq -r .verify.blocks_bad <<<"$output")" 0
 		done
 		# bytes the program cannot have made up: dd against printf's
