@@ -16,10 +16,12 @@
 #include "bench.h"
 #include "util.h"
 
-/* bench_help() and the epilogue of bench_argp say these in words */
-#define DEFAULT_BS	4096u
-#define DEFAULT_QD	32u
-#define DEFAULT_RUNTIME	10.0	/* seconds, when neither --runtime nor --ios */
+/* bench's request defaults; bench_help() and bench_argp's epilogue are made from them */
+#define DEFAULT_BS_KIB	4
+#define DEFAULT_BS	(DEFAULT_BS_KIB * 1024u)
+#define DEFAULT_QD	32
+#define DEFAULT_RUNTIME_S	10
+#define DEFAULT_RUNTIME	((double)DEFAULT_RUNTIME_S)	/* when neither --runtime nor --ios */
 #define DEFAULT_SEED	1u
 #define DEFAULT_PATTERN	"byte:0x5a"
 
@@ -197,7 +199,8 @@ static const struct argp bench_argp = {
 	bench_options, bench_parse, "TARGET",
 	"Measure a workload on TARGET with memory from SRC: IOPS, bandwidth, completion "
 	"latency percentiles, CPU time per I/O, device commands and IOMMU maps per I/O."
-	"\vbench's own defaults: --bs 4k, --qd 32, --rw randread, --runtime 10.  "
+	"\vbench's own defaults: --bs " DB_XSTR(DEFAULT_BS_KIB) "k, --qd " DB_XSTR(DEFAULT_QD)
+	", --rw randread, --runtime " DB_XSTR(DEFAULT_RUNTIME_S) ".  "
 	"The range defaults to the whole target; memory to jobs x qd x bs.  Writes "
 	"need --force and use one block-invariant --pattern (zero, ones, byte:0xNN; "
 	"default " DEFAULT_PATTERN ").  --json uses fio's names and units (iops, bw_bytes, "
@@ -214,9 +217,9 @@ static const char *bench_help(int key)
 	case 'n':
 		return "logical blocks (default: the whole target from --lba)";
 	case 'b':
-		return "bytes per request (default 4k, capped by MDTS)";
+		return "bytes per request (default " DB_XSTR(DEFAULT_BS_KIB) "k, capped by MDTS)";
 	case 'q':
-		return "requests in flight (default 32)";
+		return "requests in flight (default " DB_XSTR(DEFAULT_QD) ")";
 	case 'P':
 		return "zero, ones or byte:0xNN, what write workloads write (default "
 		       DEFAULT_PATTERN ")";

@@ -12,6 +12,9 @@
 #define DB_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define DB_ALIGNED(x, a) (((x) & ((a) - 1)) == 0)
 #define DB_ROUND_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+/* A macro's value as a string literal: DB_XSTR(16) is "16". */
+#define DB_STR(x) #x
+#define DB_XSTR(x) DB_STR(x)
 
 /*
  * Parse a size in bytes: a decimal or 0x number with an optional binary

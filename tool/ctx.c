@@ -105,7 +105,7 @@ int db_ctx_open_target(struct db_ctx *c, const struct db_ctx_opts *o, struct dma
 
 	memset(c, 0, sizeof(*c));
 	c->t.fd = -1;
-	c->qd = o->qd ? o->qd : 16;
+	c->qd = o->qd ? o->qd : DB_DEFAULT_QD;
 	c->req_bytes = o->req_bytes;
 	c->slots = o->slots ? o->slots : 1;
 	ret = db_target_open(o->target, o->write, &c->t, e);

@@ -17,7 +17,6 @@
 #include "util.h"
 #include "engine-internal.h"
 
-#define DEFAULT_REQ_BYTES	(128u * 1024)
 #define DEFAULT_MAX_RETRIES	10000u
 #define META_ALIGN		4096u
 
@@ -120,7 +119,7 @@ static int pick_req_bytes(const struct db_xfer *x, const struct db_engine_ops *o
 	uint64_t req = x->req_bytes;
 
 	if (!req)
-		req = t->max_xfer ? DB_MIN(t->max_xfer, DEFAULT_REQ_BYTES) : DEFAULT_REQ_BYTES;
+		req = t->max_xfer ? DB_MIN(t->max_xfer, DB_DEFAULT_REQ_BYTES) : DB_DEFAULT_REQ_BYTES;
 	else if (req % lbs)
 		return usage(e, t->path, "request size %u is not a multiple of the %u-byte "
 			     "logical block", x->req_bytes, lbs);

@@ -39,6 +39,16 @@ int db_engine_parse(const char *s, enum db_engine_kind *k);
 int db_engine_check_target(enum db_engine_kind k, const struct db_target *t,
 			   struct dmabuf_err *e);
 
+
+/*
+ * The request defaults of every I/O command but bench (which has its own,
+ * cmd/bench.c).  The help text of --bs and --qd is made from these, so
+ * that what --help says is what runs.
+ */
+#define DB_DEFAULT_QD		16
+#define DB_DEFAULT_REQ_KIB	128	/* a request, when --bs is not given (capped by MDTS) */
+#define DB_DEFAULT_REQ_BYTES	(DB_DEFAULT_REQ_KIB * 1024u)
+
 /*
  * Latencies, ns, in a log-linear histogram (tool/stats.c): exact below 128 ns,
  * within 1/128 of the true value above; fixed size, so a run of any length
@@ -121,7 +131,7 @@ struct db_xfer {
 	struct dmabuf_iobuf buf;
 	uint64_t buf_off;
 	/* how */
-	uint32_t req_bytes;	/* bytes per request (--bs); clamped to max_xfer; 0 = max_xfer or 128 KiB */
+	uint32_t req_bytes;	/* bytes per request (--bs); clamped to max_xfer; 0 = DB_DEFAULT_REQ_BYTES */
 	unsigned qd;		/* requests in flight, <= ring depth */
 	/* errnos besides -EAGAIN that are reissued (mask of DB_RETRY_*) */
 	unsigned retry;

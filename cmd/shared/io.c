@@ -41,8 +41,9 @@ static const struct argp_option range_options[] = {
 	{ "blocks", OPT_BLOCKS, "N", 0, "logical blocks (default: --size worth or 1 MiB)", 2 },
 	{ "offset", OPT_OFFSET, "BYTES", 0, "first byte instead of --lba", 2 },
 	{ "length", OPT_LENGTH, "BYTES", 0, "bytes instead of --blocks", 2 },
-	{ "bs", 'b', "SIZE", 0, "bytes per request (default 128k, capped by MDTS)", 2 },
-	{ "qd", 'q', "N", 0, "requests in flight (default 16)", 2 },
+	{ "bs", 'b', "SIZE", 0,
+	  "bytes per request (default " DB_XSTR(DB_DEFAULT_REQ_KIB) "k, capped by MDTS)", 2 },
+	{ "qd", 'q', "N", 0, "requests in flight (default " DB_XSTR(DB_DEFAULT_QD) ")", 2 },
 	{ 0 }
 };
 

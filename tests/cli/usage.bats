@@ -214,3 +214,24 @@ stable_doc() {
 	assert_output --partial 'Usage: check-tier [-h|--help] [--suites "FILE.bats..."]'
 	refute_output --partial booting
 }
+
+@test "the defaults --help gives for --bs and --qd are the ones that run: read, and bench's own" {
+	# The help text is made from the same definitions (tool/engine.h,
+	# cmd/bench.c); this fails when one of them changes alone.
+	scratch_file 4M
+	run -0 dmabuf read --help
+	bs=$(sed -n 's/.*--bs=SIZE .*(default \([0-9]*\)k, .*/\1/p' <<<"$output")
+	[ -n "$bs" ] || fail "no --bs default in read --help"
+	run -0 --separate-stderr dmabuf --json read "$TARGET" --mem memfd --length 4M
+	ios=$(jq -r .io.ios <<<"$output")
+	run -0 dmabuf bench --help
+	bbs=$(sed -n 's/.*--bs=SIZE .*(default \([0-9]*\)k, .*/\1/p' <<<"$output")
+	bqd=$(sed -n 's/.*--qd=N .*(default \([0-9]*\)).*/\1/p' <<<"$output")
+	[[ $output == *"bench's own defaults: --bs ${bbs}k, --qd $bqd,"* ]] ||
+		fail "bench's epilogue disagrees with its option list (--bs ${bbs}k, --qd $bqd)"
+	run -0 --separate-stderr dmabuf --json bench "$TARGET" --mem memfd --ios 8
+	cleanup_scratch
+	assert_equal "$ios" $((4 * 1024 / bs))
+	assert_equal "$(jq -r .workload.bs <<<"$output")" $((bbs * 1024))
+	assert_equal "$(jq -r .workload.qd <<<"$output")" "$bqd"
+}
