@@ -17,8 +17,8 @@ SHELL      := /bin/bash
 
 VERSION    := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 # libdmabuf's ABI: the SONAME's major and the symbols of lib/libdmabuf.map.
-SO_MAJOR   := 0
-SO_VERSION := 0.2.0
+SO_MAJOR   := 1
+SO_VERSION := 1.0.0
 CC         ?= cc
 O          ?= build
 CFLAGS     ?= -O2 -g

@@ -20,6 +20,7 @@ int db_err_set(struct dmabuf_err *e, enum dmabuf_err_kind kind, int err, const c
 	vsnprintf(e->obj, sizeof(e->obj), objfmt, ap);
 	va_end(ap);
 	e->detail[0] = '\0';
+	memset(e->reserved, 0, sizeof(e->reserved));
 	return err;
 }
 

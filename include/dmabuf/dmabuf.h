@@ -7,9 +7,12 @@
  * dmabuf token (a dma-buf registered in a ring's buffer table for one
  * target, DMA-mapped once, invalidated when its exporter moves it).
  *
- * The public interface of libdmabuf.so.0.  Every function here carries the
+ * The public interface of libdmabuf.so.1.  Every function here carries the
  * symbol version DMABUF_0.1, or DMABUF_0.2 for the request calls and
- * target facts (lib/libdmabuf.map); nothing else is exported.
+ * target facts (lib/libdmabuf.map); nothing else is exported.  Every
+ * structure the library fills or reads ends in reserved members that are
+ * 0, so that a later fact, counter or mismatch kind fits without a change
+ * of size (doc/library.md, "ABI rules").
  * Man pages: dmabuf_mem_open(3), dmabuf_register(3), dmabuf_token_probe(3),
  * dmabuf_prep_rw(3), dmabuf_target_info(3), dmabuf_pattern_parse(3),
  * dmabuf_err_str(3).  The kernel interface behind
@@ -58,6 +61,7 @@ struct dmabuf_err {
 	char obj[256];			/* the object: "/dev/nvme0n1", "heap:system" */
 	char op[64];			/* the operation: "IORING_REGISTER_BUFFERS_UPDATE" */
 	char detail[512];		/* why, in words, and what to do; may be empty */
+	uint32_t reserved[4];		/* 0 */
 };
 
 /*
@@ -133,6 +137,7 @@ struct dmabuf_mem_info {
 	char name[64];			/* DMA_BUF_SET_NAME name, "" if none */
 	char driver[32];		/* drm: the DRM driver; cuda, hip: the runtime */
 	char placement[64];		/* drm: where the buffer went: "vram", "gtt", "dumb" */
+	uint64_t reserved[8];		/* 0; later facts go here, the struct keeps its size */
 };
 
 /* Fill @info.  0 or -errno (fstat, lseek, fdinfo failed). */
@@ -181,6 +186,8 @@ struct dmabuf_mem_move_stats {
 	uint64_t retired_pages;		/* pages given up by moves, still watched */
 	uint64_t late_pages;		/* of those, written after they were given up: must be 0 */
 	unsigned pins;			/* importers that pinned it (it cannot move) */
+	uint32_t reserved0;		/* 0 */
+	uint64_t reserved[4];		/* 0; later counters go here */
 };
 
 /* Read @st.  0, or -EOPNOTSUPP for a source that cannot move, or -errno. */
@@ -218,6 +225,7 @@ struct dmabuf_fixed {
 					   user address for pages and bounce */
 	uint64_t len;			/* bytes */
 	char why[768];			/* AUTO: why better paths were not used ("" if none) */
+	uint64_t reserved[4];		/* 0; later facts go here, the struct keeps its size */
 };
 
 /*
@@ -460,8 +468,19 @@ enum dmabuf_mismatch_kind {
 	DMABUF_MIS_STALE,		/* a valid header of this LBA, another pass */
 	DMABUF_MIS_UNDELIVERED,		/* the read succeeded, the memory kept the canary */
 	DMABUF_MIS_UNWRITTEN,		/* round trip: the scratch range kept its stamp */
-	DMABUF_MIS_NR_KINDS,
+	DMABUF_MIS_NR_KINDS,		/* the kinds this header knows; a later library may know more */
 };
+
+/*
+ * Room for kinds in struct dmabuf_verify_result: a later kind takes a free
+ * slot of kinds[], and the structure keeps its size.
+ */
+#define DMABUF_MIS_KINDS_MAX 16
+#ifdef __cplusplus
+static_assert(DMABUF_MIS_NR_KINDS <= DMABUF_MIS_KINDS_MAX, "kinds[] has room for every kind");
+#else
+_Static_assert(DMABUF_MIS_NR_KINDS <= DMABUF_MIS_KINDS_MAX, "kinds[] has room for every kind");
+#endif
 
 /* "flip", "corrupt", "zeroed", "misplaced", "stale", "undelivered", "unwritten". */
 const char *dmabuf_mismatch_kind_str(enum dmabuf_mismatch_kind k);
@@ -477,8 +496,11 @@ struct dmabuf_mismatch {
 	enum dmabuf_mismatch_kind kind;
 	uint64_t found_lba;		/* misplaced: the LBA its header names */
 	uint32_t found_pass;		/* stale: the pass its header names */
+	uint32_t reserved0;		/* 0 */
+	uint64_t reserved[2];		/* 0; later facts about a mismatch go here */
 };
 
+/* Mismatches a result keeps in full (its first[]); part of the ABI, never changed. */
 #define DMABUF_MISMATCH_KEEP 16
 
 /* What checks found; zero it before the first check, then it accumulates. */
@@ -486,9 +508,10 @@ struct dmabuf_verify_result {
 	uint64_t blocks_checked;
 	uint64_t blocks_bad;
 	uint64_t bytes_bad;
-	uint64_t kinds[DMABUF_MIS_NR_KINDS];	/* bad blocks by kind */
+	uint64_t kinds[DMABUF_MIS_KINDS_MAX];	/* bad blocks by enum dmabuf_mismatch_kind */
 	unsigned nr_kept;			/* mismatches kept in first[] */
 	struct dmabuf_mismatch first[DMABUF_MISMATCH_KEEP];
+	uint64_t reserved[4];			/* 0; later totals go here */
 };
 
 /*
@@ -502,6 +525,7 @@ struct dmabuf_check_how {
 	bool round_trip;
 	const struct dmabuf_pattern *stamp;
 	uint64_t stamp_lba;
+	uint64_t reserved[2];		/* 0: later ways of checking go here */
 };
 
 /*

@@ -8,7 +8,7 @@ load helpers
 
 REPO=$BATS_TEST_DIRNAME/../..
 BUILD=$(dirname "$(readlink -f "$DMABUF")")
-LIB=$BUILD/libdmabuf.so.0
+LIB=$BUILD/libdmabuf.so.1
 
 # The names lib/libdmabuf.map exports, sorted; with a node name, that node's only.
 map_symbols() {
@@ -20,9 +20,9 @@ map_symbols() {
 	' "$REPO/lib/libdmabuf.map" | sort
 }
 
-@test "libdmabuf.so.0 exports exactly the symbols of its map, each at its node's version, under soname libdmabuf.so.0" {
+@test "libdmabuf.so.1 exports exactly the symbols of its map, each at its node's version, under soname libdmabuf.so.1" {
 	run -0 readelf -d "$LIB"
-	assert_output --partial "Library soname: [libdmabuf.so.0]"
+	assert_output --partial "Library soname: [libdmabuf.so.1]"
 	exported=$(nm -D --defined-only "$LIB" | awk '$2 == "T" || $2 == "D" || $2 == "B" { print $3 }' | sort)
 	# nothing without a version, nothing internal (db_*) leaks
 	refute grep -Ev '@@DMABUF_0\.[12]$' <<<"$exported"
@@ -38,7 +38,7 @@ map_symbols() {
 	assert_output --regexp 'Parent 1: DMABUF_0\.1'
 }
 
-@test "the library never prints and never exits: libdmabuf.so.0 imports no output or exit call" {
+@test "the library never prints and never exits: libdmabuf.so.1 imports no output or exit call" {
 	run -0 nm -D --undefined-only "$LIB"
 	# snprintf and friends into the caller's buffers are fine; a stream, a fd, syslog or an exit are not
 	refute_output --regexp ' (__)?(v?f?printf|v?dprintf|puts|fputs|fputc|putc|putchar|perror|fwrite|v?syslog|v?warnx?|v?errx?|error|exit|_exit|_Exit|abort)(_chk)?@'
@@ -53,9 +53,9 @@ map_symbols() {
 	run -0 g++ -Wall -Wextra -Werror -fsyntax-only -I"$REPO/include" -x c++ - <<<'#include <dmabuf/dmabuf.h>'
 }
 
-@test "the CLI reaches memory, registration, requests and patterns through libdmabuf.so.0 like any user" {
+@test "the CLI reaches memory, registration, requests and patterns through libdmabuf.so.1 like any user" {
 	run -0 readelf -d "$DMABUF"
-	assert_output --partial "Shared library: [libdmabuf.so.0]"
+	assert_output --partial "Shared library: [libdmabuf.so.1]"
 	imported=$(nm -D --undefined-only "$DMABUF")
 	for f in dmabuf_mem_open dmabuf_register dmabuf_unregister dmabuf_token_probe \
 		dmabuf_pattern_check dmabuf_canary_fill; do
@@ -75,7 +75,7 @@ map_symbols() {
 @test "installed: library, header, pkg-config file, man 3 pages for every public function" {
 	DEST=$(mktemp -d /var/tmp/dmabuf-lib.XXXXXX)
 	run -0 make -s -C "$REPO" install DESTDIR="$DEST" PREFIX=/usr
-	[ -L "$DEST/usr/lib/libdmabuf.so" ] && [ -L "$DEST/usr/lib/libdmabuf.so.0" ] || fail "no .so links"
+	[ -L "$DEST/usr/lib/libdmabuf.so" ] && [ -L "$DEST/usr/lib/libdmabuf.so.1" ] || fail "no .so links"
 	[ -f "$DEST/usr/include/dmabuf/dmabuf.h" ]
 	[ ! -e "$DEST/usr/include/dmabuf/mem.h" ] || fail "an internal header was installed"
 	run -0 env PKG_CONFIG_SYSROOT_DIR="$DEST" PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" \
@@ -87,7 +87,7 @@ map_symbols() {
 	run -0 env PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" pkg-config --print-requires dmabuf
 	assert_output "liburing"
 	run -0 env PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" pkg-config --modversion dmabuf
-	assert_output "0.2.0"
+	assert_output "1.0.0"
 	for f in $(map_symbols) libdmabuf; do
 		[ -s "$DEST/usr/share/man/man3/$f.3" ] || fail "no man page for $f"
 	done

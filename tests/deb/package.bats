@@ -20,13 +20,13 @@ setup_file() {
 }
 teardown_file() { rm -rf "$WORK"; }
 
-@test "dpkg-buildpackage -us -uc -b gives dmabuf, libdmabuf0 and libdmabuf-dev" {
-	for p in dmabuf libdmabuf0 libdmabuf-dev; do
+@test "dpkg-buildpackage -us -uc -b gives dmabuf, libdmabuf1 and libdmabuf-dev" {
+	for p in dmabuf libdmabuf1 libdmabuf-dev; do
 		ls "$WORK/${p}_"*.deb >/dev/null || fail "no $p package"
 	done
 	# the command depends on the library through its symbols file
 	run -0 dpkg-deb -f "$WORK"/dmabuf_*.deb Depends
-	assert_output --regexp 'libdmabuf0 \(>= 0\.1\)'
+	assert_output --regexp 'libdmabuf1 \(>= 0\.2\)'
 	run -0 dpkg-deb -f "$WORK"/libdmabuf-dev_*.deb Depends
 	assert_output --partial "liburing-dev"
 }
@@ -37,8 +37,8 @@ teardown_file() { rm -rf "$WORK"; }
 }
 
 @test "each package holds its part: the library alone, the development files and the kernel series" {
-	run -0 dpkg-deb -c "$WORK"/libdmabuf0_*.deb
-	assert_output --partial "./usr/lib/$ARCH/libdmabuf.so.0.2.0"
+	run -0 dpkg-deb -c "$WORK"/libdmabuf1_*.deb
+	assert_output --partial "./usr/lib/$ARCH/libdmabuf.so.1.0.0"
 	refute_output --partial "/usr/bin/"
 	refute_output --partial ".h"
 	run -0 dpkg-deb -c "$WORK"/libdmabuf-dev_*.deb
