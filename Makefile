@@ -162,6 +162,12 @@ asan:
 	$(MAKE) O=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/dmabuf unit-bins examples O=build-asan
 
+# ThreadSanitizer build of the command (its own object dir): check-tsan runs
+# the suites of what runs in several threads with it.
+TSAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+tsan:
+	$(MAKE) O=build-tsan CFLAGS="$(TSAN_CFLAGS)" LDFLAGS="-fsanitize=thread" build-tsan/dmabuf O=build-tsan
+
 unit-bins: $(UNIT_BIN)
 
 # libFuzzer (clang) on the parsers of what a user types, for FUZZ_SECS
@@ -179,7 +185,8 @@ fuzz:
 
 # --- tests -----------------------------------------------------------------
 # check = deps + the unit, cli and vm tiers (tests/vm/README.md), the Debian
-# packages (deb) and the sanitizer build running the unit and cli tiers.  Each tier prints "TIER: N passed, N failed,
+# packages (deb), the sanitizer build running the unit and cli tiers and the
+# ThreadSanitizer build running tests/cli/threads.bats.  Each tier prints "TIER: N passed, N failed,
 # N skipped"; the last line is the total.
 SUMMARY := $(CURDIR)/$(O)/test-summary
 export DMABUF_SUMMARY
@@ -187,7 +194,7 @@ check: deps
 	@mkdir -p $(O) && rm -f $(SUMMARY)
 	$(MAKE) all unit-bins
 	$(MAKE) check-unit check-cli check-deb DMABUF_SUMMARY=$(SUMMARY)
-	$(MAKE) check-asan DMABUF_SUMMARY=$(SUMMARY)
+	$(MAKE) check-asan check-tsan DMABUF_SUMMARY=$(SUMMARY)
 	$(MAKE) check-vm DMABUF_SUMMARY=$(SUMMARY)
 	@cat $(SUMMARY)
 	@awk '{p += $$2; f += $$4; s += $$6} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}' $(SUMMARY)
@@ -212,6 +219,12 @@ check-asan: asan gpu-stubs
 	UNIT_TIER=unit-asan tests/run-unit $(patsubst $(O)/%,build-asan/%,$(UNIT_BIN))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		DMABUF=$(CURDIR)/build-asan/dmabuf bats --tap tests/cli | tests/tap-summary cli-asan
+
+# bench's jobs and the progress watcher under ThreadSanitizer: a data race
+# is exit 66 and its report (tests/cli/threads.bats).
+check-tsan: tsan
+	TSAN_OPTIONS=halt_on_error=1 DMABUF=$(CURDIR)/build-tsan/dmabuf \
+		bats --tap tests/cli/threads.bats | tests/tap-summary cli-tsan
 
 # An installed copy (PREFIX=/usr) for the VM suites that run as a user would.
 install-root: all
@@ -285,18 +298,19 @@ install: all $(O)/dmabuf.install
 	install -m 644 completions/dmabuf.fish $(DESTDIR)$(FISHCOMPDIR)/dmabuf.fish
 
 clean:
-	rm -rf build build-asan build-fuzz dmabuf
+	rm -rf build build-asan build-tsan build-fuzz dmabuf
 
 help:
 	@echo "make            build ./dmabuf and the man pages"
-	@echo "make check      install test deps, run unit, cli, asan and vm tiers"
+	@echo "make check      install test deps, run unit, cli, asan, tsan and vm tiers"
 	@echo "make check-vm-debug  the VM suites on the KASAN/lockdep kernel"
 	@echo "make check-kernel-debug  the kernel and token suites on the KASAN/lockdep kernel"
 	@echo "make demo       boot the VM and run dmabuf verify on every source x engine"
 	@echo "make bench      IOPS of token/pages/bounce next to fio, IOMMU off/lazy/strict; file -> dma-buf loading (build/bench/)"
 	@echo "make asan       sanitizer build in build-asan/"
+	@echo "make tsan       ThreadSanitizer build in build-tsan/ (check-tsan runs it)"
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: FORCE all dmabuf man ktests gpu-stubs examples install-root asan fuzz unit-bins check check-unit check-cli check-deb check-asan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: FORCE all dmabuf man ktests gpu-stubs examples install-root asan tsan fuzz unit-bins check check-unit check-cli check-deb check-asan check-tsan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -108,7 +108,15 @@ static int job_setup(struct bench_run *run, struct db_bench_job *j)
 		return ret;
 	j->setup_flags = j->r.setup_flags;
 	j->reg_ring_fd = j->r.reg_ring_fd;
-	return db_ctx_register_ring(c, &j->r, &j->e);
+	/*
+	 * Every job registers the one memory in its own ring, from its own
+	 * thread (a single-issuer ring takes registrations only from its
+	 * submitter): one at a time, as the library's objects require.
+	 */
+	pthread_mutex_lock(&run->lock);
+	ret = db_ctx_register_ring(c, &j->r, &j->e);
+	pthread_mutex_unlock(&run->lock);
+	return ret;
 }
 
 /*

@@ -74,9 +74,14 @@ int db_ctx_register(struct db_ctx *c, struct dmabuf_err *e)
 	return register_slots(c, c->path, e);
 }
 
-int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e)
+int db_ctx_register_ring(const struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e)
 {
-	return reg_slot(c, r, 0, c->path, e);
+	struct dmabuf_fixed fx;
+	int ret = dmabuf_register(&r->ring, 0, c->m, c->t.fd, c->path, &fx, e);
+
+	if (ret && e && c->path != DMABUF_PATH_TOKEN)
+		detail_less_memory(c, ret, e);
+	return ret;
 }
 
 int db_ctx_unregister(struct db_ctx *c, struct dmabuf_err *e)

@@ -83,8 +83,10 @@ int db_ctx_io(struct db_ctx *c, bool write, uint64_t lba, uint64_t nblocks, uint
 /*
  * Register the context's memory, by the path in use, in slot 0 of another
  * ring @r (a benchmark job's own ring).  Same errors as db_ctx_register().
+ * Writes nothing of @c, but calls dmabuf_register() on its memory, which
+ * one thread at a time may do: bench's jobs take turns (tool/bench.c).
  */
-int db_ctx_register_ring(struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e);
+int db_ctx_register_ring(const struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e);
 
 /* CPU access to the memory (c->m->map), bracketed for dma-bufs. */
 int db_ctx_cpu_begin(struct db_ctx *c, bool cpu_write, struct dmabuf_err *e);

@@ -260,7 +260,7 @@ static int wl_init(struct run *run, uint32_t req_bytes, struct dmabuf_err *e)
 	if (wl->read_pct > 100)
 		return usage(e, "workload", "read share %u%% is over 100%%", wl->read_pct);
 	memset(wl->dir, 0, sizeof(wl->dir));
-	wl->progress = 0;
+	__atomic_store_n(&wl->progress, 0, __ATOMIC_RELAXED);	/* bench's watcher reads it */
 	wl->req_bytes = req_bytes;
 	run->wl = wl;
 	run->rng = wl->seed;
@@ -741,7 +741,7 @@ static void wl_finish(struct run *run)
 
 	run->x->stats.ns = ns;
 	wl->dir[0].ns = wl->dir[1].ns = ns;
-	wl->progress = wl->dir[0].ios + wl->dir[1].ios;
+	__atomic_store_n(&wl->progress, wl->dir[0].ios + wl->dir[1].ios, __ATOMIC_RELAXED);
 }
 
 int db_xfer_run(struct db_xfer *x, struct dmabuf_err *e)
