@@ -41,6 +41,18 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <drm.h>
+#include <drm_mode.h>
+#include <linux/dma-buf.h>
+
+/* vgem's fences (uapi drm/vgem_drm.h, not among libdrm's headers) */
+struct ft_vgem_fence_attach { uint32_t handle, flags, out_fence, pad; };
+struct ft_vgem_fence_signal { uint32_t fence, flags; };
+#define FT_VGEM_FENCE_WRITE	0x1
+#define FT_IOCTL_VGEM_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct ft_vgem_fence_attach)
+#define FT_IOCTL_VGEM_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct ft_vgem_fence_signal)
 
 /* EXT4_IOC_SHUTDOWN and XFS_IOC_GOINGDOWN: one number (uapi linux/ext4.h, xfs_fs.h) */
 #define FT_IOC_GOINGDOWN	_IOR('X', 125, uint32_t)
@@ -462,8 +474,9 @@ static int rw_token(struct io_uring *ring, bool write, int fd, unsigned slot, ui
 /* The end of a case: rings gone (the caller's), every token released, file systems unmounted. */
 static void tokens_gone(long before)
 {
-	check(wait_tokens(before) == before, "every token released (%ld live, %ld before)",
-	      stat_value("tokens"), before);
+	long live = wait_tokens(before);	/* before the message: arguments have no order */
+
+	check(live == before, "every token released (%ld live, %ld before)", live, before);
 }
 
 /* ======================================================================== */
@@ -1028,6 +1041,220 @@ static void holes_udmabuf(void) { case_holes("udmabuf"); }
 static void holes_heap(void) { case_holes("heap"); }
 static void holes_vgem(void) { case_holes("vgem"); }
 static void holes_mover(void) { case_holes("mover"); }
+
+/*
+ * Holes read while the exporter holds the buffer's reservation lock, which
+ * the zeroing needs (dmabuf_token_zero(), doc/file-tokens.md 2.3 item 4).
+ * A vgem fence that only the test signals is imported into the mover
+ * buffer's reservation object; a move then takes the lock, invalidates
+ * the token's mappings and waits for the fence with the lock held.
+ * Meanwhile: a hole read submitted inline (its IOCB_NOWAIT attempt finds
+ * the lock taken: -EAGAIN, retried from io-wq, where it waits), the same
+ * through io-wq, and a read of data then a hole (its data bio may already
+ * be submitted: a -EAGAIN CQE, which the caller reissues, is the
+ * documented answer).  None may complete while the lock is held, except
+ * with that -EAGAIN; after the fence, every read delivers the file's bytes
+ * and zeros into the moved buffer, no canary left, and no page given up
+ * by the move was written.  Catches a zeroing done without the lock (into
+ * pages the move is copying away), a NOWAIT attempt that sleeps (the
+ * submission would not return before the fence), a request that never
+ * completes (the boot's timeout), and zeros written into the old pages.
+ *
+ * Whether the lock was held while the requests were submitted and looked
+ * at is known afterwards, not assumed: the move reports how long it
+ * waited for the fence (the lock is taken before that wait), and the
+ * signal ioctl answers -ETIMEDOUT when vgem's own 10 s timeout signalled
+ * the fence first.  A round where either says the window was missed is
+ * void and runs again.  (The debugfs stats cannot say when the move has
+ * the lock: reading them waits for that lock.)
+ */
+struct held_resv {
+	int card, dmabuf_fd, move_ret;
+	uint32_t fence;
+	uint64_t wait_ns, t_end;	/* the move's fence wait, and when its ioctl returned */
+	pthread_t th;
+};
+
+static void *held_move(void *arg)
+{
+	struct held_resv *h = arg;
+
+	h->move_ret = mover_move(h->dmabuf_fd, 0, 60000, &h->wait_ns);
+	h->t_end = now_ns();
+	return NULL;
+}
+
+/* A fence of our own on @dmabuf_fd, and a move that will wait for it with the lock held. */
+static void resv_hold(struct held_resv *h, int dmabuf_fd)
+{
+	struct drm_mode_create_dumb c = { .width = 1024, .height = 1, .bpp = 32 };
+	struct ft_vgem_fence_attach a = { .flags = FT_VGEM_FENCE_WRITE };
+	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_WRITE, .fd = -1 };
+	struct dma_buf_import_sync_file im = { .flags = DMA_BUF_SYNC_WRITE };
+
+	memset(h, 0, sizeof(*h));
+	h->card = vgem_open();
+	h->dmabuf_fd = dmabuf_fd;
+	if (h->card < 0)
+		die("no vgem card for a fence");
+	if (ioctl(h->card, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+		die("vgem dumb buffer");
+	a.handle = c.handle;
+	if (ioctl(h->card, FT_IOCTL_VGEM_FENCE_ATTACH, &a))
+		die("vgem fence attach");
+	h->fence = a.out_fence;
+	p.handle = c.handle;
+	if (ioctl(h->card, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
+		die("vgem PRIME export");
+	if (ioctl(p.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex))
+		die("DMA_BUF_IOCTL_EXPORT_SYNC_FILE of the vgem buffer");
+	im.fd = ex.fd;
+	if (ioctl(dmabuf_fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &im))
+		die("DMA_BUF_IOCTL_IMPORT_SYNC_FILE into the mover buffer");
+	close(ex.fd);
+	close(p.fd);
+	if (pthread_create(&h->th, NULL, held_move, h))
+		die("pthread_create");
+	usleep(100 * 1000);	/* time for the move to take the lock; whether it did is checked after */
+}
+
+/*
+ * Signal the fence: the move goes on and drops the lock.  True when the
+ * lock was held from before @t_sub until now: the test signalled the
+ * fence (not vgem's timeout), and the move's wait had begun by @t_sub.
+ */
+static bool resv_release(struct held_resv *h, uint64_t t_sub)
+{
+	struct ft_vgem_fence_signal s = { .fence = h->fence };
+	bool ours = !ioctl(h->card, FT_IOCTL_VGEM_FENCE_SIGNAL, &s);
+
+	if (!ours && errno != ETIMEDOUT)
+		die("vgem fence signal");
+	pthread_join(h->th, NULL);
+	close(h->card);
+	check_ret(h->move_ret, 0, "the move that held the lock finished once the fence signalled");
+	/* the wait began at most wait_ns before the ioctl returned, after the lock was taken */
+	return ours && h->t_end - h->wait_ns <= t_sub;
+}
+
+static const struct { uint64_t pos, len; uint8_t flags; bool eagain_ok; const char *what; }
+contended_reqs[] = {
+	{ 64 * 1024, 128 * 1024, 0, false, "a hole, inline" },
+	{ 256 * 1024, 128 * 1024, IOSQE_ASYNC, false, "an unwritten extent, through io-wq" },
+	{ 0, 192 * 1024, 0, true, "data, then a hole, inline" },
+};
+#define NR_CONTENDED (sizeof(contended_reqs) / sizeof(contended_reqs[0]))
+
+/* One contended round; false when the lock was not held for the whole window (void). */
+static bool contended_round(struct fs *f, struct io_uring *ring, struct dbuf *b, int fd,
+			    const uint8_t *want)
+{
+	int res[NR_CONTENDED];
+	unsigned early = 0, bad = 0;
+	struct held_resv h;
+	struct mover_stat st0 = mover_stat(b->fd), st;
+	uint64_t t_sub;
+	bool held;
+
+	memset(b->cpu, CANARY, b->size);
+	resv_hold(&h, b->fd);
+	for (unsigned i = 0; i < NR_CONTENDED; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		io_uring_prep_read_fixed(sqe, fd, NULL, contended_reqs[i].len,
+					 contended_reqs[i].pos, 0);
+		sqe->addr = i * MiB;	/* the token's addr: a byte offset into the dma-buf */
+		sqe->flags |= contended_reqs[i].flags;
+		sqe->user_data = i;
+		res[i] = INT_MIN;
+	}
+	t_sub = now_ns();
+	if (io_uring_submit(ring) != (int)NR_CONTENDED)
+		die("io_uring_submit");
+	usleep(200 * 1000);	/* give a wrong completion the time to show; proves nothing by itself */
+	for (struct io_uring_cqe *cqe; !io_uring_peek_cqe(ring, &cqe); io_uring_cqe_seen(ring, cqe)) {
+		res[cqe->user_data] = cqe->res;
+		early++;
+	}
+	held = resv_release(&h, t_sub);
+	if (!held)
+		printf("# the move had not begun its wait when the reads were submitted, or vgem's "
+		       "fence expired first (move waited %.3f s): this round's held-lock checks are "
+		       "void, it runs again\n", h.wait_ns / 1e9);
+	for (unsigned i = 0; i < NR_CONTENDED; i++) {
+		if (res[i] != INT_MIN && held && !(contended_reqs[i].eagain_ok && res[i] == -EAGAIN)) {
+			bad++;
+			printf("# %s: completed (%d) while the lock was held\n",
+			       contended_reqs[i].what, res[i]);
+		}
+	}
+	for (unsigned n = early; n < NR_CONTENDED; n++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(ring, &cqe))
+			die("io_uring_wait_cqe");
+		res[cqe->user_data] = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	for (unsigned i = 0; i < NR_CONTENDED; i++) {
+		uint64_t pos = contended_reqs[i].pos, len = contended_reqs[i].len;
+
+		if (res[i] == -EAGAIN && contended_reqs[i].eagain_ok)
+			res[i] = rw_token(ring, false, fd, 0, i * MiB, len, pos, 0, 0);
+		if (res[i] != (int)len || memcmp(b->cpu + i * MiB, want + pos, len)) {
+			bad++;
+			printf("# %s: %d of %" PRIu64 " bytes, first difference at %zu, "
+			       "%zu canary bytes left\n", contended_reqs[i].what, res[i], len,
+			       first_diff(b->cpu + i * MiB, want + pos, len),
+			       canary_left(b->cpu + i * MiB, len));
+		}
+	}
+	st = mover_stat(b->fd);
+	if (!held) {
+		check(bad == 0 && st.late_pages == 0, "%s: reads around a move (a void round): every "
+		      "byte the file's, no canary (%u bad, late pages %" PRIu64 ")", f->what, bad,
+		      st.late_pages);
+		return false;
+	}
+	check(bad == 0 && st.moves == st0.moves + 1 && st.late_pages == 0,
+	      "%s: a hole, an unwritten extent and data then a hole, read while a move held "
+	      "the reservation lock for %.1f s: nothing completed before the lock was free "
+	      "(%u early, -EAGAIN allowed where a bio was out), then every byte the file's, "
+	      "zeros in the moved buffer, no canary (%u bad; moves %" PRIu64 ", late pages %"
+	      PRIu64 ")", f->what, h.wait_ns / 1e9, early, bad, st.moves - st0.moves,
+	      st.late_pages);
+	return true;
+}
+
+static void holes_contended_fs(const char *kind, struct fs *f)
+{
+	long before = stat_value("tokens");
+	uint8_t *want = aligned(HOLES_SIZE);
+	struct io_uring ring;
+	struct dbuf b;
+	int fd;
+
+	fd = holes_file(f, "holes", want);
+	if (dbuf_new(&b, kind, NR_CONTENDED * MiB))
+		die("%s", kind);
+	ring_new(&ring, 8, 1);
+	check_ret(reg_dmabuf(&ring, 0, b.fd, fd), 0, "%s: %s token registration", f->what, kind);
+	for (unsigned tries = 0; !contended_round(f, &ring, &b, fd, want); tries++) {
+		if (tries == 2)
+			die("three rounds void: the lock was never held over the reads");
+	}
+	io_uring_queue_exit(&ring);
+	dbuf_free(&b);
+	close(fd);
+	tokens_gone(before);
+	free(want);
+}
+
+static void case_holes_contended(void)
+{
+	on_two_fs(holes_contended_fs, "mover", false);
+}
 
 /*
  * An exporter without a kernel mapping (a mover buffer of NO_CPU_MAP): a
@@ -2429,6 +2656,7 @@ static const struct tcase cases[] = {
 	{ "file-holes-vgem", holes_vgem },
 	{ "file-holes-mover", holes_mover },
 	{ "file-holes-nomap", case_holes_nomap },
+	{ "file-holes-contended", case_holes_contended },
 	{ "file-extend", case_extend },
 	{ "file-subblock", case_subblock },
 	{ "file-cow", case_cow },

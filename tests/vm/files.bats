@@ -54,7 +54,7 @@ ft_teardown() {
 
 @test "file tokens: registration on ext4 and XFS: O_DIRECT, data journalling, inline data, ext3, a loop device, shutdown; files of one file system share its tokens" { ftest file-register; }
 @test "file tokens: udmabuf, heap and vgem I/O on fragmented ext4 and XFS files, both namespaces, matches the pages path with no mapping per request" { ftest file-io-udmabuf file-io-heap file-io-vgem; }
-@test "file tokens: holes and unwritten extents read as zeros into every source, no canary left; a buffer without a kernel mapping gets -EOPNOTSUPP" { ftest file-holes-udmabuf file-holes-heap file-holes-vgem file-holes-mover file-holes-nomap; }
+@test "file tokens: holes and unwritten extents read as zeros into every source, no canary left, also while a move holds the reservation lock; a buffer without a kernel mapping gets -EOPNOTSUPP" { ftest file-holes-udmabuf file-holes-heap file-holes-vgem file-holes-mover file-holes-nomap file-holes-contended; }
 @test "file tokens: appends and writes past EOF set the size, gaps read as zeros, reads stop at EOF" { ftest file-extend; }
 @test "file tokens: 512-byte writes into holes, unwritten extents and past EOF of 4 KiB and 1 KiB blocks leave zeros around them" { ftest file-subblock; }
 @test "file tokens: XFS reflink: writes to a clone leave the source alone; a sub-block write to a shared block is refused, nothing cached" { ftest file-cow; }
