@@ -31,6 +31,7 @@
 #include <linux/falloc.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,6 +513,60 @@ static int reg_and_read(struct io_uring *ring, unsigned slot, int dmabuf_fd, int
 	return *reg ? *reg : rw_token(ring, false, fd, slot, 0, 4096, 0, 0, 0);
 }
 
+/* A 40-byte file, which ext4 -O inline_data keeps in the inode; its fd (O_DIRECT). */
+static int inline_file(const struct fs *f)
+{
+	int in = ft_open(f, "inline", O_RDWR | O_TRUNC);
+
+	if (pwrite(in, "forty bytes of inline data, no blocks..", 40, 0) != 40 || fsync(in))
+		die("write the inline file");
+	close(in);
+	return ft_open(f, "inline", O_RDWR | O_DIRECT);
+}
+
+/* A 64 KiB file with fs-verity enabled (SHA-256, 4 KiB blocks); its fd (O_DIRECT). */
+static int verity_file(const struct fs *f)
+{
+	struct fsverity_enable_arg va = { .version = 1, .block_size = 4096,
+					  .hash_algorithm = FS_VERITY_HASH_ALG_SHA256 };
+	int v = file_with_data(f, "v", 64 * 1024, 10);
+
+	close(v);	/* verity needs a file nobody has open for writing */
+	v = ft_open(f, "v", O_RDONLY);
+	if (ioctl(v, FS_IOC_ENABLE_VERITY, &va))
+		die("FS_IOC_ENABLE_VERITY");
+	close(v);
+	return ft_open(f, "v", O_RDONLY | O_DIRECT);
+}
+
+/*
+ * On an ext4 made with -O @feature on @ns: the file @special makes is
+ * refused (-EOPNOTSUPP) and a plain file beside it registers, so the
+ * refusal is the file's, not the file system's.
+ */
+static void refused_beside(int dmabuf_fd, const char *ns, const char *feature,
+			   int (*special)(const struct fs *f), const char *what, long before)
+{
+	char mkfs[160];
+	struct io_uring ring;
+	struct fs f;
+	int fd;
+
+	snprintf(mkfs, sizeof(mkfs), MKFS_EXT4 " -b 4096 -O %s", feature);
+	ring_new(&ring, 8, 8);
+	fs_make(&f, "ext4", ns, "reg", mkfs, "noinit_itable");
+	fd = special(&f);
+	check_ret(reg_dmabuf(&ring, 0, dmabuf_fd, fd), -EOPNOTSUPP, "%s, -O %s: %s", f.what,
+		  feature, what);
+	close(fd);
+	fd = file_with_data(&f, "x", 64 * 1024, 9);
+	check_ret(reg_dmabuf(&ring, 1, dmabuf_fd, fd), 0, "a 64 KiB file beside it (blocks)");
+	close(fd);
+	io_uring_queue_exit(&ring);
+	tokens_gone(before);
+	fs_done(&f);
+}
+
 /*
  * Registration on ext4 (doc/file-tokens.md, 2.4): the errno of each
  * row the VM can build, and who shares which token.  Catches a hook that
@@ -678,25 +733,10 @@ static void register_ext4(void)
 	fs_done(&f);
 
 	/* inline data: a 40-byte file lives in the inode, a 64 KiB one does not */
-	ring_new(&ring, 8, 8);
-	fs_make(&f, "ext4", ns512, "reg", MKFS_EXT4 " -b 4096 -O inline_data", "noinit_itable");
-	{
-		int in = ft_open(&f, "inline", O_RDWR | O_TRUNC), ind;
-
-		if (pwrite(in, "forty bytes of inline data, no blocks..", 40, 0) != 40 || fsync(in))
-			die("write the inline file");
-		close(in);
-		ind = ft_open(&f, "inline", O_RDWR | O_DIRECT);
-		check_ret(reg_dmabuf(&ring, 0, b.fd, ind), -EOPNOTSUPP, "%s, -O inline_data: a "
-			  "40-byte file (inline)", f.what);
-		close(ind);
-		x = file_with_data(&f, "x", 64 * 1024, 9);
-		check_ret(reg_dmabuf(&ring, 1, b.fd, x), 0, "a 64 KiB file of it (blocks)");
-		close(x);
-	}
-	io_uring_queue_exit(&ring);
-	tokens_gone(before);
-	fs_done(&f);
+	refused_beside(b.fd, ns512, "inline_data", inline_file, "a 40-byte file (inline)", before);
+	/* fs-verity: the CPU checks every block read against the Merkle tree */
+	refused_beside(b.fd, ns512, "verity", verity_file, "a file with fs-verity enabled",
+		       before);
 
 	/* ext3: indirect blocks, which direct I/O cannot fill holes of */
 	ring_new(&ring, 8, 8);

@@ -66,12 +66,14 @@ ft_teardown() {
 # --- the tool on files (dmabuf check, read, write, verify) ---------------------------
 
 # fs_mount TYPE DEV [MOUNT-OPTIONS]: a fresh file system of TYPE on DEV,
-# mounted at $MNT (under /run/file-tokens, which ft_teardown unmounts).
+# mounted at $MNT (under /run/file-tokens, which ft_teardown unmounts);
+# $MKFS_EXT4_FEATURES, when set, is given to mkfs.ext4's -O.
 fs_mount() {
 	MNT=/run/file-tokens/tool-$1
 	mkdir -p "$MNT"
 	case $1 in
-	ext4) mkfs.ext4 -F -q -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$2" ;;
+	ext4) mkfs.ext4 -F -q -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 \
+		${MKFS_EXT4_FEATURES:+-O "$MKFS_EXT4_FEATURES"} "$2" ;;
 	xfs) mkfs.xfs -f -q -K "$2" ;;
 	esac || fail "mkfs.$1 $2"
 	mount -t "$1" ${3:+-o "$3"} "$2" "$MNT" || fail "mount $2 on $MNT"
@@ -99,7 +101,20 @@ fs_mount() {
 	done
 }
 
-@test "dmabuf check FILE says why a file takes no token: data=journal, chattr +j, a loop device below; --path token exits 3 with the reason, auto falls back to pages" {
+# verity_enable FILE: FS_IOC_ENABLE_VERITY with SHA-256 over 4 KiB blocks
+# (struct fsverity_enable_arg, 128 bytes; no fsverity-utils needed).
+verity_enable() {
+	python3 - "$1" <<-'PY'
+	import fcntl, os, struct, sys
+	FS_IOC_ENABLE_VERITY = (1 << 30) | (128 << 16) | (ord('f') << 8) | 133
+	arg = struct.pack("=IIII", 1, 1, 4096, 0) + bytes(112)
+	fd = os.open(sys.argv[1], os.O_RDONLY)
+	fcntl.ioctl(fd, FS_IOC_ENABLE_VERITY, arg)
+	os.close(fd)
+	PY
+}
+
+@test "dmabuf check FILE says why a file takes no token: data=journal, chattr +j, fs-verity, a loop device below; --path token exits 3 with the reason, auto falls back to pages" {
 	fs_mount ext4 "$DMABUF_VM_NS512" data=journal
 	head -c 1M /dev/zero > "$MNT/j"
 	run -0 dmabuf --json check "$MNT/j"
@@ -122,6 +137,15 @@ fs_mount() {
 	chattr -j "$MNT/j"
 	run -0 dmabuf --json check "$MNT/j"
 	assert_equal "$(jq -r '.targets[0].token.support' <<<"$output")" "dmabuf tokens work for this target"
+	umount "$MNT"
+
+	MKFS_EXT4_FEATURES=verity fs_mount ext4 "$DMABUF_VM_NS512"
+	head -c 1M /dev/urandom > "$MNT/v"
+	verity_enable "$MNT/v"
+	run -0 dmabuf --json check "$MNT/v"
+	assert_regex "$(jq -r '.targets[0].filesystem.token_refused' <<<"$output")" "fs-verity"
+	run -3 --separate-stderr dmabuf read "$MNT/v" --mem udmabuf --path token --blocks 8
+	assert_error "fs-verity"
 	umount "$MNT"
 
 	# ext4 on a loop device: the file is fine, the device below takes no tokens
