@@ -299,7 +299,7 @@ static struct json_object *passthrough_obj(struct json_object *nvme, const char 
 
 /*
  * Beyond "supported": which interface the kernel answered on, whether it
- * has this port's test trigger (kernel-patches/ 0007: debugfs invalidate
+ * has this port's test trigger (kernel-patches/ 0013: debugfs invalidate
  * and stats), whether passthrough char devices take tokens, and the size
  * limit, which is not probed (it takes a dma-buf of that size): the
  * registration reports the kernel's answer.

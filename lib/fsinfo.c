@@ -5,7 +5,7 @@
  * doc/file-tokens.md.
  *
  * The reasons follow the checks of the file systems' token hooks (kernel
- * patches 0026 for ext4, 0027 for XFS), in their order, so that the text
+ * patches 0030 for ext4, 0031 for XFS), in their order, so that the text
  * names what the kernel looked at: the library asks the same questions of
  * the same attributes from user space.
  */
@@ -132,7 +132,7 @@ static bool is_ext(const char *fstype)
 	return !strcmp(fstype, "ext4") || !strcmp(fstype, "ext3") || !strcmp(fstype, "ext2");
 }
 
-/* ext4_dmabuf_supported() (0026), in its order, from user space. */
+/* ext4_dmabuf_supported() (0030), in its order, from user space. */
 static const char *ext4_refusal(const struct db_fsinfo *fi)
 {
 	char data[32];
@@ -236,7 +236,7 @@ const char *db_fsinfo_token_why(int fd, int dmabuf_fd, char *buf, size_t len)
 	}
 	if (nr)
 		snprintf(buf, len, "%s takes dmabuf tokens, but this kernel's %s does not: "
-			 "tokens for files are kernel patches 0022-0027 of this project's port",
+			 "tokens for files are kernel patches 0027-0031 of this project's port",
 			 fi.data_dev, fi.fstype);
 	else
 		snprintf(buf, len, "this kernel's %s takes no dmabuf tokens, or the device "

@@ -44,7 +44,7 @@ const char *db_fsinfo_device(const struct db_fsinfo *fi);
 
 /*
  * Why a dmabuf token registration on this file is refused, from what the
- * file system's token hook checks (kernel patches 0026 ext4, 0027 XFS;
+ * file system's token hook checks (kernel patches 0030 ext4, 0031 XFS;
  * doc/file-tokens.md, "What is refused"): a file system without tokens, a
  * DAX file, fs-verity, data journalling (mount option or chattr +j),
  * inline data, fscrypt, an ext4 file without extents.  The reason, with

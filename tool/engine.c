@@ -215,7 +215,7 @@ static int meta_init(struct run *run, uint32_t ms, struct dmabuf_err *e)
 	 * Written before use, not only for determinism: Linux 6.12 pins a
 	 * passthrough read's metadata buffer without FOLL_WRITE, so a page
 	 * never written would be the shared zero page, and the controller
-	 * would write the metadata there (kernel-patches/README.md, 0011).
+	 * would write the metadata there (kernel-patches/README.md, 0002).
 	 */
 	memset(run->meta, 0, total);
 	for (i = 0; i < qd; i++)

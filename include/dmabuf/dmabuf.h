@@ -175,7 +175,7 @@ bool dmabuf_mem_can_move(const struct dmabuf_mem *m);
  * waiting for the fences (also on -ETIME).  Errors: -EOPNOTSUPP
  * (DMABUF_E_UNSUPPORTED): this source cannot move; -ETIME: the fences did
  * not signal, nothing moved; -EBUSY: pinned by an importer without
- * move_notify; -EINTR.  The exporter is kernel-patches/0009.
+ * move_notify; -EINTR.  The exporter is kernel-patches/0015.
  */
 int dmabuf_mem_move(struct dmabuf_mem *m, unsigned timeout_ms, uint64_t *wait_ns,
 		    struct dmabuf_err *e);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The test exporter whose dma-bufs move: /dev/dmabuf_mover
- * (CONFIG_DMABUF_MOVER, kernel-patches/0009).
+ * (CONFIG_DMABUF_MOVER, kernel-patches/0015).
  *
- * Source of these facts: our patch 0009, include/uapi/linux/dmabuf_mover.h
+ * Source of these facts: our patch 0015, include/uapi/linux/dmabuf_mover.h
  * there.  The layout must match it bit for bit; doc/token-uapi.md describes
  * the exporter.
  */
@@ -19,12 +19,12 @@
  * are not whole pages, as a sub-allocating exporter hands out).
  */
 #define DMABUF_MOVER_ALLOC_SMALL_PIECES	(1U << 0)
-/* mmap() fails with -EINVAL: memory the CPU cannot reach (0018). */
+/* mmap() fails with -EINVAL: memory the CPU cannot reach (0016). */
 #define DMABUF_MOVER_ALLOC_NO_CPU_MAP	(1U << 1)
 /*
  * Fault injection, CONFIG_DMABUF_MOVER_MISDIRECT (else -EOPNOTSUPP): every
  * page of the importers' mapping is one decoy page; mmap() shows the buffer
- * (0019).
+ * (0017).
  */
 #define DMABUF_MOVER_ALLOC_MISDIRECT	(1U << 2)
 

@@ -45,7 +45,7 @@ teardown_file() { rm -rf "$WORK"; }
 	for f in usr/include/dmabuf/dmabuf.h "usr/lib/$ARCH/libdmabuf.so " "usr/lib/$ARCH/pkgconfig/dmabuf.pc" \
 		usr/share/man/man3/dmabuf_register.3.gz usr/share/dmabuf/examples/token-read.c \
 		usr/share/doc/libdmabuf-dev/kernel-patches/series \
-		usr/share/doc/libdmabuf-dev/kernel-patches/0006-io_uring-rsrc-register-dma-bufs-as-fixed-buffers-for.patch; do
+		usr/share/doc/libdmabuf-dev/kernel-patches/0012-io_uring-rsrc-register-dma-bufs-as-fixed-buffers-for.patch; do
 		assert_output --partial "./$f"
 	done
 	refute_output --partial "include/dmabuf/mem.h"

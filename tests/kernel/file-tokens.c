@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * file-tokens: dma-buf tokens for files on ext4 and XFS (doc/file-tokens.md,
- * kernel patches 0022-0027), tested with raw io_uring_register(2) calls
+ * kernel patches 0027-0031), tested with raw io_uring_register(2) calls
  * and nothing of lib/.
  *
  *   file-tokens [-n ITERATIONS] CASE [CASE...]   "file-tokens list" names them
@@ -98,7 +98,7 @@ static void need(const char *tool, const char *pkg)
 }
 
 /*
- * Does the kernel have file tokens (kernel patches 0022-0027)?  Asked of
+ * Does the kernel have file tokens (kernel patches 0027-0031)?  Asked of
  * /proc/kallsyms (CONFIG_KALLSYMS, in the fragment), not of a registration:
  * a file system's -EOPNOTSUPP is what a broken hook would answer too.
  * Until the patches are in kernel-patches/series the cases skip.
@@ -120,7 +120,7 @@ static void need_file_tokens(void)
 	fclose(f);
 	if (!found)
 		skip_all("this kernel has no file tokens (no blk_dmabuf_file_token_create: "
-			 "kernel patches 0022-0027 not in kernel-patches/series)");
+			 "kernel patches 0027-0031 not in kernel-patches/series)");
 }
 
 /* The namespace @var, at least 512 MiB, of a kernel with file tokens, else the case cannot run. */
@@ -1667,7 +1667,7 @@ static void placed(struct io_uring *ring, int fd, unsigned slot, struct dbuf *b,
  * mapping after it).  With the realtime device on a loop device the
  * registration is refused.  Catches a file token with the data device's
  * lower only (rt I/O would map afresh, or fail), bios of an rt file sent
- * to the data device's mapping (nvme-pci 0015 refuses a foreign mapping:
+ * to the data device's mapping (nvme-pci 0023 refuses a foreign mapping:
  * -EIO), and data on the wrong device.
  */
 static void case_rt(void)
@@ -1847,7 +1847,7 @@ out:
  * with 4 tags, over data, a hole and an unwritten extent, then writes:
  * every byte is the file's, in the pages where the buffer now lives; no
  * move fails (a kernel mapping from hole zeroing never outlives the
- * reservation lock, so the mover never finds one: 0024), no page written
+ * reservation lock, so the mover never finds one: 0018), no page written
  * after the exporter gave it up, and requests after a move map afresh
  * (the deferred path of blk_dmabuf_submit()).  Catches a file bio that
  * keeps a lower mapping across a move (late DMA), a zeroing that races a

@@ -35,7 +35,7 @@ _Static_assert(IO_REGBUF_TYPE_EMPTY == 0 && IO_REGBUF_TYPE_UADDR == 1 &&
 _Static_assert(sizeof(struct io_uring_rsrc_update2) == 32, "rsrc_update2 is 32 bytes");
 _Static_assert(sizeof(struct nvme_uring_cmd) == 72, "nvme_uring_cmd is 72 bytes");
 
-/* The moving test exporter (kernel-patches/0009): the ioctl numbers carry the sizes. */
+/* The moving test exporter (kernel-patches/0015): the ioctl numbers carry the sizes. */
 _Static_assert(sizeof(struct dmabuf_mover_alloc) == 24, "mover alloc is 24 bytes");
 _Static_assert(offsetof(struct dmabuf_mover_alloc, fd) == 12, "alloc fd at 12");
 _Static_assert(offsetof(struct dmabuf_mover_alloc, flags) == 16, "alloc flags at 16");

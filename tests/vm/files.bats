@@ -4,7 +4,7 @@
 # of lib/), one bats test per group of cases.  The cases make file systems
 # on both namespaces, which must be 512 MiB or more: check-tier boots this
 # suite with --ns-size 1G; with smaller namespaces, without mkfs.xfs, or on
-# a kernel without file tokens (kernel patches 0022-0027 not in series) the
+# a kernel without file tokens (kernel patches 0027-0031 not in series) the
 # tests skip, saying why.  DMABUF_FILE_RACE_ITERATIONS sets the races'
 # operation count (file-tokens -n, default 1000).
 load helpers

@@ -118,7 +118,7 @@ kstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/kernel/debug/dmabuf_token/st
 	done
 }
 
-# mover: the kernel's test exporter whose buffers really move (patch 0009);
+# mover: the kernel's test exporter whose buffers really move (patch 0015);
 # a cycle is a move: move_notify, the wait for the fences, a copy to new
 # pages, the old ones poisoned and watched.
 @test "token: invalidate --mem mover --during-io moves the buffer for real; every byte verifies, no late DMA" {

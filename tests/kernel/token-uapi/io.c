@@ -140,7 +140,7 @@ static void merge_round(struct io_uring *ring, int fd, const struct dbuf *b,
 
 /*
  * Token bios merge when they continue each other in the mapping as on the
- * disk (kernel-patches/0008): 64 sequential 4 KiB reads into consecutive
+ * disk (kernel-patches/0014): 64 sequential 4 KiB reads into consecutive
  * buffer blocks become fewer commands; the same reads into the buffer
  * blocks in reverse order continue each other on the disk only, and must
  * not merge (a merged request is one range of the mapping: its data would

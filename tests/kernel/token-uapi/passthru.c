@@ -117,7 +117,7 @@ static uint8_t *fresh_pages(size_t len)
  * A passthrough read's metadata into memory the process has not written:
  * the kernel must pin it for writing, or it pins the shared zero page and
  * the controller writes the metadata there, for every process (the pages
- * path, with user memory: not a token case; kernel-patches/0011).
+ * path, with user memory: not a token case; kernel-patches/0002).
  */
 void case_passthru_meta_fresh(void)
 {
@@ -227,7 +227,7 @@ void case_passthru_errors(void)
  * -EAGAIN and is reissued from io-wq.  io_uring copies its SQE at that
  * moment, and the reissue must read the copy: once io_uring_submit() has
  * returned, the application owns the SQ slot again and may fill it.  6.12
- * kept reading the slot (kernel-patches/0021).  Each round invalidates the
+ * kept reading the slot (kernel-patches/0003).  Each round invalidates the
  * token, submits an NVMe Write of a fresh pattern to LBA X from a one-entry
  * SQ ring, and at once fills the same slot with a Write of other bytes to
  * LBA Y, which it never submits (it becomes a NOP afterwards).  X must hold

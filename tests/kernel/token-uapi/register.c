@@ -168,7 +168,7 @@ void case_errors(void)
 }
 
 /*
- * No 1 GiB limit on a token (as upstream since v6; kernel-patches/0006):
+ * No 1 GiB limit on a token (as upstream since v6; kernel-patches/0012):
  * a dma-buf just over 1 GiB registers, and requests past its first GiB
  * move the right bytes, on the block device and through passthrough.  vgem
  * allocates when the token maps it: 1 GiB of the guest's 2 GiB.  The bound
@@ -220,7 +220,7 @@ void case_over_1g(void)
  * bounce buffers, each has its own copy of the buffer, and the system
  * heap's begin_cpu_access copies every copy back whole, the last over the
  * others.  Under swiotlb=force the second controller's registration is
- * refused with -EXDEV (kernel-patches/0020), and succeeds once the first
+ * refused with -EXDEV (kernel-patches/0026), and succeeds once the first
  * is gone; without bouncing, both register.  Either way the block and
  * char devices of one namespace share its controller's one attachment.
  */

@@ -32,7 +32,7 @@ teardown() {
 }
 
 @test "iommu: 10,000 4 KiB reads of a file on ext4: pages path maps per request, token path never" {
-	# a file token (kernel patches 0022-0027): ext4 maps each request to
+	# a file token (kernel patches 0027-0031): ext4 maps each request to
 	# blocks, and the bios take the namespace's one mapping
 	[ -e /sys/module/ext4 ] || grep -qw ext4 /proc/filesystems || skip "this kernel has no ext4"
 	mkdir -p /run/iommu-fs

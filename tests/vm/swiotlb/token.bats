@@ -4,7 +4,7 @@
 # streaming DMA mapping of the NVMe controller goes through swiotlb, as in
 # a confidential guest or for an untrusted device.  The bytes a request
 # moves reach the CPU's view of the buffer only if nvme-pci syncs them
-# (kernel-patches/0005): the data is checked through that view.
+# (kernel-patches/0010): the data is checked through that view.
 load ../helpers
 
 setup() {
