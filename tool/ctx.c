@@ -31,21 +31,32 @@ static void detail_less_memory(const struct db_ctx *c, int ret, struct dmabuf_er
 		db_err_detail(e, "use less memory: a smaller --size " BENCH_MEMORY);
 }
 
-/* Slot @slot of @r by the path in use (slot 0 of the context's ring: by @want). */
-static int reg_slot(struct db_ctx *c, struct db_ring *r, unsigned slot, enum dmabuf_path want,
+/*
+ * Register the context's memory in slot @slot of @r by @want, with the
+ * commands' advice on a refused size.  Writes nothing of @c.
+ */
+static int register_into(const struct db_ctx *c, struct db_ring *r, unsigned slot,
+			 enum dmabuf_path want, struct dmabuf_fixed *fx, struct dmabuf_err *e)
+{
+	int ret = dmabuf_register(&r->ring, slot, c->m, c->t.fd, want, fx, e);
+
+	/* a token's size is the kernel's to judge: no 1 GiB advice for it */
+	if (ret && e && want != DMABUF_PATH_TOKEN)
+		detail_less_memory(c, ret, e);
+	return ret;
+}
+
+/* Slot @slot of the context's ring by @want; the path taken becomes the context's. */
+static int reg_slot(struct db_ctx *c, unsigned slot, enum dmabuf_path want,
 		    struct dmabuf_err *e)
 {
 	struct dmabuf_fixed fx;
-	int ret = dmabuf_register(&r->ring, slot, c->m, c->t.fd, want, &fx, e);
+	int ret = register_into(c, &c->r, slot, want, &fx, e);
 
 	if (want == DMABUF_PATH_AUTO)
 		snprintf(c->why, sizeof(c->why), "%s", fx.why);
-	if (ret) {
-		/* a token's size is the kernel's to judge: no 1 GiB advice for it */
-		if (e && want != DMABUF_PATH_TOKEN)
-			detail_less_memory(c, ret, e);
+	if (ret)
 		return ret;
-	}
 	c->path = fx.path;
 	c->fx = fx;
 	return 0;
@@ -56,7 +67,7 @@ static int register_slots(struct db_ctx *c, enum dmabuf_path want, struct dmabuf
 	uint64_t t0 = db_now_ns();
 
 	for (unsigned s = 0; s < c->slots; s++) {
-		int ret = reg_slot(c, &c->r, s, s ? c->path : want, e);
+		int ret = reg_slot(c, s, s ? c->path : want, e);
 
 		if (ret) {
 			while (s--)
@@ -77,11 +88,8 @@ int db_ctx_register(struct db_ctx *c, struct dmabuf_err *e)
 int db_ctx_register_ring(const struct db_ctx *c, struct db_ring *r, struct dmabuf_err *e)
 {
 	struct dmabuf_fixed fx;
-	int ret = dmabuf_register(&r->ring, 0, c->m, c->t.fd, c->path, &fx, e);
 
-	if (ret && e && c->path != DMABUF_PATH_TOKEN)
-		detail_less_memory(c, ret, e);
-	return ret;
+	return register_into(c, r, 0, c->path, &fx, e);
 }
 
 int db_ctx_unregister(struct db_ctx *c, struct dmabuf_err *e)
