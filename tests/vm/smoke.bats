@@ -28,6 +28,11 @@ lbaf_in_use() {
 	assert_success
 }
 
+@test "the guest CPU has no 5-level paging, so the debug kernel's KASAN has no early-boot false positive" {
+	run -0 grep -m1 '^flags' /proc/cpuinfo
+	refute_output --regexp '(^| )la57( |$)'
+}
+
 @test "both NVMe controllers are present with their serial numbers" {
 	run cat /sys/class/nvme/nvme0/serial /sys/class/nvme/nvme1/serial
 	assert_success
