@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# tests/vm/check-tier's scheduling and counting, with a stand-in for
+# tests/vm/run (tests/cli/fixtures/fake-vm-run) that boots nothing: boots
+# run DMABUF_VM_JOBS at a time, each boot's output is printed whole, every
+# test is counted once in its tier, a failed or skipped boot counts as such.
+
+load helpers
+
+REPO=$BATS_TEST_DIRNAME/../..
+
+# tier [VAR=VALUE...]: check-tier with the stand-in, on no kernel.
+tier() {
+	run --separate-stderr env DMABUF_VM_RUN="$BATS_TEST_DIRNAME/fixtures/fake-vm-run" \
+		DMABUF_VM_KERNEL=/nonexistent FAKE_LOG="$BATS_TEST_TMPDIR/boots.log" \
+		TMPDIR="$BATS_TEST_TMPDIR" DMABUF_SUMMARY="$BATS_TEST_TMPDIR/summary" "$@" \
+		timeout 600 "$REPO/tests/vm/check-tier"
+}
+
+# count TIER: the tests of the tier's suites, as bats counts them.
+count() {
+	local dir=$REPO/tests/vm
+	[ "$1" = vm ] || dir=$REPO/tests/vm/${1#vm-}
+	(cd "$REPO" && bats --count "${dir#"$REPO"/}"/*.bats)
+}
+
+# counted: every tier's count line in the summary is its suites' tests, all
+# passed.
+counted() {
+	local t
+	for t in vm vm-iommu vm-swiotlb vm-multipath vm-p2p vm-p2p-direct; do
+		grep -qx "$t: $(count "$t") passed, 0 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary" ||
+			fail "$t: $(grep "^$t:" "$BATS_TEST_TMPDIR/summary")"
+	done
+}
+
+# in_flight: the most boots the log shows running at once.
+in_flight() {
+	awk '/^start/ { n++; if (n > max) max = n } /^end/ { n-- } END { print max }' "$BATS_TEST_TMPDIR/boots.log"
+}
+
+@test "two boots at a time: every boot runs once, two at once and never more; each boot's output whole; every test counted once" {
+	tier DMABUF_VM_JOBS=2 FAKE_BARRIER=2
+	assert_success
+	assert_line --regexp '^2 boot\(s\) at a time; logs of each boot under .*/dmabuf-vm-tier/$'
+	local boots
+	boots=$(grep -c '^start ' "$BATS_TEST_TMPDIR/boots.log")
+	[ "$(grep -c '^end ' "$BATS_TEST_TMPDIR/boots.log")" = "$boots" ]
+	[ "$(grep -c ': booting (timeout' <<<"$output")" = "$boots" ]
+	[ "$(sort "$BATS_TEST_TMPDIR/boots.log" | uniq -d)" = "" ]
+	# the first two boots waited for each other
+	[ "$(in_flight)" = 2 ]
+	counted
+	# every TAP line lies between its boot's "booting" line and its count
+	run awk '
+	/: booting \(timeout/ { if (cur != "") bad = bad "\n" $0; cur = $0; sub(/: booting.*/, "", cur); next }
+	cur != "" && index($0, cur ": ") == 1 && / passed, / { cur = ""; next }
+	cur == "" && /^(not )?ok / { bad = bad "\n" $0 }
+	END { printf "%s", bad }' <<<"$output"
+	assert_output ""
+}
+
+@test "one boot at a time counts the same" {
+	tier DMABUF_VM_JOBS=1
+	assert_success
+	[ "$(in_flight)" = 1 ]
+	counted
+}
+
+@test "a failed boot fails its tier and the run, names itself in the recap; the other boots still run" {
+	tier DMABUF_VM_JOBS=2 FAKE_FAIL=tests/vm/bench.bats
+	assert_failure
+	grep -qx "vm: $(($(count vm) - 1)) passed, 1 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
+	grep -qx "vm-iommu: $(count vm-iommu) passed, 0 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
+	assert_line --regexp '^vm: tests/vm/bench.bats: FAIL: 1 failed, [0-9]+ of [0-9]+ ran, [0-9]+ s \(timeout 1300 s\)$'
+}
+
+@test "QEMU that cannot run skips every tier's tests, booting the others no more" {
+	tier DMABUF_VM_JOBS=1 FAKE_STATUS=77
+	assert_success
+	assert_line "vm: SKIP: qemu-system-x86_64 cannot run here"
+	[ "$(grep -c 'SKIP: qemu' <<<"$output")" = 1 ]
+	for t in vm vm-iommu vm-p2p; do
+		grep -qx "$t: 0 passed, 0 failed, $(count "$t") skipped" "$BATS_TEST_TMPDIR/summary"
+	done
+}
+
+@test "DMABUF_VM_JOBS that is no number above 0 is refused before any boot" {
+	for j in 0 x -1; do
+		tier DMABUF_VM_JOBS=$j
+		assert_failure 2
+		[[ $stderr == *"DMABUF_VM_JOBS wants a number of boots above 0, got '$j'"* ]]
+		[ ! -e "$BATS_TEST_TMPDIR/boots.log" ]
+	done
+}
