@@ -63,7 +63,7 @@ ft_teardown() {
 @test "file tokens: invalidations and real moves under file reads and writes: every byte, no late DMA, no move refused" { ftest file-mover; }
 @test "file tokens: truncate, hole punch, zero range, collapse/insert range and buffered writes racing token I/O: A never reads B's blocks, B never gets A's writes, the page cache stays coherent" { ftest file-race-truncate file-race-punch file-race-zero file-race-shift file-race-buffered; }
 
-# --- the tool on files (dmabuf check, read, write, verify) ---------------------------
+# --- the tool on files (dmabuf check, read, write, verify, bench, invalidate) ---------------------------
 
 # fs_mount TYPE DEV [MOUNT-OPTIONS]: a fresh file system of TYPE on DEV,
 # mounted at $MNT (under /run/file-tokens, which ft_teardown unmounts);
@@ -79,7 +79,7 @@ fs_mount() {
 	mount -t "$1" ${3:+-o "$3"} "$2" "$MNT" || fail "mount $2 on $MNT"
 }
 
-@test "dmabuf on ext4 and XFS files: check says tokens work; verify and read take the token path and name the file system and the device below" {
+@test "dmabuf on ext4 and XFS files: check says tokens work; verify, bench and invalidate take the token path and name the file system and the device below" {
 	local fs
 	for fs in ext4 xfs; do
 		fs_mount "$fs" "$DMABUF_VM_NS4K"
@@ -97,6 +97,13 @@ fs_mount() {
 		# auto takes the token for a dma-buf, and reads back what verify wrote
 		run -0 --separate-stderr dmabuf --json verify "$MNT/data" --mem heap --blocks 2048 --read-only
 		assert_equal "$(jq -r '"\(.result) \(.path)"' <<<"$output")" "ok token"
+		# bench and invalidate take the file as well: the token, the file system named
+		run -0 --separate-stderr dmabuf --json bench "$MNT/data" --mem udmabuf --path token --bs 64k --ios 256
+		assert_equal "$(jq -r '"\(.path) \(.workload.rw) \(.target.filesystem.type)"' <<<"$output")" "token randread $fs"
+		run -0 --separate-stderr dmabuf --json invalidate "$MNT/data" --mem mover --path token \
+			--length 1M --bs 4k --qd 8 --cycles 2 --during-io --force
+		assert_equal "$(jq -r '"\(.result) \(.path) \(.cycles.completed) \(.cycles.exporter_moves) \(.cycles.late_pages) \(.verify.blocks_bad) \(.target.filesystem.type)"' <<<"$output")" \
+			"ok token 2 2 0 0 $fs"
 		umount "$MNT"
 	done
 }
