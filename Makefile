@@ -184,20 +184,30 @@ fuzz:
 	tests/fuzz/run build-fuzz/fuzz-parsers $(FUZZ_SECS) build-fuzz/corpus tests/fuzz/corpus
 
 # --- tests -----------------------------------------------------------------
-# check = deps + the unit, cli and vm tiers (tests/vm/README.md), the Debian
+# check = deps + the unit, cli, harness and vm tiers (tests/vm/README.md), the Debian
 # packages (deb), the sanitizer build running the unit and cli tiers and the
 # ThreadSanitizer build running tests/cli/threads.bats.  Each tier prints "TIER: N passed, N failed,
 # N skipped"; the last line is the total.
+# The vm tier runs beside the host tiers: its guests boot one at a time and
+# keep one core busy, so on two cores the host tiers take the other one
+# instead of adding their time to the run.  Its output goes to
+# $(O)/check-vm.log and is printed from the start once the host tiers end,
+# then followed.  Every tier runs whatever another one gives.
 SUMMARY := $(CURDIR)/$(O)/test-summary
 export DMABUF_SUMMARY
 check: deps
 	@mkdir -p $(O) && rm -f $(SUMMARY)
-	$(MAKE) all unit-bins
-	$(MAKE) check-unit check-cli check-deb DMABUF_SUMMARY=$(SUMMARY)
-	$(MAKE) check-asan check-tsan DMABUF_SUMMARY=$(SUMMARY)
-	$(MAKE) check-vm DMABUF_SUMMARY=$(SUMMARY)
-	@cat $(SUMMARY)
-	@awk '{p += $$2; f += $$4; s += $$6} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}' $(SUMMARY)
+	$(MAKE) all unit-bins $(VM_PREREQ)
+	@echo "check: the vm tier runs beside the host tiers; its output follows theirs ($(O)/check-vm.log)"
+	@$(MAKE) --no-print-directory check-vm DMABUF_SUMMARY=$(SUMMARY) > $(O)/check-vm.log 2>&1 & vm=$$!; \
+	st=0; \
+	$(MAKE) check-unit check-cli check-harness check-deb DMABUF_SUMMARY=$(SUMMARY) || st=1; \
+	$(MAKE) check-asan check-tsan DMABUF_SUMMARY=$(SUMMARY) || st=1; \
+	tail -n +1 -f --pid=$$vm $(O)/check-vm.log; \
+	wait $$vm || st=1; \
+	cat $(SUMMARY); \
+	awk '{p += $$2; f += $$4; s += $$6} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}' $(SUMMARY); \
+	exit $$st
 
 check-unit: unit-bins
 	tests/run-unit $(UNIT_BIN)
@@ -209,6 +219,12 @@ check-cli: dmabuf gpu-stubs
 	DMABUF=$(CURDIR)/$(O)/dmabuf DMABUF_JSON_LOG=$(CURDIR)/$(O)/json/cli \
 		bats --tap tests/cli | tests/tap-summary cli; st=$$?; \
 	tests/schema-check $(O)/json/cli | tests/tap-summary schema-cli && exit $$st
+
+# The test harness's own tests: the VM console check and check-tier's
+# scheduling and counting, on recorded consoles and a stand-in for
+# tests/vm/run; nothing boots, no dmabuf runs, so once (not under ASan).
+check-harness:
+	bats --tap tests/harness | tests/tap-summary harness
 
 # debian/: build the packages from a copy of the tree, lintian, and use
 # what they hold (tests/deb/package.bats).
@@ -302,7 +318,7 @@ clean:
 
 help:
 	@echo "make            build ./dmabuf and the man pages"
-	@echo "make check      install test deps, run unit, cli, asan, tsan and vm tiers"
+	@echo "make check      install test deps, run unit, cli, harness, asan, tsan and vm tiers"
 	@echo "make check-vm-debug  the VM suites on the KASAN/lockdep kernel"
 	@echo "make check-kernel-debug  the kernel and token suites on the KASAN/lockdep kernel"
 	@echo "make demo       boot the VM and run dmabuf verify on every source x engine"
@@ -312,5 +328,5 @@ help:
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECS=$(FUZZ_SECS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR="
 
-.PHONY: FORCE all dmabuf man ktests gpu-stubs examples install-root asan tsan fuzz unit-bins check check-unit check-cli check-deb check-asan check-tsan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
+.PHONY: FORCE all dmabuf man ktests gpu-stubs examples install-root asan tsan fuzz unit-bins check check-unit check-cli check-harness check-deb check-asan check-tsan check-vm check-vm-debug check-kernel-debug demo bench deps install clean help
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # tests/vm/check-tier's scheduling and counting, with a stand-in for
-# tests/vm/run (tests/cli/fixtures/fake-vm-run) that boots nothing: boots
+# tests/vm/run (tests/harness/fixtures/fake-vm-run) that boots nothing: boots
 # run DMABUF_VM_JOBS at a time, each boot's output is printed whole, every
 # test is counted once in its tier, a failed or skipped boot counts as such.
 
@@ -8,12 +8,17 @@ load helpers
 
 REPO=$BATS_TEST_DIRNAME/../..
 
-# tier [VAR=VALUE...]: check-tier with the stand-in, on no kernel.
+# tier [VAR=VALUE...] [-- CHECK-TIER-ARGS...]: check-tier with the
+# stand-in, on no kernel.
 tier() {
-	run --separate-stderr env DMABUF_VM_RUN="$BATS_TEST_DIRNAME/fixtures/fake-vm-run" \
+	local env=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do env+=("$1"); shift; done
+	[ $# -eq 0 ] || shift
+	run --separate-stderr env -u DMABUF_FILE_RACE_ITERATIONS \
+		DMABUF_VM_RUN="$BATS_TEST_DIRNAME/fixtures/fake-vm-run" \
 		DMABUF_VM_KERNEL=/nonexistent FAKE_LOG="$BATS_TEST_TMPDIR/boots.log" \
-		TMPDIR="$BATS_TEST_TMPDIR" DMABUF_SUMMARY="$BATS_TEST_TMPDIR/summary" "$@" \
-		timeout 600 "$REPO/tests/vm/check-tier"
+		TMPDIR="$BATS_TEST_TMPDIR" DMABUF_SUMMARY="$BATS_TEST_TMPDIR/summary" "${env[@]}" \
+		timeout 600 "$REPO/tests/vm/check-tier" "$@"
 }
 
 # count TIER: the tests of the tier's suites, as bats counts them.
@@ -46,6 +51,7 @@ in_flight() {
 	boots=$(grep -c '^start ' "$BATS_TEST_TMPDIR/boots.log")
 	[ "$(grep -c '^end ' "$BATS_TEST_TMPDIR/boots.log")" = "$boots" ]
 	[ "$(grep -c ': booting (timeout' <<<"$output")" = "$boots" ]
+	[ "$(grep -c '^check-tier: started tests/vm/.* of 2 running)$' <<<"$output")" = "$boots" ]
 	[ "$(sort "$BATS_TEST_TMPDIR/boots.log" | uniq -d)" = "" ]
 	# the first two boots waited for each other
 	[ "$(in_flight)" = 2 ]
@@ -82,6 +88,31 @@ in_flight() {
 	for t in vm vm-iommu vm-p2p; do
 		grep -qx "$t: 0 passed, 0 failed, $(count "$t") skipped" "$BATS_TEST_TMPDIR/summary"
 	done
+}
+
+@test "the file races: 250 operations in make check, the guest's default (1000) on the debug kernel, the caller's when given" {
+	local files=(--suites tests/vm/files.bats)
+	tier DMABUF_VM_JOBS=1 -- "${files[@]}"
+	assert_success
+	grep -qx 'start tests/vm/files.bats races=250' "$BATS_TEST_TMPDIR/boots.log"
+	rm "$BATS_TEST_TMPDIR/boots.log"
+	tier DMABUF_VM_JOBS=1 -- "${files[@]}" --debug
+	assert_success
+	grep -qx 'start tests/vm/files.bats races=unset' "$BATS_TEST_TMPDIR/boots.log"
+	rm "$BATS_TEST_TMPDIR/boots.log"
+	tier DMABUF_VM_JOBS=1 DMABUF_FILE_RACE_ITERATIONS=40 -- "${files[@]}"
+	assert_success
+	grep -qx 'start tests/vm/files.bats races=40' "$BATS_TEST_TMPDIR/boots.log"
+}
+
+@test "by default at most one boot per two cores (fewer if memory is short), never none" {
+	tier
+	assert_success
+	local most=$(($(nproc) / 2)) n
+	[ "$most" -ge 1 ] || most=1
+	n=$(sed -n 's/^\([0-9]*\) boot(s) at a time; .*/\1/p' <<<"$output")
+	[ "$n" -ge 1 ] && [ "$n" -le "$most" ] || fail "$n boot(s) at a time on $(nproc) cores"
+	[ "$(in_flight)" -le "$n" ]
 }
 
 @test "DMABUF_VM_JOBS that is no number above 0 is refused before any boot" {

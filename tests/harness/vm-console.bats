@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # tests/vm/console-check, the check tests/vm/run makes of every guest's
-# console, on consoles of real debug-kernel boots (tests/cli/fixtures/console/,
+# console, on consoles of real debug-kernel boots (tests/harness/fixtures/console/,
 # cut from boots of this tree): what fails a boot, what is accepted, and that
 # a failure shows the whole first report wherever it is in the console.
 
