@@ -188,21 +188,24 @@ fuzz:
 # packages (deb), the sanitizer build running the unit and cli tiers and the
 # ThreadSanitizer build running tests/cli/threads.bats.  Each tier prints "TIER: N passed, N failed,
 # N skipped"; the last line is the total.
-# The vm tier runs beside the host tiers: its guests boot one at a time and
-# keep one core busy, so on two cores the host tiers take the other one
-# instead of adding their time to the run.  Its output goes to
+# The vm tier runs beside the host tiers: on two cores check-tier boots one
+# guest at a time, which keeps about one core busy, so the host tiers take
+# the other instead of adding their time to the run.  Its output goes to
 # $(O)/check-vm.log and is printed from the start once the host tiers end,
-# then followed.  Every tier runs whatever another one gives.
+# then followed.  Every tier runs whatever another one gives (-k).  The vm
+# tier is a session of its own (setsid): an interrupt stops it through the
+# trap (a background job would ignore SIGINT, and its guests would go on).
 SUMMARY := $(CURDIR)/$(O)/test-summary
 export DMABUF_SUMMARY
 check: deps
 	@mkdir -p $(O) && rm -f $(SUMMARY)
 	$(MAKE) all unit-bins $(VM_PREREQ)
 	@echo "check: the vm tier runs beside the host tiers; its output follows theirs ($(O)/check-vm.log)"
-	@$(MAKE) --no-print-directory check-vm DMABUF_SUMMARY=$(SUMMARY) > $(O)/check-vm.log 2>&1 & vm=$$!; \
+	@trap '/bin/kill -s TERM -- -$$vm 2>/dev/null; wait; exit 130' INT TERM HUP; \
+	setsid $(MAKE) --no-print-directory check-vm DMABUF_SUMMARY=$(SUMMARY) > $(O)/check-vm.log 2>&1 & vm=$$!; \
 	st=0; \
-	$(MAKE) check-unit check-cli check-harness check-deb DMABUF_SUMMARY=$(SUMMARY) || st=1; \
-	$(MAKE) check-asan check-tsan DMABUF_SUMMARY=$(SUMMARY) || st=1; \
+	$(MAKE) -k check-unit check-cli check-harness check-deb DMABUF_SUMMARY=$(SUMMARY) || st=1; \
+	$(MAKE) -k check-asan check-tsan DMABUF_SUMMARY=$(SUMMARY) || st=1; \
 	tail -n +1 -f --pid=$$vm $(O)/check-vm.log; \
 	wait $$vm || st=1; \
 	cat $(SUMMARY); \

@@ -14,7 +14,7 @@ tier() {
 	local env=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do env+=("$1"); shift; done
 	[ $# -eq 0 ] || shift
-	run --separate-stderr env -u DMABUF_FILE_RACE_ITERATIONS \
+	run --separate-stderr env -u DMABUF_FILE_RACE_ITERATIONS -u DMABUF_VM_TIMEOUT_SCALE -u DMABUF_VM_JOBS \
 		DMABUF_VM_RUN="$BATS_TEST_DIRNAME/fixtures/fake-vm-run" \
 		DMABUF_VM_KERNEL=/nonexistent FAKE_LOG="$BATS_TEST_TMPDIR/boots.log" \
 		TMPDIR="$BATS_TEST_TMPDIR" DMABUF_SUMMARY="$BATS_TEST_TMPDIR/summary" "${env[@]}" \
@@ -46,7 +46,9 @@ in_flight() {
 @test "two boots at a time: every boot runs once, two at once and never more; each boot's output whole; every test counted once" {
 	tier DMABUF_VM_JOBS=2 FAKE_BARRIER=2
 	assert_success
-	assert_line --regexp '^2 boot\(s\) at a time; logs of each boot under .*/dmabuf-vm-tier/$'
+	assert_line "2 boot(s) at a time"
+	# all passed: the boots' directory is gone
+	[ -z "$(compgen -G "$BATS_TEST_TMPDIR/dmabuf-vm-tier.*")" ]
 	local boots
 	boots=$(grep -c '^start ' "$BATS_TEST_TMPDIR/boots.log")
 	[ "$(grep -c '^end ' "$BATS_TEST_TMPDIR/boots.log")" = "$boots" ]
@@ -78,13 +80,25 @@ in_flight() {
 	grep -qx "vm: $(($(count vm) - 1)) passed, 1 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
 	grep -qx "vm-iommu: $(count vm-iommu) passed, 0 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
 	assert_line --regexp '^vm: tests/vm/bench.bats: FAIL: 1 failed, [0-9]+ of [0-9]+ ran, [0-9]+ s \(timeout 1300 s\)$'
+	# a failed run keeps every boot's directory, and says where
+	assert_line --regexp "^2 boot\\(s\\) at a time; logs of each boot under $BATS_TEST_TMPDIR/dmabuf-vm-tier\\.[A-Za-z0-9]+/\$"
+	[ -s "$(compgen -G "$BATS_TEST_TMPDIR/dmabuf-vm-tier.*")/0/out" ]
 }
 
-@test "QEMU that cannot run skips every tier's tests, booting the others no more" {
-	tier DMABUF_VM_JOBS=1 FAKE_STATUS=77
+@test "a boot that dies before it counts: its tests count as failed, the recap says so, the others still run" {
+	tier DMABUF_VM_JOBS=2 FAKE_KILL=tests/vm/token.bats
+	assert_failure
+	grep -qx "vm: $(($(count vm) - $(cd "$REPO" && bats --count tests/vm/token.bats))) passed, $(cd "$REPO" && bats --count tests/vm/token.bats) failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
+	grep -qx "vm-iommu: $(count vm-iommu) passed, 0 failed, 0 skipped" "$BATS_TEST_TMPDIR/summary"
+	assert_line "vm: tests/vm/token.bats: FAIL: the boot left no result (see its output above), ? s (timeout ? s)"
+}
+
+@test "QEMU that cannot run skips every tier's tests, booting the others no more, saying it once" {
+	tier DMABUF_VM_JOBS=2 FAKE_STATUS=77
 	assert_success
 	assert_line "vm: SKIP: qemu-system-x86_64 cannot run here"
 	[ "$(grep -c 'SKIP: qemu' <<<"$output")" = 1 ]
+	refute_line --partial "the VM boots"
 	for t in vm vm-iommu vm-p2p; do
 		grep -qx "$t: 0 passed, 0 failed, $(count "$t") skipped" "$BATS_TEST_TMPDIR/summary"
 	done
@@ -110,7 +124,7 @@ in_flight() {
 	assert_success
 	local most=$(($(nproc) / 2)) n
 	[ "$most" -ge 1 ] || most=1
-	n=$(sed -n 's/^\([0-9]*\) boot(s) at a time; .*/\1/p' <<<"$output")
+	n=$(sed -n 's/^\([0-9]*\) boot(s) at a time$/\1/p' <<<"$output")
 	[ "$n" -ge 1 ] && [ "$n" -le "$most" ] || fail "$n boot(s) at a time on $(nproc) cores"
 	[ "$(in_flight)" -le "$n" ]
 }
