@@ -199,7 +199,7 @@ SUMMARY := $(CURDIR)/$(O)/test-summary
 export DMABUF_SUMMARY
 check: deps
 	@mkdir -p $(O) && rm -f $(SUMMARY)
-	$(MAKE) all unit-bins $(VM_PREREQ)
+	$(MAKE) all $(VM_PREREQ)
 	@echo "check: the vm tier runs beside the host tiers; its output follows theirs ($(O)/check-vm.log)"
 	@trap '/bin/kill -s TERM -- -$$vm 2>/dev/null; wait; exit 130' INT TERM HUP; \
 	setsid $(MAKE) --no-print-directory check-vm DMABUF_SUMMARY=$(SUMMARY) > $(O)/check-vm.log 2>&1 & vm=$$!; \
